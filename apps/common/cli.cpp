@@ -1,0 +1,51 @@
+#include "cli.hpp"
+
+#include <cstdlib>
+
+#include "keras/core/backend.hpp"
+
+namespace apps {
+
+namespace {
+[[noreturn]] void usage(const char* program, const std::string& description,
+                        const std::map<std::string, std::string>& known, int code) {
+  std::ostream& os = code == 0 ? std::cout : std::cerr;
+  os << description << "\n\nusage: " << program << " [options]\n"
+     << "  --backend NAME     reference | cpu | cuda (default: $KERAS_BACKEND, else the best built)\n"
+     << "  --batch-size N     samples per batch\n";
+  for (const auto& [flag, help] : known) os << "  --" << flag << "  " << help << "\n";
+  std::exit(code);
+}
+}  // namespace
+
+CommonArgs parse_args(int argc, char** argv, const std::string& description,
+                      const std::map<std::string, std::string>& known) {
+  CommonArgs args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") usage(argv[0], description, known, 0);
+    if (flag.rfind("--", 0) != 0 || i + 1 >= argc) {
+      std::cerr << "error: expected --name value pairs, got '" << flag << "'\n";
+      usage(argv[0], description, known, 2);
+    }
+    const std::string name = flag.substr(2), value = argv[++i];
+    if (name == "backend") {
+      args.backend = value;
+    } else if (name == "batch-size") {
+      args.batch_size = std::stoll(value);
+    } else if (known.count(name)) {
+      args.extra[name] = value;
+    } else {
+      std::cerr << "error: unknown option " << flag << "\n";
+      usage(argv[0], description, known, 2);
+    }
+  }
+  return args;
+}
+
+void select_backend(const CommonArgs& args) {
+  if (!args.backend.empty()) keras::backend::set(args.backend);
+  std::cout << "backend: " << keras::backend::active_name() << "\n";
+}
+
+}  // namespace apps

@@ -1,0 +1,25 @@
+#pragma once
+// The command line every app shares: --backend NAME (else $KERAS_BACKEND, else the best
+// built), --batch-size N, --help. Unknown flags are errors that list the known ones.
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <string>
+
+namespace apps {
+
+struct CommonArgs {
+  std::string backend;  // empty: keras' default choice
+  std::int64_t batch_size = 0;
+  std::map<std::string, std::string> extra;
+};
+
+// Parses `--name value` pairs; `known` lists app-specific flags with their help text.
+// Exits with a usage message on --help or on a flag it does not know.
+CommonArgs parse_args(int argc, char** argv, const std::string& description,
+                      const std::map<std::string, std::string>& known = {});
+
+// Applies --backend and prints which backend runs, the way every app starts.
+void select_backend(const CommonArgs& args);
+
+}  // namespace apps

@@ -1,0 +1,10 @@
+// Stands in for device_probe.cpp when the library is configured without CUDA.
+#include "keras/internal/backend_factories.hpp"
+
+namespace keras::internal {
+
+std::string cuda_device_report() {
+  return "kerascpp was configured with KERASCPP_WITH_CUDA=OFF or without a CUDA toolkit";
+}
+
+}  // namespace keras::internal

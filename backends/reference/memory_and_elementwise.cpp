@@ -1,0 +1,320 @@
+// Reference kernels: memory, casts, random numbers, element-wise maps, reductions, softmax.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <vector>
+
+#include "keras/internal/backend_factories.hpp"
+#include "keras/internal/random_bits.hpp"
+#include "reference_backend.hpp"
+
+namespace keras {
+namespace internal {
+std::unique_ptr<Backend> make_reference_backend() {
+  return std::make_unique<reference::ReferenceBackend>();
+}
+}  // namespace internal
+
+namespace reference {
+
+void* ReferenceBackend::allocate(std::size_t bytes) {
+  // 64-byte alignment keeps vectorized loops on full cache lines.
+  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void ReferenceBackend::deallocate(void* ptr) noexcept { std::free(ptr); }
+void ReferenceBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+void ReferenceBackend::copy_to_host(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+void ReferenceBackend::copy(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memmove(dst, src, bytes);
+}
+void ReferenceBackend::fill(float* y, std::size_t n, float value) { std::fill(y, y + n, value); }
+
+namespace {
+float load(const void* p, DType t, std::size_t i) {
+  switch (t) {
+    case DType::float32: return static_cast<const float*>(p)[i];
+    case DType::bfloat16: return float(static_cast<const bfloat16_t*>(p)[i]);
+    case DType::float16: return float(static_cast<const float16_t*>(p)[i]);
+    case DType::int32: return static_cast<float>(static_cast<const std::int32_t*>(p)[i]);
+    case DType::uint8: return static_cast<float>(static_cast<const std::uint8_t*>(p)[i]);
+  }
+  return 0.0f;
+}
+// Float to integer truncates toward zero and saturates at the type's range (NaN -> 0).
+template <class I>
+I saturate(double v) {
+  if (std::isnan(v)) return 0;
+  v = std::trunc(v);
+  const double lo = static_cast<double>(std::numeric_limits<I>::lowest());
+  const double hi = static_cast<double>(std::numeric_limits<I>::max());
+  return static_cast<I>(std::clamp(v, lo, hi));
+}
+}  // namespace
+
+void ReferenceBackend::cast(const void* x, DType from, void* y, DType to, std::size_t n) {
+  if (from == to) {
+    copy(y, x, n * size_of(from));
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    // int32 -> int32-exact paths avoid float rounding of large integers.
+    const double v = from == DType::int32 ? static_cast<const std::int32_t*>(x)[i]
+                                          : static_cast<double>(load(x, from, i));
+    switch (to) {
+      case DType::float32: static_cast<float*>(y)[i] = static_cast<float>(v); break;
+      case DType::bfloat16: static_cast<bfloat16_t*>(y)[i] = bfloat16_t(static_cast<float>(v)); break;
+      case DType::float16: static_cast<float16_t*>(y)[i] = float16_t(static_cast<float>(v)); break;
+      case DType::int32: static_cast<std::int32_t*>(y)[i] = saturate<std::int32_t>(v); break;
+      case DType::uint8: static_cast<std::uint8_t*>(y)[i] = saturate<std::uint8_t>(v); break;
+    }
+  }
+}
+
+void ReferenceBackend::random_uniform(float* y, std::size_t n, std::uint64_t seed, float low,
+                                      float high) {
+  for (std::size_t i = 0; i < n; ++i) {
+    y[i] = low + (high - low) * internal::random_unit(seed, i);
+  }
+}
+void ReferenceBackend::random_normal(float* y, std::size_t n, std::uint64_t seed, float mean,
+                                     float stddev) {
+  for (std::size_t i = 0; i < n; ++i) {
+    y[i] = mean + stddev * internal::random_standard_normal(seed, i);
+  }
+}
+void ReferenceBackend::dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) {
+  const float keep_scale = 1.0f / (1.0f - rate);
+  for (std::size_t i = 0; i < n; ++i) {
+    mask[i] = internal::random_unit(seed, i) >= rate ? keep_scale : 0.0f;
+  }
+}
+
+namespace {
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+
+float apply(UnaryOp op, UnaryParams p, float x) {
+  switch (op) {
+    case UnaryOp::relu: return x > p.beta ? std::min(x, p.gamma) : p.alpha * (x - p.beta);
+    case UnaryOp::elu: return x > 0.0f ? x : p.alpha * std::expm1(x);
+    case UnaryOp::leaky_relu: return x > 0.0f ? x : p.alpha * x;
+    case UnaryOp::gelu: return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2));
+    case UnaryOp::sigmoid:
+      return x >= 0.0f ? 1.0f / (1.0f + std::exp(-x)) : std::exp(x) / (1.0f + std::exp(x));
+    case UnaryOp::tanh: return std::tanh(x);
+    case UnaryOp::exp: return std::exp(x);
+    case UnaryOp::log: return std::log(x);
+    case UnaryOp::sqrt: return std::sqrt(x);
+    case UnaryOp::square: return x * x;
+    case UnaryOp::abs: return std::fabs(x);
+    case UnaryOp::neg: return -x;
+    case UnaryOp::clip: return std::min(std::max(x, p.alpha), p.beta);
+    case UnaryOp::reciprocal: return 1.0f / x;
+  }
+  return x;
+}
+
+// f'(x), given x and y = f(x).
+float derivative(UnaryOp op, UnaryParams p, float x, float y) {
+  switch (op) {
+    case UnaryOp::relu: return x > p.beta ? (x < p.gamma ? 1.0f : 0.0f) : p.alpha;
+    case UnaryOp::elu: return x > 0.0f ? 1.0f : y + p.alpha;
+    case UnaryOp::leaky_relu: return x > 0.0f ? 1.0f : p.alpha;
+    case UnaryOp::gelu:
+      return 0.5f * (1.0f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5f * x * x);
+    case UnaryOp::sigmoid: return y * (1.0f - y);
+    case UnaryOp::tanh: return 1.0f - y * y;
+    case UnaryOp::exp: return y;
+    case UnaryOp::log: return 1.0f / x;
+    case UnaryOp::sqrt: return 0.5f / y;
+    case UnaryOp::square: return 2.0f * x;
+    case UnaryOp::abs: return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
+    case UnaryOp::neg: return -1.0f;
+    case UnaryOp::clip: return x >= p.alpha && x <= p.beta ? 1.0f : 0.0f;
+    case UnaryOp::reciprocal: return -y * y;
+  }
+  return 0.0f;
+}
+
+float combine(BinaryOp op, float a, float b) {
+  switch (op) {
+    case BinaryOp::add: return a + b;
+    case BinaryOp::subtract: return a - b;
+    case BinaryOp::multiply: return a * b;
+    case BinaryOp::divide: return a / b;
+    case BinaryOp::maximum: return std::max(a, b);
+    case BinaryOp::minimum: return std::min(a, b);
+  }
+  return 0.0f;
+}
+
+// Calls f(a_index, b_index, out_index) for every output element of a broadcast.
+template <class F>
+void for_each_broadcast(const BroadcastSpec& s, F f) {
+  const int rank = static_cast<int>(s.out_dims.size());
+  std::int64_t total = 1;
+  for (auto d : s.out_dims) total *= d;
+  if (total == 0) return;
+  if (rank == 0) {
+    f(0, 0, 0);
+    return;
+  }
+  const std::int64_t inner = s.out_dims[rank - 1];
+  const std::int64_t sa = s.a_strides[rank - 1], sb = s.b_strides[rank - 1];
+  std::vector<std::int64_t> counter(rank, 0);
+  std::int64_t ia = 0, ib = 0;
+  for (std::int64_t out = 0; out < total; out += inner) {
+    for (std::int64_t j = 0; j < inner; ++j) f(ia + j * sa, ib + j * sb, out + j);
+    // Advance the counter over all but the last axis, updating both operand offsets.
+    for (int axis = rank - 2; axis >= 0; --axis) {
+      if (++counter[axis] < s.out_dims[axis]) {
+        ia += s.a_strides[axis];
+        ib += s.b_strides[axis];
+        break;
+      }
+      ia -= s.a_strides[axis] * (s.out_dims[axis] - 1);
+      ib -= s.b_strides[axis] * (s.out_dims[axis] - 1);
+      counter[axis] = 0;
+    }
+  }
+}
+}  // namespace
+
+void ReferenceBackend::unary(UnaryOp op, UnaryParams p, const float* x, float* y,
+                             std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = apply(op, p, x[i]);
+}
+
+void ReferenceBackend::unary_backward(UnaryOp op, UnaryParams p, const float* x,
+                                      const float* y, const float* dy, float* dx,
+                                      std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * derivative(op, p, x[i], y[i]);
+}
+
+void ReferenceBackend::binary(BinaryOp op, const float* a, const float* b, float* y,
+                              const BroadcastSpec& spec) {
+  for_each_broadcast(spec, [&](std::int64_t ia, std::int64_t ib, std::int64_t o) {
+    y[o] = combine(op, a[ia], b[ib]);
+  });
+}
+
+void ReferenceBackend::select_mask(BinaryOp op, const float* a, const float* b, float* mask_a,
+                                   const BroadcastSpec& spec) {
+  for_each_broadcast(spec, [&](std::int64_t ia, std::int64_t ib, std::int64_t o) {
+    const bool picks_a = op == BinaryOp::maximum ? a[ia] >= b[ib] : a[ia] <= b[ib];
+    mask_a[o] = picks_a ? 1.0f : 0.0f;
+  });
+}
+
+void ReferenceBackend::affine(const float* x, float* y, std::size_t n, float scale,
+                              float shift) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = scale * x[i] + shift;
+}
+
+void ReferenceBackend::reduce_sum(const float* x, float* y, std::int64_t outer, std::int64_t mid,
+                                  std::int64_t inner) {
+  std::vector<double> acc(static_cast<std::size_t>(inner));
+  for (std::int64_t o = 0; o < outer; ++o) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (std::int64_t m = 0; m < mid; ++m) {
+      const float* row = x + (o * mid + m) * inner;
+      for (std::int64_t i = 0; i < inner; ++i) acc[i] += row[i];
+    }
+    for (std::int64_t i = 0; i < inner; ++i) y[o * inner + i] = static_cast<float>(acc[i]);
+  }
+}
+
+void ReferenceBackend::reduce_max(const float* x, float* y, std::int32_t* argmax,
+                                  std::int64_t outer, std::int64_t mid, std::int64_t inner) {
+  for (std::int64_t o = 0; o < outer; ++o) {
+    for (std::int64_t i = 0; i < inner; ++i) {
+      std::int64_t best = 0;
+      for (std::int64_t m = 1; m < mid; ++m) {
+        if (x[(o * mid + m) * inner + i] > x[(o * mid + best) * inner + i]) best = m;
+      }
+      y[o * inner + i] = x[(o * mid + best) * inner + i];
+      if (argmax) argmax[o * inner + i] = static_cast<std::int32_t>(best);
+    }
+  }
+}
+
+void ReferenceBackend::expand_mid(const float* x, float* y, std::int64_t outer, std::int64_t mid,
+                                  std::int64_t inner, float scale) {
+  for (std::int64_t o = 0; o < outer; ++o) {
+    for (std::int64_t m = 0; m < mid; ++m) {
+      for (std::int64_t i = 0; i < inner; ++i) {
+        y[(o * mid + m) * inner + i] = scale * x[o * inner + i];
+      }
+    }
+  }
+}
+
+void ReferenceBackend::scatter_argmax(const float* dy, const std::int32_t* argmax, float* dx,
+                                      std::int64_t outer, std::int64_t mid, std::int64_t inner) {
+  std::fill(dx, dx + outer * mid * inner, 0.0f);
+  for (std::int64_t o = 0; o < outer; ++o) {
+    for (std::int64_t i = 0; i < inner; ++i) {
+      dx[(o * mid + argmax[o * inner + i]) * inner + i] = dy[o * inner + i];
+    }
+  }
+}
+
+void ReferenceBackend::copy_rows(const float* src, std::int64_t src_stride,
+                                 std::int64_t src_offset, float* dst, std::int64_t dst_stride,
+                                 std::int64_t dst_offset, std::int64_t rows, std::int64_t len,
+                                 bool accumulate) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* s = src + r * src_stride + src_offset;
+    float* d = dst + r * dst_stride + dst_offset;
+    for (std::int64_t j = 0; j < len; ++j) d[j] = accumulate ? d[j] + s[j] : s[j];
+  }
+}
+
+void ReferenceBackend::softmax_forward(const float* x, float* y, std::int64_t rows,
+                                       std::int64_t cols, bool log) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    const float top = *std::max_element(xr, xr + cols);
+    double total = 0.0;
+    for (std::int64_t j = 0; j < cols; ++j) total += std::exp(static_cast<double>(xr[j] - top));
+    const double log_total = std::log(total);
+    for (std::int64_t j = 0; j < cols; ++j) {
+      const double shifted = static_cast<double>(xr[j] - top);
+      yr[j] = static_cast<float>(log ? shifted - log_total : std::exp(shifted) / total);
+    }
+  }
+}
+
+void ReferenceBackend::softmax_backward(const float* y, const float* dy, float* dx,
+                                        std::int64_t rows, std::int64_t cols, bool log) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols;
+    const float* dyr = dy + r * cols;
+    float* dxr = dx + r * cols;
+    double s = 0.0;
+    for (std::int64_t j = 0; j < cols; ++j) s += log ? dyr[j] : dyr[j] * yr[j];
+    for (std::int64_t j = 0; j < cols; ++j) {
+      dxr[j] = log ? static_cast<float>(dyr[j] - std::exp(yr[j]) * s)
+                   : static_cast<float>(yr[j] * (dyr[j] - s));
+    }
+  }
+}
+
+void ReferenceBackend::one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
+                               float* y) {
+  std::fill(y, y + n * static_cast<std::size_t>(depth), 0.0f);
+  for (std::size_t i = 0; i < n; ++i) y[i * static_cast<std::size_t>(depth) + labels[i]] = 1.0f;
+}
+
+}  // namespace reference
+}  // namespace keras

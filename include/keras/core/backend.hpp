@@ -1,0 +1,197 @@
+#pragma once
+// The kernel interface every backend implements (reference, cpu, cuda). It knows nothing of
+// layers or autograd: plain float32 kernels over memory the backend allocated, in NHWC layout
+// with Keras' HWIO convolution kernels. Pointers are device pointers of that backend.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keras/core/dtype.hpp"
+
+namespace keras {
+
+enum class Device : std::uint8_t { cpu, cuda };
+std::string to_string(Device device);
+
+// Element-wise functions. Parameters (alpha, beta, gamma) per op:
+//   relu: alpha = negative_slope, beta = threshold, gamma = max_value (Keras' ReLU layer)
+//   elu: alpha;  leaky_relu: alpha = negative_slope;  clip: [alpha, beta]
+//   pow_scalar: x^alpha
+enum class UnaryOp : std::uint8_t {
+  relu, elu, leaky_relu, gelu, sigmoid, tanh, exp, log, sqrt, square, abs, neg, clip, reciprocal,
+};
+struct UnaryParams {
+  float alpha = 0.0f;
+  float beta = 0.0f;
+  float gamma = 0.0f;
+};
+
+enum class BinaryOp : std::uint8_t { add, subtract, multiply, divide, maximum, minimum };
+
+// NumPy broadcasting of two operands to `out_dims`; a stride of 0 repeats an element.
+struct BroadcastSpec {
+  std::vector<std::int64_t> out_dims;
+  std::vector<std::int64_t> a_strides;
+  std::vector<std::int64_t> b_strides;
+};
+
+// A 2-D convolution, NHWC input, (kh, kw, in/groups, out) kernel, NHWC output.
+struct Conv2DGeometry {
+  std::int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0;
+  std::int64_t kernel_h = 0, kernel_w = 0, out_c = 0;
+  std::int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  std::int64_t pad_top = 0, pad_left = 0;  // bottom/right padding follows from out_h/out_w
+  std::int64_t out_h = 0, out_w = 0;
+  std::int64_t groups = 1;
+};
+
+enum class PoolMode : std::uint8_t { max, average };
+
+// 2-D pooling, NHWC. Average pooling divides by the number of non-padded inputs (Keras/TF).
+struct Pool2DGeometry {
+  std::int64_t batch = 0, in_h = 0, in_w = 0, channels = 0;
+  std::int64_t pool_h = 0, pool_w = 0, stride_h = 0, stride_w = 0;
+  std::int64_t pad_top = 0, pad_left = 0;
+  std::int64_t out_h = 0, out_w = 0;
+};
+
+enum class Interpolation : std::uint8_t { nearest, bilinear };
+
+// Epilogue fused into a convolution (or any producer): y = act(conv(x) + bias).
+enum class FusedActivation : std::uint8_t { none, relu };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual Device device() const = 0;
+
+  // --- memory -------------------------------------------------------------------------
+  virtual void* allocate(std::size_t bytes) = 0;
+  virtual void deallocate(void* ptr) noexcept = 0;
+  virtual void copy_from_host(void* dst, const void* host_src, std::size_t bytes) = 0;
+  virtual void copy_to_host(void* host_dst, const void* src, std::size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, std::size_t bytes) = 0;
+  virtual void fill(float* y, std::size_t n, float value) = 0;
+  virtual void cast(const void* x, DType from, void* y, DType to, std::size_t n) = 0;
+
+  // --- random numbers: counter-based, so every backend draws the same numbers ------------
+  virtual void random_uniform(float* y, std::size_t n, std::uint64_t seed, float low,
+                              float high) = 0;
+  virtual void random_normal(float* y, std::size_t n, std::uint64_t seed, float mean,
+                             float stddev) = 0;
+  // mask[i] = 1/(1-rate) with probability 1-rate, else 0.
+  virtual void dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) = 0;
+
+  // --- element-wise ---------------------------------------------------------------------
+  virtual void unary(UnaryOp op, UnaryParams p, const float* x, float* y, std::size_t n) = 0;
+  // dx = dy * f'(x); y = f(x) is passed too since some derivatives are cheaper from it.
+  virtual void unary_backward(UnaryOp op, UnaryParams p, const float* x, const float* y,
+                              const float* dy, float* dx, std::size_t n) = 0;
+  virtual void binary(BinaryOp op, const float* a, const float* b, float* y,
+                      const BroadcastSpec& spec) = 0;
+  // y = scale * x + shift
+  virtual void affine(const float* x, float* y, std::size_t n, float scale, float shift) = 0;
+  // y = (x == argmax-target) for max/minimum backward: mask[i] = 1 where a selects a.
+  virtual void select_mask(BinaryOp op, const float* a, const float* b, float* mask_a,
+                           const BroadcastSpec& spec) = 0;
+
+  // --- reductions over the middle axis of an (outer, mid, inner) view -------------------
+  virtual void reduce_sum(const float* x, float* y, std::int64_t outer, std::int64_t mid,
+                          std::int64_t inner) = 0;
+  virtual void reduce_max(const float* x, float* y, std::int32_t* argmax, std::int64_t outer,
+                          std::int64_t mid, std::int64_t inner) = 0;
+  // y[o, m, i] = scale * x[o, i]  (backward of a sum/mean)
+  virtual void expand_mid(const float* x, float* y, std::int64_t outer, std::int64_t mid,
+                          std::int64_t inner, float scale) = 0;
+  // dx[o, argmax[o, i], i] = dy[o, i], zero elsewhere (backward of a max)
+  virtual void scatter_argmax(const float* dy, const std::int32_t* argmax, float* dx,
+                              std::int64_t outer, std::int64_t mid, std::int64_t inner) = 0;
+
+  // --- copies of row blocks: dst[r*dst_stride + dst_offset + j] (+)= src[r*src_stride + src_offset + j]
+  virtual void copy_rows(const float* src, std::int64_t src_stride, std::int64_t src_offset,
+                         float* dst, std::int64_t dst_stride, std::int64_t dst_offset,
+                         std::int64_t rows, std::int64_t len, bool accumulate) = 0;
+
+  // --- linear algebra (row-major) -------------------------------------------------------
+  // c = alpha * op(a) @ op(b) + beta * c, op(a): (m, k), op(b): (k, n)
+  virtual void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n,
+                    std::int64_t k, float alpha, const float* a, const float* b, float beta,
+                    float* c) = 0;
+  // y[r, j] = act(x[r, j] + bias[j])
+  virtual void bias_add(const float* x, const float* bias, float* y, std::int64_t rows,
+                        std::int64_t cols, FusedActivation act) = 0;
+
+  // --- convolution ----------------------------------------------------------------------
+  // bias may be null. y = act(conv(x, w) + bias)
+  virtual void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
+                              const float* bias, FusedActivation act, float* y) = 0;
+  virtual void conv2d_backward_data(const Conv2DGeometry& g, const float* dy, const float* w,
+                                    float* dx) = 0;
+  virtual void conv2d_backward_filter(const Conv2DGeometry& g, const float* x, const float* dy,
+                                      float* dw) = 0;
+
+  // --- pooling, padding, resizing (NHWC) ------------------------------------------------
+  virtual void pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const float* x,
+                              float* y) = 0;
+  virtual void pool2d_backward(PoolMode mode, const Pool2DGeometry& g, const float* x,
+                               const float* y, const float* dy, float* dx) = 0;
+  // y (n, h+top+bottom, w+left+right, c) = x surrounded by `value`
+  virtual void pad2d(const float* x, float* y, std::int64_t n, std::int64_t h, std::int64_t w,
+                     std::int64_t c, std::int64_t top, std::int64_t bottom, std::int64_t left,
+                     std::int64_t right, float value) = 0;
+  // y (n, h-top-bottom, w-left-right, c) = the inner window of x
+  virtual void crop2d(const float* x, float* y, std::int64_t n, std::int64_t h, std::int64_t w,
+                      std::int64_t c, std::int64_t top, std::int64_t bottom, std::int64_t left,
+                      std::int64_t right) = 0;
+  // TensorFlow's half-pixel-centre resize (what Keras' Resizing layer does).
+  virtual void resize2d_forward(Interpolation mode, const float* x, std::int64_t n,
+                                std::int64_t h, std::int64_t w, std::int64_t c, float* y,
+                                std::int64_t out_h, std::int64_t out_w) = 0;
+  virtual void resize2d_backward(Interpolation mode, const float* dy, std::int64_t n,
+                                 std::int64_t h, std::int64_t w, std::int64_t c, float* dx,
+                                 std::int64_t out_h, std::int64_t out_w) = 0;
+
+  // --- batch normalization over a (rows, channels) view --------------------------------
+  // Training: normalizes with the batch mean and biased variance, which it also returns.
+  virtual void batch_norm_training(const float* x, const float* gamma, const float* beta,
+                                   std::int64_t rows, std::int64_t channels, float epsilon,
+                                   float* y, float* mean, float* variance) = 0;
+  virtual void batch_norm_inference(const float* x, const float* gamma, const float* beta,
+                                    const float* mean, const float* variance,
+                                    std::int64_t rows, std::int64_t channels, float epsilon,
+                                    float* y) = 0;
+  // Backward of the training form (batch statistics depend on x).
+  virtual void batch_norm_backward(const float* dy, const float* x, const float* gamma,
+                                   const float* mean, const float* variance, std::int64_t rows,
+                                   std::int64_t channels, float epsilon, float* dx,
+                                   float* dgamma, float* dbeta) = 0;
+
+  // --- softmax over the last axis of a (rows, cols) view --------------------------------
+  virtual void softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t cols,
+                               bool log) = 0;
+  virtual void softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows,
+                                std::int64_t cols, bool log) = 0;
+
+  // --- labels ---------------------------------------------------------------------------
+  // y (n, depth) = one-hot of integer labels (already checked to lie in [0, depth)).
+  virtual void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
+                       float* y) = 0;
+};
+
+namespace backend {
+
+// Backend selection. The active backend is the one set here, else $KERAS_BACKEND, else the
+// best one built ("cuda" with a device, then "cpu", then "reference").
+void set(const std::string& name);
+Backend& get();
+// Looks a backend up by name; BackendError says why one is unavailable.
+Backend& get(const std::string& name);
+std::string active_name();
+// Names of the backends built into this library and usable on this machine.
+std::vector<std::string> available();
+
+}  // namespace backend
+}  // namespace keras

@@ -1,0 +1,38 @@
+#pragma once
+// keras.layers.Dropout: zeroes inputs with probability rate while training.
+#include <optional>
+#include <string>
+
+#include "keras/core/random.hpp"
+#include "keras/layers/layer.hpp"
+
+namespace keras::layers {
+
+struct DropoutOptions {
+  std::optional<Shape> noise_shape{};  // None axes (-1) take the input's size
+  std::optional<std::uint64_t> seed{};
+  std::string name{};
+};
+
+class DropoutImpl final : public Layer {
+ public:
+  DropoutImpl(float rate, DropoutOptions options);
+  Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+  float rate() const { return rate_; }
+  const DropoutOptions& options() const { return options_; }
+
+ protected:
+  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+
+ private:
+  float rate_;
+  DropoutOptions options_;
+  random::SeedGenerator seeds_;
+};
+
+class Dropout : public LayerHandle<DropoutImpl> {
+ public:
+  explicit Dropout(float rate, DropoutOptions options = {});
+};
+
+}  // namespace keras::layers

@@ -1,0 +1,147 @@
+#pragma once
+// Layer: the base of every Keras layer, plus the symbolic KerasTensor of the functional API
+// and LayerHandle, the shared handle users hold (layers::Dense is a LayerHandle<DenseImpl>).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "keras/core/tensor.hpp"
+#include "keras/core/variable.hpp"
+#include "keras/initializers/initializers.hpp"
+#include "keras/regularizers/regularizers.hpp"
+
+namespace keras::layers {
+
+class Layer;
+class KerasTensor;
+
+namespace internal {
+// One call of a layer in a functional graph: which layer, on which symbolic inputs.
+struct GraphNode {
+  std::shared_ptr<Layer> layer;
+  std::vector<KerasTensor> inputs;
+  Shape output_shape;
+  DType dtype = float32;
+};
+}  // namespace internal
+
+// A symbolic tensor: the shape (batch axis None) and the layer call that produces it.
+class KerasTensor {
+ public:
+  KerasTensor() = default;
+  explicit KerasTensor(std::shared_ptr<internal::GraphNode> node) : node_(std::move(node)) {}
+  const Shape& shape() const;
+  DType dtype() const;
+  // The producing layer's name ("input_layer", "dense_1", ...).
+  const std::string& name() const;
+  const std::shared_ptr<internal::GraphNode>& node() const { return node_; }
+  bool defined() const { return node_ != nullptr; }
+
+ private:
+  std::shared_ptr<internal::GraphNode> node_;
+};
+
+// Spatial sizes given as one int or (rows, cols): kernel_size, strides, pool_size ...
+struct Size2 {
+  std::int64_t h = 1, w = 1;
+  Size2(std::int64_t both) : h(both), w(both) {}  // NOLINT: 3 means (3, 3), as in Keras
+  Size2(std::int64_t rows, std::int64_t cols) : h(rows), w(cols) {}
+};
+
+class Layer : public std::enable_shared_from_this<Layer> {
+ public:
+  // An empty `name` takes Keras' default: the snake_case class name made unique
+  // ("conv2d", "conv2d_1", ...).
+  Layer(std::string class_name, const std::string& name);
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& class_name() const { return class_name_; }
+  // Frozen layers keep their weights out of training and count them as non-trainable.
+  bool trainable = true;
+
+  bool built() const { return built_; }
+  // Creates the weights for these input shapes (the batch axis may be None). Runs once.
+  void build(const std::vector<Shape>& input_shapes);
+  // The output shape for these input shapes; a ShapeError names this layer when they do
+  // not fit (wrong rank, or a shape other than the one the weights were built for).
+  virtual Shape compute_output_shape(const std::vector<Shape>& input_shapes) const = 0;
+
+  // Eager calls on concrete tensors; `training` switches dropout and batch statistics.
+  Tensor call(const std::vector<Tensor>& inputs, bool training = false);
+  Tensor call(const Tensor& input, bool training = false);
+  // Symbolic call: records this layer in the functional graph.
+  KerasTensor call(const std::vector<KerasTensor>& inputs);
+
+  // Weights in Keras' order (Dense: kernel, bias; BatchNormalization: gamma, beta,
+  // moving_mean, moving_variance).
+  std::vector<VariablePtr> weights() const { return weights_; }
+  std::vector<VariablePtr> trainable_weights() const;
+  std::vector<VariablePtr> non_trainable_weights() const;
+  std::int64_t count_params() const;
+  // Sum of the weight regularizers' penalties; an undefined Tensor when there are none.
+  Tensor regularization_loss() const;
+
+  // How many inputs the layer takes (merge layers take two or more).
+  virtual int min_inputs() const { return 1; }
+  virtual int max_inputs() const { return 1; }
+
+ protected:
+  virtual void build_weights(const std::vector<Shape>& input_shapes);
+  // The computation, on inputs already checked by compute_output_shape.
+  virtual Tensor forward(const std::vector<Tensor>& inputs, bool training) = 0;
+  VariablePtr add_weight(const std::string& name, const Shape& shape,
+                         const initializers::Initializer& initializer, bool trainable = true,
+                         const regularizers::Regularizer& regularizer = {});
+  // "Layer 'conv2d' (Conv2D)": how errors name this layer.
+  std::string describe() const;
+  // The single input shape of a one-input layer, with its rank checked.
+  const Shape& single_input(const std::vector<Shape>& shapes, int min_rank,
+                            int max_rank) const;
+  // The input shapes the weights were built for.
+  const std::vector<Shape>& built_shapes() const { return built_shapes_; }
+
+ private:
+  void check_input_count(std::size_t n) const;
+  std::string class_name_, name_;
+  bool built_ = false;
+  std::vector<Shape> built_shapes_;
+  std::vector<VariablePtr> weights_;
+};
+
+using LayerPtr = std::shared_ptr<Layer>;
+
+// A copyable reference to a layer, as Python holds layer objects: copies share the layer,
+// so calling one handle on two inputs shares weights.
+template <class Impl>
+class LayerHandle {
+ public:
+  explicit LayerHandle(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  Impl* operator->() const { return impl_.get(); }
+  Impl& operator*() const { return *impl_; }
+  const std::shared_ptr<Impl>& ptr() const { return impl_; }
+  operator LayerPtr() const { return impl_; }  // NOLINT: a handle is a layer
+
+  KerasTensor operator()(const KerasTensor& x) const { return impl_->call(std::vector{x}); }
+  KerasTensor operator()(const std::vector<KerasTensor>& xs) const { return impl_->call(xs); }
+  Tensor operator()(const Tensor& x, bool training = false) const {
+    return impl_->call(x, training);
+  }
+  Tensor operator()(const std::vector<Tensor>& xs, bool training = false) const {
+    return impl_->call(xs, training);
+  }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace keras::layers
+
+namespace keras::backend {
+// Resets the default layer names (as keras.backend.clear_session does).
+void clear_session();
+}  // namespace keras::backend

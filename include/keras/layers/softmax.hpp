@@ -1,0 +1,31 @@
+#pragma once
+// keras.layers.Softmax over the last axis.
+#include <string>
+
+#include "keras/layers/layer.hpp"
+
+namespace keras::layers {
+
+struct SoftmaxOptions {
+  int axis = -1;  // only the last axis is supported
+  std::string name{};
+};
+
+class SoftmaxImpl final : public Layer {
+ public:
+  explicit SoftmaxImpl(SoftmaxOptions options);
+  Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+
+ protected:
+  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+
+ private:
+  SoftmaxOptions options_;
+};
+
+class Softmax : public LayerHandle<SoftmaxImpl> {
+ public:
+  explicit Softmax(SoftmaxOptions options = {});
+};
+
+}  // namespace keras::layers

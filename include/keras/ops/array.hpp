@@ -1,0 +1,27 @@
+#pragma once
+// Differentiable shape manipulation: reshape, concatenate, padding, cropping, resizing.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keras/core/tensor.hpp"
+
+namespace keras::ops {
+
+Tensor reshape(const Tensor& x, const Shape& shape);
+// (n, ...) -> (n, prod(...))
+Tensor flatten(const Tensor& x);
+Tensor concatenate(const std::vector<Tensor>& xs, int axis = -1);
+// NHWC spatial zero padding and cropping.
+Tensor zero_pad2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::int64_t left,
+                  std::int64_t right);
+Tensor crop2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::int64_t left,
+              std::int64_t right);
+// interpolation: "bilinear" | "nearest"
+Tensor resize(const Tensor& x, std::int64_t height, std::int64_t width,
+              const std::string& interpolation = "bilinear");
+// Integer labels (int32 or uint8, any shape) -> float32 one-hot with a trailing axis of
+// `depth`. A label outside [0, depth) raises a ValueError naming it.
+Tensor one_hot(const Tensor& labels, std::int64_t depth);
+
+}  // namespace keras::ops

@@ -1,0 +1,40 @@
+#pragma once
+// Differentiable arithmetic, reductions and matrix products.
+#include <vector>
+
+#include "keras/core/tensor.hpp"
+
+namespace keras::ops {
+
+// Element-wise with NumPy broadcasting.
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor subtract(const Tensor& a, const Tensor& b);
+Tensor multiply(const Tensor& a, const Tensor& b);
+Tensor divide(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+// y = scale * x + shift
+Tensor affine(const Tensor& x, float scale, float shift);
+
+Tensor negative(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+// Gradient passes where low <= x <= high, as tf.clip_by_value.
+Tensor clip(const Tensor& x, float low, float high);
+
+// Reductions; empty `axes` means all axes.
+Tensor sum(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
+Tensor mean(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
+Tensor max(const Tensor& x, int axis, bool keepdims = false);
+
+// (m, k) @ (k, n) -> (m, n)
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// Sums a broadcast gradient back to the shape of the operand it was broadcast from.
+Tensor sum_to_shape(const Tensor& x, const Shape& shape);
+
+}  // namespace keras::ops

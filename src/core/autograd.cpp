@@ -1,0 +1,88 @@
+#include "keras/core/autograd.hpp"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "keras/ops/math.hpp"
+
+namespace keras {
+
+namespace {
+thread_local bool g_grad_mode = true;
+}
+
+namespace internal {
+
+bool grad_mode_enabled() { return g_grad_mode; }
+
+void record(Tensor& output, const char* op_name, std::vector<Tensor> inputs,
+            std::function<std::vector<Tensor>(const Tensor&)> backward) {
+  if (!g_grad_mode) return;
+  bool any = false;
+  for (const auto& t : inputs) any = any || t.requires_grad();
+  if (!any) return;
+  auto node = std::make_shared<Node>();
+  node->op_name = op_name;
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  output.impl()->grad_fn = std::move(node);
+  output.impl()->requires_grad = true;
+}
+
+}  // namespace internal
+
+NoGradGuard::NoGradGuard() : previous_(g_grad_mode) { g_grad_mode = false; }
+NoGradGuard::~NoGradGuard() { g_grad_mode = previous_; }
+
+std::vector<Tensor> GradientTape::gradient(const Tensor& target,
+                                           const std::vector<Tensor>& sources) const {
+  using Impl = const internal::TensorImpl*;
+  NoGradGuard no_grad;  // backward closures compute with ops; nothing of it is recorded
+
+  // Topological order of the tensors the target depends on (depth-first, iterative).
+  std::vector<Tensor> order;
+  std::unordered_set<Impl> visited;
+  std::vector<std::pair<Tensor, bool>> stack{{target, false}};
+  while (!stack.empty()) {
+    auto [t, expanded] = stack.back();
+    stack.pop_back();
+    if (expanded) {
+      order.push_back(t);
+      continue;
+    }
+    if (!t.requires_grad() || !visited.insert(t.id()).second) continue;
+    stack.push_back({t, true});
+    if (const auto& fn = t.impl()->grad_fn) {
+      for (const auto& in : fn->inputs) stack.push_back({in, false});
+    }
+  }
+
+  std::unordered_map<Impl, Tensor> grads;
+  if (target.requires_grad()) grads[target.id()] = Tensor::ones(target.shape(), float32, &target.backend());
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const Tensor& t = *it;
+    const auto& fn = t.impl()->grad_fn;
+    auto g = grads.find(t.id());
+    if (!fn || g == grads.end()) continue;
+    std::vector<Tensor> in_grads = fn->backward(g->second);
+    for (std::size_t i = 0; i < fn->inputs.size(); ++i) {
+      const Tensor& in = fn->inputs[i];
+      if (!in.requires_grad() || i >= in_grads.size() || !in_grads[i].defined()) continue;
+      auto [slot, inserted] = grads.try_emplace(in.id(), in_grads[i]);
+      if (!inserted) slot->second = ops::add(slot->second, in_grads[i]);
+    }
+    // Interior gradients are no longer needed once passed on; sources are leaves.
+    if (fn) grads.erase(t.id());
+  }
+
+  std::vector<Tensor> result;
+  result.reserve(sources.size());
+  for (const auto& s : sources) {
+    auto g = grads.find(s.id());
+    result.push_back(g != grads.end() ? g->second
+                                      : Tensor::zeros(s.shape(), float32, &s.backend()));
+  }
+  return result;
+}
+
+}  // namespace keras

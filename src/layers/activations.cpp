@@ -1,0 +1,84 @@
+// Activation, ReLU, LeakyReLU, ELU, Softmax.
+#include <limits>
+
+#include "keras/layers/activation.hpp"
+#include "keras/layers/elu.hpp"
+#include "keras/layers/leaky_re_lu.hpp"
+#include "keras/layers/re_lu.hpp"
+#include "keras/layers/softmax.hpp"
+#include "keras/ops/activation.hpp"
+
+namespace keras::layers {
+
+ActivationImpl::ActivationImpl(const std::string& activation, ActivationOptions options)
+    : Layer("Activation", options.name), activation_(ops::canonical_activation(activation)) {}
+Shape ActivationImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  return single_input(shapes, 1, 8);
+}
+Tensor ActivationImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  return ops::get_activation(activation_)(inputs.front());
+}
+Activation::Activation(const std::string& activation, ActivationOptions options)
+    : LayerHandle(std::make_shared<ActivationImpl>(activation, std::move(options))) {}
+
+ReLUImpl::ReLUImpl(ReLUOptions options) : Layer("ReLU", options.name), options_(std::move(options)) {
+  if (options_.max_value && *options_.max_value < 0.0f) {
+    throw ValueError(describe() + ": max_value must be >= 0, got " + std::to_string(*options_.max_value));
+  }
+  if (options_.negative_slope < 0.0f) {
+    throw ValueError(describe() + ": negative_slope must be >= 0, got " +
+                     std::to_string(options_.negative_slope));
+  }
+}
+Shape ReLUImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  return single_input(shapes, 1, 8);
+}
+Tensor ReLUImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  return ops::relu(inputs.front(),
+                   {options_.negative_slope, options_.threshold,
+                    options_.max_value.value_or(std::numeric_limits<float>::infinity())});
+}
+ReLU::ReLU(ReLUOptions options) : LayerHandle(std::make_shared<ReLUImpl>(std::move(options))) {}
+
+LeakyReLUImpl::LeakyReLUImpl(LeakyReLUOptions options)
+    : Layer("LeakyReLU", options.name), options_(std::move(options)) {
+  if (options_.negative_slope < 0.0f) {
+    throw ValueError(describe() + ": negative_slope must be >= 0, got " +
+                     std::to_string(options_.negative_slope));
+  }
+}
+Shape LeakyReLUImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  return single_input(shapes, 1, 8);
+}
+Tensor LeakyReLUImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  return ops::leaky_relu(inputs.front(), options_.negative_slope);
+}
+LeakyReLU::LeakyReLU(LeakyReLUOptions options)
+    : LayerHandle(std::make_shared<LeakyReLUImpl>(std::move(options))) {}
+
+ELUImpl::ELUImpl(ELUOptions options) : Layer("ELU", options.name), options_(std::move(options)) {}
+Shape ELUImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  return single_input(shapes, 1, 8);
+}
+Tensor ELUImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  return ops::elu(inputs.front(), options_.alpha);
+}
+ELU::ELU(ELUOptions options) : LayerHandle(std::make_shared<ELUImpl>(std::move(options))) {}
+
+SoftmaxImpl::SoftmaxImpl(SoftmaxOptions options)
+    : Layer("Softmax", options.name), options_(std::move(options)) {}
+Shape SoftmaxImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  const Shape& in = single_input(shapes, 1, 8);
+  if (in.normalize_axis(options_.axis) != in.rank() - 1) {
+    throw ValueError(describe() + ": only the last axis is supported, got axis=" +
+                     std::to_string(options_.axis) + " for input shape " + to_string(in));
+  }
+  return in;
+}
+Tensor SoftmaxImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  return ops::softmax(inputs.front());
+}
+Softmax::Softmax(SoftmaxOptions options)
+    : LayerHandle(std::make_shared<SoftmaxImpl>(std::move(options))) {}
+
+}  // namespace keras::layers

@@ -1,0 +1,217 @@
+// Conv2D, DepthwiseConv2D and SeparableConv2D.
+#include "keras/layers/conv2d.hpp"
+#include "keras/layers/depthwise_conv2d.hpp"
+#include "keras/layers/separable_conv2d.hpp"
+#include "keras/ops/activation.hpp"
+#include "keras/ops/array.hpp"
+#include "keras/ops/nn.hpp"
+#include "layer_checks.hpp"
+
+namespace keras::layers {
+
+namespace {
+// Output shape of a channels-last convolution with `filters` output channels.
+Shape conv_output_shape(const Shape& in, Size2 kernel, Size2 strides, Size2 dilation,
+                        const std::string& padding, std::int64_t filters,
+                        const std::string& layer) {
+  const std::int64_t h = internal::output_length(in[1], kernel.h, strides.h, dilation.h, padding);
+  const std::int64_t w = internal::output_length(in[2], kernel.w, strides.w, dilation.w, padding);
+  if (h == 0 || w == 0) {
+    throw ShapeError(layer + ": a " + std::to_string(kernel.h) + "x" + std::to_string(kernel.w) +
+                     " kernel with padding=\"" + padding + "\" does not fit the input shape " +
+                     to_string(in) + "; use padding=\"same\" or remove a pooling layer before it");
+  }
+  return Shape{in[0], h, w, filters};
+}
+
+void check_conv_args(Size2 kernel, Size2 strides, Size2 dilation, const std::string& padding,
+                     const std::string& data_format, const std::string& layer) {
+  internal::require_channels_last(data_format, layer);
+  internal::require_padding(padding, layer);
+  for (auto v : {kernel.h, kernel.w}) internal::require_positive(v, "kernel_size", layer);
+  for (auto v : {strides.h, strides.w}) internal::require_positive(v, "strides", layer);
+  for (auto v : {dilation.h, dilation.w}) internal::require_positive(v, "dilation_rate", layer);
+  if ((strides.h > 1 || strides.w > 1) && (dilation.h > 1 || dilation.w > 1)) {
+    throw ValueError(layer + ": strides > 1 together with dilation_rate > 1 is not supported "
+                             "(as in Keras)");
+  }
+}
+
+ops::Conv2DOptions op_options(Size2 strides, const std::string& padding, Size2 dilation,
+                              std::int64_t groups) {
+  return {strides.h, strides.w, padding, dilation.h, dilation.w, groups};
+}
+
+void require_channels(const Shape& in, const std::string& layer) {
+  if (in[3] < 1) {
+    throw ShapeError(layer + " needs a known channel axis, got input shape " + to_string(in));
+  }
+}
+}  // namespace
+
+// --- Conv2D -----------------------------------------------------------------------------
+
+Conv2DImpl::Conv2DImpl(std::int64_t filters, Size2 kernel_size, Conv2DOptions options)
+    : Layer("Conv2D", options.name),
+      filters_(filters),
+      kernel_size_(kernel_size),
+      options_(std::move(options)) {
+  internal::require_positive(filters, "filters", describe());
+  internal::require_positive(options_.groups, "groups", describe());
+  check_conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding,
+                  options_.data_format, describe());
+  if (filters_ % options_.groups != 0) {
+    throw ValueError(describe() + ": filters (" + std::to_string(filters_) +
+                     ") must be divisible by groups (" + std::to_string(options_.groups) + ")");
+  }
+  options_.activation = ops::canonical_activation(options_.activation);
+}
+
+Shape Conv2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  const Shape& in = single_input(shapes, 4, 4);
+  require_channels(in, describe());
+  if (in[3] % options_.groups != 0) {
+    throw ShapeError(describe() + ": input channels (" + std::to_string(in[3]) +
+                     ") must be divisible by groups (" + std::to_string(options_.groups) +
+                     "), input shape " + to_string(in));
+  }
+  if (kernel_ && in[3] != kernel_->shape()[2] * options_.groups) {
+    throw ShapeError(describe() + " was built for " +
+                     std::to_string(kernel_->shape()[2] * options_.groups) +
+                     " input channels but got input shape " + to_string(in));
+  }
+  return conv_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
+                           options_.padding, filters_, describe());
+}
+
+void Conv2DImpl::build_weights(const std::vector<Shape>& shapes) {
+  const std::int64_t in = shapes.front()[3];
+  kernel_ = add_weight("kernel", {kernel_size_.h, kernel_size_.w, in / options_.groups, filters_},
+                       options_.kernel_initializer, true, options_.kernel_regularizer);
+  if (options_.use_bias) {
+    bias_ = add_weight("bias", {filters_}, options_.bias_initializer, true,
+                       options_.bias_regularizer);
+  }
+}
+
+Tensor Conv2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  const auto opts = op_options(options_.strides, options_.padding, options_.dilation_rate,
+                               options_.groups);
+  if (!bias_) {
+    return ops::get_activation(options_.activation)(
+        ops::conv2d(inputs.front(), kernel_->value(), opts));
+  }
+  return ops::conv2d_bias_activation(inputs.front(), kernel_->value(), bias_->value(),
+                                     options_.activation, opts);
+}
+
+Conv2D::Conv2D(std::int64_t filters, Size2 kernel_size, Conv2DOptions options)
+    : LayerHandle(std::make_shared<Conv2DImpl>(filters, kernel_size, std::move(options))) {}
+
+// --- DepthwiseConv2D --------------------------------------------------------------------
+
+DepthwiseConv2DImpl::DepthwiseConv2DImpl(Size2 kernel_size, DepthwiseConv2DOptions options)
+    : Layer("DepthwiseConv2D", options.name), kernel_size_(kernel_size), options_(std::move(options)) {
+  internal::require_positive(options_.depth_multiplier, "depth_multiplier", describe());
+  check_conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding,
+                  options_.data_format, describe());
+  options_.activation = ops::canonical_activation(options_.activation);
+}
+
+Shape DepthwiseConv2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  const Shape& in = single_input(shapes, 4, 4);
+  require_channels(in, describe());
+  if (kernel_ && in[3] != kernel_->shape()[2]) {
+    throw ShapeError(describe() + " was built for " + std::to_string(kernel_->shape()[2]) +
+                     " input channels but got input shape " + to_string(in));
+  }
+  return conv_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
+                           options_.padding, in[3] * options_.depth_multiplier, describe());
+}
+
+void DepthwiseConv2DImpl::build_weights(const std::vector<Shape>& shapes) {
+  const std::int64_t in = shapes.front()[3];
+  kernel_ = add_weight("kernel", {kernel_size_.h, kernel_size_.w, in, options_.depth_multiplier},
+                       options_.depthwise_initializer, true, options_.depthwise_regularizer);
+  if (options_.use_bias) {
+    bias_ = add_weight("bias", {in * options_.depth_multiplier}, options_.bias_initializer, true,
+                       options_.bias_regularizer);
+  }
+}
+
+namespace {
+// A depthwise convolution is a grouped one with groups = channels: the (kh, kw, c, m) kernel
+// has exactly the memory layout of the grouped (kh, kw, 1, c * m) kernel.
+Tensor depthwise(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size2 strides,
+                 const std::string& padding, Size2 dilation, const std::string& activation) {
+  const Shape& k = kernel.shape();
+  const Tensor grouped = ops::reshape(kernel, {k[0], k[1], 1, k[2] * k[3]});
+  const auto opts = op_options(strides, padding, dilation, k[2]);
+  if (!bias.defined()) return ops::get_activation(activation)(ops::conv2d(x, grouped, opts));
+  return ops::conv2d_bias_activation(x, grouped, bias, activation, opts);
+}
+}  // namespace
+
+Tensor DepthwiseConv2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  return depthwise(inputs.front(), kernel_->value(), bias_ ? bias_->value() : Tensor(),
+                   options_.strides, options_.padding, options_.dilation_rate, options_.activation);
+}
+
+DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size, DepthwiseConv2DOptions options)
+    : LayerHandle(std::make_shared<DepthwiseConv2DImpl>(kernel_size, std::move(options))) {}
+
+// --- SeparableConv2D --------------------------------------------------------------------
+
+SeparableConv2DImpl::SeparableConv2DImpl(std::int64_t filters, Size2 kernel_size,
+                                         SeparableConv2DOptions options)
+    : Layer("SeparableConv2D", options.name),
+      filters_(filters),
+      kernel_size_(kernel_size),
+      options_(std::move(options)) {
+  internal::require_positive(filters, "filters", describe());
+  internal::require_positive(options_.depth_multiplier, "depth_multiplier", describe());
+  check_conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding,
+                  options_.data_format, describe());
+  options_.activation = ops::canonical_activation(options_.activation);
+}
+
+Shape SeparableConv2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  const Shape& in = single_input(shapes, 4, 4);
+  require_channels(in, describe());
+  if (depthwise_ && in[3] != depthwise_->shape()[2]) {
+    throw ShapeError(describe() + " was built for " + std::to_string(depthwise_->shape()[2]) +
+                     " input channels but got input shape " + to_string(in));
+  }
+  return conv_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
+                           options_.padding, filters_, describe());
+}
+
+void SeparableConv2DImpl::build_weights(const std::vector<Shape>& shapes) {
+  const std::int64_t in = shapes.front()[3], dm = options_.depth_multiplier;
+  depthwise_ = add_weight("depthwise_kernel", {kernel_size_.h, kernel_size_.w, in, dm},
+                          options_.depthwise_initializer, true, options_.depthwise_regularizer);
+  pointwise_ = add_weight("pointwise_kernel", {1, 1, in * dm, filters_},
+                          options_.pointwise_initializer, true, options_.pointwise_regularizer);
+  if (options_.use_bias) {
+    bias_ = add_weight("bias", {filters_}, options_.bias_initializer, true,
+                       options_.bias_regularizer);
+  }
+}
+
+Tensor SeparableConv2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  const Tensor mid = depthwise(inputs.front(), depthwise_->value(), Tensor(), options_.strides,
+                               options_.padding, options_.dilation_rate, "linear");
+  const auto pointwise = op_options(1, "valid", 1, 1);
+  if (!bias_) {
+    return ops::get_activation(options_.activation)(
+        ops::conv2d(mid, pointwise_->value(), pointwise));
+  }
+  return ops::conv2d_bias_activation(mid, pointwise_->value(), bias_->value(),
+                                     options_.activation, pointwise);
+}
+
+SeparableConv2D::SeparableConv2D(std::int64_t filters, Size2 kernel_size,
+                                 SeparableConv2DOptions options)
+    : LayerHandle(std::make_shared<SeparableConv2DImpl>(filters, kernel_size, std::move(options))) {}
+
+}  // namespace keras::layers

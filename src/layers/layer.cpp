@@ -1,0 +1,152 @@
+#include "keras/layers/layer.hpp"
+
+#include <map>
+#include <mutex>
+#include <regex>
+
+#include "keras/ops/math.hpp"
+
+namespace keras::layers {
+
+namespace {
+std::mutex g_names_mutex;
+std::map<std::string, int> g_name_counts;
+
+// Keras' to_snake_case: "MaxPooling2D" -> "max_pooling2d", "ReLU" -> "re_lu".
+std::string snake_case(const std::string& name) {
+  std::string s = std::regex_replace(name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
+  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string unique_name(const std::string& base) {
+  std::lock_guard lock(g_names_mutex);
+  const int n = g_name_counts[base]++;
+  return n == 0 ? base : base + "_" + std::to_string(n);
+}
+}  // namespace
+
+const Shape& KerasTensor::shape() const { return node_->output_shape; }
+DType KerasTensor::dtype() const { return node_->dtype; }
+const std::string& KerasTensor::name() const { return node_->layer->name(); }
+
+Layer::Layer(std::string class_name, const std::string& name)
+    : class_name_(std::move(class_name)),
+      name_(name.empty() ? unique_name(snake_case(class_name_)) : name) {}
+
+std::string Layer::describe() const { return "Layer '" + name_ + "' (" + class_name_ + ")"; }
+
+void Layer::check_input_count(std::size_t n) const {
+  const auto count = static_cast<int>(n);
+  if (count < min_inputs() || count > max_inputs()) {
+    const std::string expected =
+        min_inputs() == max_inputs() ? std::to_string(min_inputs())
+                                     : "at least " + std::to_string(min_inputs());
+    throw ValueError(describe() + " expects " + expected + " input(s), got " +
+                     std::to_string(count));
+  }
+}
+
+const Shape& Layer::single_input(const std::vector<Shape>& shapes, int min_rank,
+                                 int max_rank) const {
+  check_input_count(shapes.size());
+  const Shape& s = shapes.front();
+  if (s.rank() < min_rank || s.rank() > max_rank) {
+    const std::string expected = min_rank == max_rank
+                                     ? std::to_string(min_rank)
+                                     : std::to_string(min_rank) + " to " + std::to_string(max_rank);
+    throw ShapeError(describe() + " expects an input of rank " + expected +
+                     " (with the batch axis), got shape " + to_string(s));
+  }
+  return s;
+}
+
+void Layer::build(const std::vector<Shape>& input_shapes) {
+  if (built_) return;
+  check_input_count(input_shapes.size());
+  compute_output_shape(input_shapes);  // validates before any weight is made
+  build_weights(input_shapes);
+  built_shapes_ = input_shapes;
+  built_ = true;
+}
+
+void Layer::build_weights(const std::vector<Shape>&) {}
+
+Tensor Layer::call(const std::vector<Tensor>& inputs, bool training) {
+  std::vector<Shape> shapes;
+  for (const auto& t : inputs) shapes.push_back(t.shape());
+  build(shapes);
+  compute_output_shape(shapes);
+  return forward(inputs, training);
+}
+
+Tensor Layer::call(const Tensor& input, bool training) {
+  return call(std::vector<Tensor>{input}, training);
+}
+
+KerasTensor Layer::call(const std::vector<KerasTensor>& inputs) {
+  std::vector<Shape> shapes;
+  for (const auto& t : inputs) {
+    if (!t.defined()) throw ValueError(describe() + " was called on an undefined KerasTensor");
+    shapes.push_back(t.shape());
+  }
+  build(shapes);
+  auto node = std::make_shared<internal::GraphNode>();
+  node->layer = shared_from_this();
+  node->inputs = inputs;
+  node->output_shape = compute_output_shape(shapes);
+  return KerasTensor(std::move(node));
+}
+
+VariablePtr Layer::add_weight(const std::string& name, const Shape& shape,
+                              const initializers::Initializer& initializer, bool trainable,
+                              const regularizers::Regularizer& regularizer) {
+  Tensor value = initializer(shape);
+  auto v = std::make_shared<Variable>(name, name_ + "/" + name, std::move(value), trainable,
+                                      regularizer);
+  weights_.push_back(v);
+  return v;
+}
+
+std::vector<VariablePtr> Layer::trainable_weights() const {
+  std::vector<VariablePtr> out;
+  if (!trainable) return out;
+  for (const auto& w : weights_) {
+    if (w->trainable()) out.push_back(w);
+  }
+  return out;
+}
+
+std::vector<VariablePtr> Layer::non_trainable_weights() const {
+  std::vector<VariablePtr> out;
+  for (const auto& w : weights_) {
+    if (!trainable || !w->trainable()) out.push_back(w);
+  }
+  return out;
+}
+
+std::int64_t Layer::count_params() const {
+  std::int64_t n = 0;
+  for (const auto& w : weights_) n += w->shape().num_elements();
+  return n;
+}
+
+Tensor Layer::regularization_loss() const {
+  Tensor total;
+  for (const auto& w : weights_) {
+    if (!w->regularizer().active()) continue;
+    Tensor p = w->regularizer()(w->value());
+    total = total.defined() ? ops::add(total, p) : p;
+  }
+  return total;
+}
+
+}  // namespace keras::layers
+
+namespace keras::backend {
+void clear_session() {
+  std::lock_guard lock(layers::g_names_mutex);
+  layers::g_name_counts.clear();
+}
+}  // namespace keras::backend

@@ -1,0 +1,94 @@
+// Add, Multiply, Average, Concatenate.
+#include "keras/layers/add.hpp"
+#include "keras/layers/average.hpp"
+#include "keras/layers/concatenate.hpp"
+#include "keras/layers/multiply.hpp"
+#include "keras/ops/array.hpp"
+#include "keras/ops/math.hpp"
+
+namespace keras::layers {
+
+namespace {
+bool same_dim(std::int64_t a, std::int64_t b) { return a == b || a < 0 || b < 0; }
+}  // namespace
+
+Shape MergeLayer::compute_output_shape(const std::vector<Shape>& shapes) const {
+  if (shapes.size() < 2) {
+    throw ValueError(describe() + " needs at least 2 inputs, got " + std::to_string(shapes.size()));
+  }
+  Shape out = shapes.front();
+  for (const auto& s : shapes) {
+    bool fits = s.rank() == out.rank();
+    for (int i = 0; fits && i < s.rank(); ++i) fits = same_dim(s.dims()[i], out.dims()[i]);
+    if (!fits) {
+      throw ShapeError(describe() + " needs inputs of one shape, got " + to_string(shapes.front()) +
+                       " and " + to_string(s));
+    }
+    for (int i = 0; i < s.rank(); ++i) {
+      if (out[i] < 0) out[i] = s.dims()[i];
+    }
+  }
+  return out;
+}
+
+AddImpl::AddImpl(MergeOptions options) : MergeLayer("Add", options.name) {}
+Tensor AddImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  Tensor y = inputs.front();
+  for (std::size_t i = 1; i < inputs.size(); ++i) y = ops::add(y, inputs[i]);
+  return y;
+}
+Add::Add(MergeOptions options) : LayerHandle(std::make_shared<AddImpl>(std::move(options))) {}
+
+MultiplyImpl::MultiplyImpl(MergeOptions options) : MergeLayer("Multiply", options.name) {}
+Tensor MultiplyImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  Tensor y = inputs.front();
+  for (std::size_t i = 1; i < inputs.size(); ++i) y = ops::multiply(y, inputs[i]);
+  return y;
+}
+Multiply::Multiply(MergeOptions options)
+    : LayerHandle(std::make_shared<MultiplyImpl>(std::move(options))) {}
+
+AverageImpl::AverageImpl(MergeOptions options) : MergeLayer("Average", options.name) {}
+Tensor AverageImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  Tensor y = inputs.front();
+  for (std::size_t i = 1; i < inputs.size(); ++i) y = ops::add(y, inputs[i]);
+  return y * (1.0f / static_cast<float>(inputs.size()));
+}
+Average::Average(MergeOptions options)
+    : LayerHandle(std::make_shared<AverageImpl>(std::move(options))) {}
+
+ConcatenateImpl::ConcatenateImpl(ConcatenateOptions options)
+    : Layer("Concatenate", options.name), options_(std::move(options)) {}
+
+Shape ConcatenateImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
+  if (shapes.size() < 2) {
+    throw ValueError(describe() + " needs at least 2 inputs, got " + std::to_string(shapes.size()));
+  }
+  const Shape& first = shapes.front();
+  const int axis = first.normalize_axis(options_.axis);
+  if (axis == 0) throw ValueError(describe() + ": cannot concatenate along the batch axis");
+  Shape out = first;
+  for (std::size_t k = 1; k < shapes.size(); ++k) {
+    const Shape& s = shapes[k];
+    bool fits = s.rank() == first.rank();
+    for (int i = 0; fits && i < s.rank(); ++i) {
+      fits = i == axis || same_dim(s.dims()[i], first.dims()[i]);
+    }
+    if (!fits) {
+      throw ShapeError(describe() + ": inputs must match except on the concatenation axis " +
+                       std::to_string(options_.axis) + ", got " + to_string(first) + " and " +
+                       to_string(s));
+    }
+    out[axis] = out[axis] < 0 || s[axis] < 0 ? -1 : out[axis] + s[axis];
+  }
+  return out;
+}
+
+Tensor ConcatenateImpl::forward(const std::vector<Tensor>& inputs, bool) {
+  return ops::concatenate(inputs, options_.axis);
+}
+
+Concatenate::Concatenate(ConcatenateOptions options)
+    : LayerHandle(std::make_shared<ConcatenateImpl>(std::move(options))) {}
+
+}  // namespace keras::layers

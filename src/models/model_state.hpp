@@ -1,0 +1,35 @@
+#pragma once
+// What a Model holds: its graph in topological order, and, for Sequential, the layer list
+// the graph is rebuilt from.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keras/layers/layer.hpp"
+
+namespace keras::internal {
+
+struct ModelState {
+  std::string class_name;  // "Functional" or "Sequential", as Keras 3 names them
+  std::string name;
+  std::vector<layers::KerasTensor> inputs, outputs;
+  // Every layer call of the graph, inputs first, each after the calls it consumes.
+  std::vector<std::shared_ptr<layers::internal::GraphNode>> nodes;
+  std::vector<layers::LayerPtr> layers;  // unique, in graph order, without InputLayers
+  bool built = false;
+
+  // Sequential: its layers and optional Input; the graph is derived from them.
+  std::optional<layers::KerasTensor> sequential_input;
+  std::vector<layers::LayerPtr> sequential_layers;
+};
+
+// Orders the graph between `inputs` and `outputs` into `state`; raises a ValueError when an
+// output depends on an Input that is not among `inputs`.
+void build_graph(ModelState& state, const std::vector<layers::KerasTensor>& inputs,
+                 const std::vector<layers::KerasTensor>& outputs);
+
+// Default model names: "functional", "functional_1", ... / "sequential", ...
+std::string unique_model_name(const std::string& base);
+
+}  // namespace keras::internal

@@ -1,0 +1,260 @@
+// Arithmetic, reductions and matmul, with their gradients.
+#include "keras/ops/array.hpp"
+#include "keras/ops/math.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "keras/internal/op_support.hpp"
+
+namespace keras::ops {
+
+using internal::count;
+using internal::f32;
+using internal::new_output;
+using internal::record;
+using internal::require_float32;
+
+namespace {
+
+Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
+  const int rank = std::max(a.rank(), b.rank());
+  std::vector<std::int64_t> out(rank);
+  for (int i = 0; i < rank; ++i) {
+    const std::int64_t da = i < rank - a.rank() ? 1 : a.dims()[i - (rank - a.rank())];
+    const std::int64_t db = i < rank - b.rank() ? 1 : b.dims()[i - (rank - b.rank())];
+    if (da != db && da != 1 && db != 1) {
+      throw ShapeError(std::string(op) + ": shapes " + to_string(a) + " and " + to_string(b) +
+                       " cannot be broadcast together (axis " + std::to_string(i) + ": " +
+                       std::to_string(da) + " vs " + std::to_string(db) + ")");
+    }
+    out[i] = std::max(da, db);
+  }
+  return Shape(std::move(out));
+}
+
+// Strides of `s` aligned to `out`, zero where `s` is broadcast.
+std::vector<std::int64_t> broadcast_strides(const Shape& s, const Shape& out) {
+  const int rank = out.rank(), offset = out.rank() - s.rank();
+  std::vector<std::int64_t> strides(rank, 0);
+  std::int64_t stride = 1;
+  for (int i = s.rank() - 1; i >= 0; --i) {
+    strides[i + offset] = s.dims()[i] == 1 ? 0 : stride;
+    stride *= s.dims()[i];
+  }
+  return strides;
+}
+
+BroadcastSpec make_spec(const Shape& a, const Shape& b, const Shape& out) {
+  return {out.dims(), broadcast_strides(a, out), broadcast_strides(b, out)};
+}
+
+Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  require_float32(a, name);
+  require_float32(b, name);
+  Backend& be = internal::common_backend({a, b}, name);
+  const Shape out_shape = broadcast_shape(a.shape(), b.shape(), name);
+  Tensor y = new_output(out_shape, be);
+  be.binary(op, f32(a), f32(b), f32(y), make_spec(a.shape(), b.shape(), out_shape));
+  // Closures capture a detached view of their output: the output owns the closure.
+  record(y, name, {a, b}, [op, a, b, out = y.detach()](const Tensor& dy) -> std::vector<Tensor> {
+    switch (op) {
+      case BinaryOp::add:
+        return {sum_to_shape(dy, a.shape()), sum_to_shape(dy, b.shape())};
+      case BinaryOp::subtract:
+        return {sum_to_shape(dy, a.shape()), sum_to_shape(negative(dy), b.shape())};
+      case BinaryOp::multiply:
+        return {sum_to_shape(multiply(dy, b), a.shape()), sum_to_shape(multiply(dy, a), b.shape())};
+      case BinaryOp::divide:
+        return {sum_to_shape(divide(dy, b), a.shape()),
+                sum_to_shape(negative(multiply(dy, divide(out, b))), b.shape())};
+      case BinaryOp::maximum:
+      case BinaryOp::minimum: {
+        Tensor mask = new_output(dy.shape(), dy.backend());
+        dy.backend().select_mask(op, f32(a), f32(b), f32(mask),
+                                 make_spec(a.shape(), b.shape(), dy.shape()));
+        Tensor ga = multiply(dy, mask);
+        return {sum_to_shape(ga, a.shape()), sum_to_shape(subtract(dy, ga), b.shape())};
+      }
+    }
+    return {};
+  });
+  return y;
+}
+
+// Views x as (outer, mid, inner) around the contiguous axes [first, last].
+struct Span3 {
+  std::int64_t outer = 1, mid = 1, inner = 1;
+};
+Span3 span_of(const Shape& s, int first, int last) {
+  Span3 v;
+  for (int i = 0; i < s.rank(); ++i) {
+    (i < first ? v.outer : i <= last ? v.mid : v.inner) *= s.dims()[i];
+  }
+  return v;
+}
+
+// Sums over one axis, keeping it with size 1; differentiable.
+Tensor sum_axis_keepdims(const Tensor& x, int axis) {
+  const Span3 v = span_of(x.shape(), axis, axis);
+  Shape out_shape = x.shape();
+  out_shape[axis] = 1;
+  Tensor y = new_output(out_shape, x.backend());
+  x.backend().reduce_sum(f32(x), f32(y), v.outer, v.mid, v.inner);
+  record(y, "sum", {x}, [x, v](const Tensor& dy) -> std::vector<Tensor> {
+    Tensor dx = new_output(x.shape(), x.backend());
+    x.backend().expand_mid(f32(dy), f32(dx), v.outer, v.mid, v.inner, 1.0f);
+    return {dx};
+  });
+  return y;
+}
+
+std::vector<int> normalized_axes(const Shape& s, std::vector<int> axes) {
+  if (axes.empty()) {
+    axes.resize(s.rank());
+    std::iota(axes.begin(), axes.end(), 0);
+  }
+  for (int& a : axes) a = s.normalize_axis(a);
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  return axes;
+}
+
+Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdims) {
+  std::vector<std::int64_t> dims;
+  for (int i = 0; i < s.rank(); ++i) {
+    const bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
+    if (!reduced) dims.push_back(s.dims()[i]);
+    else if (keepdims) dims.push_back(1);
+  }
+  return Shape(std::move(dims));
+}
+
+}  // namespace
+}  // namespace keras::ops
+
+namespace keras::internal {
+Tensor unary_op(UnaryOp op, UnaryParams p, const char* name, const Tensor& x) {
+  require_float32(x, name);
+  Tensor y = new_output(x.shape(), x.backend());
+  x.backend().unary(op, p, f32(x), f32(y), count(x));
+  record(y, name, {x}, [op, p, x, out = y.detach()](const Tensor& dy) -> std::vector<Tensor> {
+    Tensor dx = new_output(x.shape(), x.backend());
+    x.backend().unary_backward(op, p, f32(x), f32(out), f32(dy), f32(dx), count(x));
+    return {dx};
+  });
+  return y;
+}
+
+}  // namespace keras::internal
+
+namespace keras::ops {
+using internal::unary_op;
+
+Tensor add(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::add, "add", a, b); }
+Tensor subtract(const Tensor& a, const Tensor& b) {
+  return binary_op(BinaryOp::subtract, "subtract", a, b);
+}
+Tensor multiply(const Tensor& a, const Tensor& b) {
+  return binary_op(BinaryOp::multiply, "multiply", a, b);
+}
+Tensor divide(const Tensor& a, const Tensor& b) {
+  return binary_op(BinaryOp::divide, "divide", a, b);
+}
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  return binary_op(BinaryOp::maximum, "maximum", a, b);
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  return binary_op(BinaryOp::minimum, "minimum", a, b);
+}
+
+Tensor affine(const Tensor& x, float scale, float shift) {
+  require_float32(x, "affine");
+  Tensor y = new_output(x.shape(), x.backend());
+  x.backend().affine(f32(x), f32(y), count(x), scale, shift);
+  record(y, "affine", {x}, [scale](const Tensor& dy) -> std::vector<Tensor> {
+    return {affine(dy, scale, 0.0f)};
+  });
+  return y;
+}
+
+Tensor negative(const Tensor& x) { return unary_op(UnaryOp::neg, {}, "negative", x); }
+Tensor exp(const Tensor& x) { return unary_op(UnaryOp::exp, {}, "exp", x); }
+Tensor log(const Tensor& x) { return unary_op(UnaryOp::log, {}, "log", x); }
+Tensor sqrt(const Tensor& x) { return unary_op(UnaryOp::sqrt, {}, "sqrt", x); }
+Tensor square(const Tensor& x) { return unary_op(UnaryOp::square, {}, "square", x); }
+Tensor abs(const Tensor& x) { return unary_op(UnaryOp::abs, {}, "abs", x); }
+Tensor reciprocal(const Tensor& x) { return unary_op(UnaryOp::reciprocal, {}, "reciprocal", x); }
+Tensor clip(const Tensor& x, float low, float high) {
+  if (low > high) {
+    throw ValueError("clip: low (" + std::to_string(low) + ") is above high (" +
+                     std::to_string(high) + ")");
+  }
+  return unary_op(UnaryOp::clip, {low, high, 0.0f}, "clip", x);
+}
+
+Tensor sum(const Tensor& x, std::vector<int> axes, bool keepdims) {
+  require_float32(x, "sum");
+  const std::vector<int> ax = normalized_axes(x.shape(), std::move(axes));
+  Tensor y = x;
+  for (int a : ax) y = sum_axis_keepdims(y, a);
+  return reshape(y, reduced_shape(x.shape(), ax, keepdims));
+}
+
+Tensor mean(const Tensor& x, std::vector<int> axes, bool keepdims) {
+  const std::vector<int> ax = normalized_axes(x.shape(), std::move(axes));
+  std::int64_t n = 1;
+  for (int a : ax) n *= x.shape().dims()[a];
+  if (n == 0) throw ShapeError("mean over an empty axis of shape " + to_string(x.shape()));
+  return affine(sum(x, ax, keepdims), 1.0f / static_cast<float>(n), 0.0f);
+}
+
+Tensor max(const Tensor& x, int axis, bool keepdims) {
+  require_float32(x, "max");
+  axis = x.shape().normalize_axis(axis);
+  const Span3 v = span_of(x.shape(), axis, axis);
+  if (v.mid == 0) throw ShapeError("max over an empty axis of shape " + to_string(x.shape()));
+  Tensor y = new_output(reduced_shape(x.shape(), {axis}, keepdims), x.backend());
+  Tensor argmax = Tensor::empty(y.shape(), int32, &x.backend());
+  x.backend().reduce_max(f32(x), f32(y), argmax.data<std::int32_t>(), v.outer, v.mid, v.inner);
+  record(y, "max", {x}, [x, v, argmax](const Tensor& dy) -> std::vector<Tensor> {
+    Tensor dx = new_output(x.shape(), x.backend());
+    x.backend().scatter_argmax(f32(dy), argmax.data<std::int32_t>(), f32(dx), v.outer, v.mid,
+                               v.inner);
+    return {dx};
+  });
+  return y;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  require_float32(a, "matmul");
+  require_float32(b, "matmul");
+  if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(0)) {
+    throw ShapeError("matmul: cannot multiply shapes " + to_string(a.shape()) + " and " +
+                     to_string(b.shape()) + " (need (m, k) @ (k, n))");
+  }
+  Backend& be = internal::common_backend({a, b}, "matmul");
+  const std::int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
+  Tensor y = new_output({m, n}, be);
+  be.gemm(false, false, m, n, k, 1.0f, f32(a), f32(b), 0.0f, f32(y));
+  record(y, "matmul", {a, b}, [a, b, m, n, k](const Tensor& dy) -> std::vector<Tensor> {
+    Backend& be = dy.backend();
+    Tensor da = new_output(a.shape(), be), db = new_output(b.shape(), be);
+    be.gemm(false, true, m, k, n, 1.0f, f32(dy), f32(b), 0.0f, f32(da));  // dy @ b^T
+    be.gemm(true, false, k, n, m, 1.0f, f32(a), f32(dy), 0.0f, f32(db));  // a^T @ dy
+    return {da, db};
+  });
+  return y;
+}
+
+Tensor sum_to_shape(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  const int lead = x.rank() - shape.rank();
+  std::vector<int> axes;
+  for (int i = 0; i < x.rank(); ++i) {
+    if (i < lead || (shape.dims()[i - lead] == 1 && x.shape().dims()[i] != 1)) axes.push_back(i);
+  }
+  return reshape(sum(x, axes, true), shape);
+}
+
+}  // namespace keras::ops
