@@ -1,5 +1,6 @@
 #include "keras/models/model.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -19,6 +20,50 @@ std::string unique_model_name(const std::string& base) {
   std::lock_guard lock(mutex);
   const int n = counts[base]++;
   return n == 0 ? base : base + "_" + std::to_string(n);
+}
+
+std::vector<layers::LayerPtr> keras_layer_order(const ModelState& state, bool with_inputs) {
+  using Node = layers::internal::GraphNode;
+  // Keras (functional.py map_graph): a node's depth is its longest path to an output; a
+  // layer's depth the largest of its nodes'. Layers go deepest first, ties in the order a
+  // depth-first walk from the outputs first reaches them. Weight files rely on this order.
+  std::map<const Node*, int> depth;
+  for (auto it = state.nodes.rbegin(); it != state.nodes.rend(); ++it) {
+    const int d = depth[it->get()];  // 0 for outputs and nodes nothing consumes
+    for (const auto& in : (*it)->inputs) {
+      depth[in.node().get()] = std::max(depth[in.node().get()], d + 1);
+    }
+  }
+  std::map<const layers::Layer*, int> layer_depth, first_reached;
+  std::vector<const Node*> stack;
+  for (auto it = state.outputs.rbegin(); it != state.outputs.rend(); ++it) {
+    stack.push_back(it->node().get());
+  }
+  std::set<const Node*> visited;
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (!visited.insert(n).second) continue;
+    first_reached.try_emplace(n->layer.get(), static_cast<int>(first_reached.size()));
+    for (auto it = n->inputs.rbegin(); it != n->inputs.rend(); ++it) stack.push_back(it->node().get());
+  }
+  std::vector<layers::LayerPtr> result;
+  for (const auto& n : state.nodes) {
+    const layers::Layer* l = n->layer.get();
+    if (!with_inputs && dynamic_cast<const layers::InputLayer*>(l)) continue;
+    auto [it, inserted] = layer_depth.try_emplace(l, depth[n.get()]);
+    if (inserted) {
+      result.push_back(n->layer);
+      first_reached.try_emplace(l, static_cast<int>(first_reached.size()));  // unused inputs
+    } else {
+      it->second = std::max(it->second, depth[n.get()]);
+    }
+  }
+  std::stable_sort(result.begin(), result.end(), [&](const auto& a, const auto& b) {
+    const int da = layer_depth[a.get()], db = layer_depth[b.get()];
+    return da != db ? da > db : first_reached[a.get()] < first_reached[b.get()];
+  });
+  return result;
 }
 
 void build_graph(ModelState& state, const std::vector<layers::KerasTensor>& inputs,
@@ -65,12 +110,11 @@ void build_graph(ModelState& state, const std::vector<layers::KerasTensor>& inpu
   for (const auto& in : inputs) {
     if (!seen.count(in.node().get())) order.insert(order.begin(), in.node());
   }
-  std::vector<layers::LayerPtr> unique_layers;
-  std::set<const layers::Layer*> listed;
-  for (const auto& node : order) {
-    if (dynamic_cast<const layers::InputLayer*>(node->layer.get())) continue;
-    if (listed.insert(node->layer.get()).second) unique_layers.push_back(node->layer);
-  }
+  state.inputs = inputs;
+  state.outputs = outputs;
+  state.nodes = std::move(order);
+  state.layers = keras_layer_order(state, /*with_inputs=*/false);
+  std::vector<layers::LayerPtr> unique_layers = state.layers;
   std::set<std::string> names;
   for (const auto& layer : unique_layers) {
     if (!names.insert(layer->name()).second) {
@@ -78,10 +122,6 @@ void build_graph(ModelState& state, const std::vector<layers::KerasTensor>& inpu
                        layer->name() + "'; layer names must be unique");
     }
   }
-  state.inputs = inputs;
-  state.outputs = outputs;
-  state.nodes = std::move(order);
-  state.layers = std::move(unique_layers);
   state.built = true;
 }
 

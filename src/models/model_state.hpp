@@ -29,6 +29,9 @@ struct ModelState {
 void build_graph(ModelState& state, const std::vector<layers::KerasTensor>& inputs,
                  const std::vector<layers::KerasTensor>& outputs);
 
+// The graph's layers in Keras' order (deepest first); InputLayers too if `with_inputs`.
+std::vector<layers::LayerPtr> keras_layer_order(const ModelState& state, bool with_inputs);
+
 // Default model names: "functional", "functional_1", ... / "sequential", ...
 std::string unique_model_name(const std::string& base);
 

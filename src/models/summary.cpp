@@ -1,7 +1,6 @@
 // Model::summary: Keras 3's table (rich's box drawing, Keras' column positions).
 #include <algorithm>
 #include <map>
-#include <set>
 #include <sstream>
 
 #include "keras/models/model.hpp"
@@ -177,10 +176,7 @@ void Model::summary(std::ostream& os, int line_length) const {
   if (st.class_name == "Sequential") {
     rows = st.sequential_layers;
   } else {
-    std::set<const layers::Layer*> listed;
-    for (const auto& n : st.nodes) {
-      if (listed.insert(n->layer.get()).second) rows.push_back(n->layer);
-    }
+    rows = internal::keras_layer_order(st, /*with_inputs=*/true);
   }
   for (const auto& layer : rows) {
     const auto& nodes = calls[layer.get()];

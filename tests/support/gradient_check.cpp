@@ -22,7 +22,13 @@ double weighted_sum(const Tensor& out, const std::vector<double>& weights) {
 
 void check_gradients(const Fn& f, std::vector<Tensor> inputs, GradCheckOptions o) {
   for (auto& x : inputs) x = x.clone().set_requires_grad(true);
-  const Tensor out = f(inputs);
+  check_gradients_in_place([&] { return f(inputs); }, inputs, o);
+}
+
+GradientSamples sample_gradients(const std::function<Tensor()>& f,
+                                 const std::vector<Tensor>& leaves, GradCheckOptions o) {
+  std::vector<Tensor> inputs = leaves;
+  const Tensor out = f();
   std::mt19937_64 rng(12345);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   std::vector<double> weights(static_cast<std::size_t>(out.size()));
@@ -32,6 +38,7 @@ void check_gradients(const Fn& f, std::vector<Tensor> inputs, GradCheckOptions o
   const Tensor loss = keras::ops::sum(keras::ops::multiply(out, r));
   const auto grads = keras::GradientTape().gradient(loss, inputs);
 
+  GradientSamples samples;
   keras::NoGradGuard no_grad;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     Tensor& x = inputs[k];
@@ -43,17 +50,35 @@ void check_gradients(const Fn& f, std::vector<Tensor> inputs, GradCheckOptions o
     for (std::int64_t i = 0; i < n; i += stride) {
       const float original = data[i];
       data[i] = static_cast<float>(original + o.epsilon);
-      const double plus = weighted_sum(f(inputs), weights);
+      const double plus = weighted_sum(f(), weights);
       data[i] = static_cast<float>(original - o.epsilon);
-      const double minus = weighted_sum(f(inputs), weights);
+      const double minus = weighted_sum(f(), weights);
       data[i] = original;
-      const double numeric = (plus - minus) / (2.0 * o.epsilon);
-      const double a = analytic[static_cast<std::size_t>(i)];
-      const double tolerance = o.atol + o.rtol * std::max(std::fabs(a), std::fabs(numeric));
-      INFO("input " << k << " " << keras::to_string(x.shape()) << ", element " << i
-                    << ": analytic " << a << " vs numeric " << numeric);
-      CHECK(std::fabs(a - numeric) <= tolerance);
+      samples.analytic.push_back(analytic[static_cast<std::size_t>(i)]);
+      samples.numeric.push_back((plus - minus) / (2.0 * o.epsilon));
     }
+  }
+  return samples;
+}
+
+double GradientSamples::cosine() const {
+  double dot = 0, na = 0, nn = 0;
+  for (std::size_t i = 0; i < analytic.size(); ++i) {
+    dot += analytic[i] * numeric[i];
+    na += analytic[i] * analytic[i];
+    nn += numeric[i] * numeric[i];
+  }
+  return dot / std::sqrt(na * nn);
+}
+
+void check_gradients_in_place(const std::function<Tensor()>& f, const std::vector<Tensor>& leaves,
+                              GradCheckOptions o) {
+  const GradientSamples s = sample_gradients(f, leaves, o);
+  for (std::size_t i = 0; i < s.analytic.size(); ++i) {
+    const double a = s.analytic[i], numeric = s.numeric[i];
+    const double tolerance = o.atol + o.rtol * std::max(std::fabs(a), std::fabs(numeric));
+    INFO("sample " << i << ": analytic " << a << " vs numeric " << numeric);
+    CHECK(std::fabs(a - numeric) <= tolerance);
   }
 }
 

@@ -23,6 +23,20 @@ using Fn = std::function<keras::Tensor(const std::vector<keras::Tensor>&)>;
 // Reports failures through doctest with the input, element and both values.
 void check_gradients(const Fn& f, std::vector<keras::Tensor> inputs, GradCheckOptions options = {});
 
+// The same check for leaf tensors that already require a gradient (a model's variables): they
+// are perturbed in place and restored, and f reads them itself.
+void check_gradients_in_place(const std::function<keras::Tensor()>& f,
+                              const std::vector<keras::Tensor>& leaves, GradCheckOptions options = {});
+
+// Analytic and numeric gradients of the sampled elements of every leaf, concatenated; for
+// aggregate checks (cosine similarity) where a few finite differences may cross relu kinks.
+struct GradientSamples {
+  std::vector<double> analytic, numeric;
+  double cosine() const;
+};
+GradientSamples sample_gradients(const std::function<keras::Tensor()>& f,
+                                 const std::vector<keras::Tensor>& leaves, GradCheckOptions options = {});
+
 // Float32 values spaced at least `gap` apart in random order in [-1, 1): kinks of relu, max,
 // abs and pooling ties stay farther than any finite-difference step.
 keras::Tensor distinct_values(const keras::Shape& shape, std::uint64_t seed, double gap = 0.05);
