@@ -1,8 +1,8 @@
 #include "keras/layers/layer.hpp"
 
+#include <cctype>
 #include <map>
 #include <mutex>
-#include <regex>
 
 #include "keras/ops/math.hpp"
 
@@ -12,12 +12,35 @@ namespace {
 std::mutex g_names_mutex;
 std::map<std::string, int> g_name_counts;
 
-// Keras' to_snake_case: "MaxPooling2D" -> "max_pooling2d", "ReLU" -> "re_lu".
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+
+// Keras' to_snake_case, the two substitutions re.sub("(.)([A-Z][a-z]+)", r"\1_\2") and
+// re.sub("([a-z])([A-Z])", r"\1_\2") with the same left-to-right, non-overlapping matching,
+// then lower case: "MaxPooling2D" -> "max_pooling2d", "ReLU" -> "re_lu".
 std::string snake_case(const std::string& name) {
-  std::string s = std::regex_replace(name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+  std::string first;
+  for (std::size_t i = 0; i < name.size();) {
+    if (i + 2 < name.size() && is_upper(name[i + 1]) && is_lower(name[i + 2])) {
+      std::size_t end = i + 2;
+      while (end < name.size() && is_lower(name[end])) ++end;
+      first += name.substr(i, 1) + "_" + name.substr(i + 1, end - i - 1);
+      i = end;
+    } else {
+      first += name[i++];
+    }
+  }
+  std::string second;
+  for (std::size_t i = 0; i < first.size();) {
+    if (i + 1 < first.size() && is_lower(first[i]) && is_upper(first[i + 1])) {
+      second += first.substr(i, 1) + "_" + first.substr(i + 1, 1);
+      i += 2;
+    } else {
+      second += first[i++];
+    }
+  }
+  for (char& c : second) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return second;
 }
 
 std::string unique_name(const std::string& base) {

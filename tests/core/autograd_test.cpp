@@ -12,7 +12,7 @@ TEST_CASE("GradientTape accumulates over shared subexpressions") {
   CHECK(g[0].to_vector<float>() == std::vector<float>{7.0f, 9.0f});
 }
 
-TEST_CASE("unrelated sources get zeros; NoGradGuard records nothing") {
+TEST_CASE("unrelated sources get zeros - NoGradGuard records nothing") {
   Tensor a = Tensor::ones({3}), b = Tensor::ones({2});
   a.set_requires_grad(true);
   b.set_requires_grad(true);

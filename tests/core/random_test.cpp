@@ -6,7 +6,7 @@
 
 using namespace keras;
 
-TEST_CASE("seeded draws repeat; different seeds differ") {
+TEST_CASE("seeded draws repeat - different seeds differ") {
   const auto a = random::uniform({1000}, {.seed = 5}).to_vector<float>();
   CHECK(random::uniform({1000}, {.seed = 5}).to_vector<float>() == a);
   CHECK(random::uniform({1000}, {.seed = 6}).to_vector<float>() != a);

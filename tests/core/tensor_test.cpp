@@ -52,7 +52,7 @@ TEST_CASE("batch slices are views sharing storage") {
   CHECK(copy.at<float>({0, 0}) == 0.0f);
 }
 
-TEST_CASE("shapes and dtypes print as Keras does; small tensors print like NumPy") {
+TEST_CASE("shapes and dtypes print as Keras does - small tensors print like NumPy") {
   CHECK(to_string(Shape{-1, 32, 32, 3}) == "(None, 32, 32, 3)");
   CHECK(to_string(Shape{5}) == "(5,)");
   CHECK(to_string(Shape{}) == "()");

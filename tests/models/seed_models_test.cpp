@@ -2,6 +2,7 @@
 // out: Conv2D has kh*kw*in*filters + filters, Dense in*units + units.
 #include <doctest/doctest.h>
 
+#include "apps/cifar100_cnn/cnn_model.hpp"
 #include "apps/cifar100_vgg9/vgg9_model.hpp"
 #include "keras/keras.hpp"
 
@@ -39,12 +40,7 @@ TEST_CASE("seed 001's CIFAR-100 CNN counts as Keras does") {
 TEST_CASE("seed 003's CIFAR CNN counts as Keras does (CIFAR-100 head)") {
   // Three Conv2D(3x3, valid)+MaxPooling2D(2x2) blocks of 32, 64, 128 filters: 32 -> 30 -> 15 ->
   // 13 -> 6 -> 4 -> 2, so Flatten gives 2*2*128 = 512; then Dense 256, 128, no_classes = 100.
-  Sequential model({Input({32, 32, 3}),
-                    Conv2D(32, {3, 3}, {.activation = "relu"}), MaxPooling2D({2, 2}),
-                    Conv2D(64, {3, 3}, {.activation = "relu"}), MaxPooling2D({2, 2}),
-                    Conv2D(128, {3, 3}, {.activation = "relu"}), MaxPooling2D({2, 2}),
-                    Flatten(), Dense(256, {.activation = "relu"}), Dense(128, {.activation = "relu"}),
-                    Dense(100, {.activation = "softmax"})});
+  Sequential model = apps::make_cifar_cnn();
   const std::int64_t expected = (3 * 3 * 3 * 32 + 32) + (3 * 3 * 32 * 64 + 64) +
                                 (3 * 3 * 64 * 128 + 128) + (512 * 256 + 256) + (256 * 128 + 128) +
                                 (128 * 100 + 100);

@@ -20,6 +20,21 @@ TEST_CASE("default names are Keras' snake_case class names made unique") {
   CHECK_THROWS_AS(model.get_layer("nope"), ValueError);
 }
 
+TEST_CASE("every layer class gets Keras' default name") {
+  backend::clear_session();
+  CHECK(GlobalAveragePooling2D()->name() == "global_average_pooling2d");
+  CHECK(DepthwiseConv2D(3)->name() == "depthwise_conv2d");
+  CHECK(SeparableConv2D(2, 3)->name() == "separable_conv2d");
+  CHECK(BatchNormalization()->name() == "batch_normalization");
+  CHECK(SpatialDropout2D(0.1f)->name() == "spatial_dropout2d");
+  CHECK(ZeroPadding2D()->name() == "zero_padding2d");
+  CHECK(Cropping2D()->name() == "cropping2d");
+  CHECK(ELU()->name() == "elu");
+  CHECK(LeakyReLU()->name() == "leaky_re_lu");
+  CHECK(Input({3}).name() == "input_layer");
+  CHECK(Input({3}).name() == "input_layer_1");
+}
+
 TEST_CASE("summary prints Keras 3's table") {
   backend::clear_session();
   Sequential model({Input({28, 28}), Flatten(), Dense(128, {.activation = "relu"}), Dense(10)},
@@ -41,7 +56,7 @@ TEST_CASE("summary prints Keras 3's table") {
   CHECK(model.summary_string() == expected);
 }
 
-TEST_CASE("Sequential without Input builds on first call; add and pop") {
+TEST_CASE("Sequential without Input builds on first call - add and pop") {
   Sequential model;
   model.add(Dense(4));
   model.add(Dense(2));
