@@ -11,6 +11,7 @@ packages=(
   libdnnl-dev              # cpu backend (oneDNN 2.6)
   ocl-icd-opencl-dev       # Debian's oneDNN CMake config requires OpenCL's headers
   doctest-dev              # the test suite
+  nlohmann-json3-dev       # the tests read Keras' golden fixtures (JSON)
 )
 missing=()
 for p in "${packages[@]}"; do
