@@ -15,7 +15,7 @@ ActivationImpl::ActivationImpl(const std::string& activation, ActivationOptions 
 Shape ActivationImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   return single_input(shapes, 1, 8);
 }
-Tensor ActivationImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor ActivationImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::get_activation(activation_)(inputs.front());
 }
 Activation::Activation(const std::string& activation, ActivationOptions options)
@@ -33,7 +33,7 @@ ReLUImpl::ReLUImpl(ReLUOptions options) : Layer("ReLU", options.name), options_(
 Shape ReLUImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   return single_input(shapes, 1, 8);
 }
-Tensor ReLUImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor ReLUImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::relu(inputs.front(),
                    {options_.negative_slope, options_.threshold,
                     options_.max_value.value_or(std::numeric_limits<float>::infinity())});
@@ -50,7 +50,7 @@ LeakyReLUImpl::LeakyReLUImpl(LeakyReLUOptions options)
 Shape LeakyReLUImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   return single_input(shapes, 1, 8);
 }
-Tensor LeakyReLUImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor LeakyReLUImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::leaky_relu(inputs.front(), options_.negative_slope);
 }
 LeakyReLU::LeakyReLU(LeakyReLUOptions options)
@@ -60,7 +60,7 @@ ELUImpl::ELUImpl(ELUOptions options) : Layer("ELU", options.name), options_(std:
 Shape ELUImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   return single_input(shapes, 1, 8);
 }
-Tensor ELUImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor ELUImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::elu(inputs.front(), options_.alpha);
 }
 ELU::ELU(ELUOptions options) : LayerHandle(std::make_shared<ELUImpl>(std::move(options))) {}
@@ -75,7 +75,7 @@ Shape SoftmaxImpl::compute_output_shape(const std::vector<Shape>& shapes) const 
   }
   return in;
 }
-Tensor SoftmaxImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor SoftmaxImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::softmax(inputs.front());
 }
 Softmax::Softmax(SoftmaxOptions options)

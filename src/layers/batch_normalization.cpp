@@ -43,7 +43,7 @@ void BatchNormalizationImpl::build_weights(const std::vector<Shape>& shapes) {
       add_weight("moving_variance", channels, options_.moving_variance_initializer, false);
 }
 
-Tensor BatchNormalizationImpl::forward(const std::vector<Tensor>& inputs, bool training) {
+Tensor BatchNormalizationImpl::call(const std::vector<Tensor>& inputs, bool training) {
   const Tensor& x = inputs.front();
   const Tensor gamma = gamma_ ? gamma_->value() : Tensor();
   const Tensor beta = beta_ ? beta_->value() : Tensor();

@@ -94,7 +94,7 @@ void Conv2DImpl::build_weights(const std::vector<Shape>& shapes) {
   }
 }
 
-Tensor Conv2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor Conv2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   const auto opts = op_options(options_.strides, options_.padding, options_.dilation_rate,
                                options_.groups);
   if (!bias_) {
@@ -152,7 +152,7 @@ Tensor depthwise(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size
 }
 }  // namespace
 
-Tensor DepthwiseConv2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor DepthwiseConv2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   return depthwise(inputs.front(), kernel_->value(), bias_ ? bias_->value() : Tensor(),
                    options_.strides, options_.padding, options_.dilation_rate, options_.activation);
 }
@@ -198,7 +198,7 @@ void SeparableConv2DImpl::build_weights(const std::vector<Shape>& shapes) {
   }
 }
 
-Tensor SeparableConv2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor SeparableConv2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   const Tensor mid = depthwise(inputs.front(), depthwise_->value(), Tensor(), options_.strides,
                                options_.padding, options_.dilation_rate, "linear");
   const auto pointwise = op_options(1, "valid", 1, 1);

@@ -40,7 +40,7 @@ void DenseImpl::build_weights(const std::vector<Shape>& shapes) {
   }
 }
 
-Tensor DenseImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor DenseImpl::call(const std::vector<Tensor>& inputs, bool) {
   const Tensor& x = inputs.front();
   // Dense acts on the last axis: fold any leading axes into the rows of one matmul.
   const Tensor rows = x.rank() == 2 ? x : ops::reshape(x, {-1, x.dim(-1)});

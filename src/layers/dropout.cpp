@@ -29,7 +29,7 @@ Shape DropoutImpl::compute_output_shape(const std::vector<Shape>& shapes) const 
   return in;
 }
 
-Tensor DropoutImpl::forward(const std::vector<Tensor>& inputs, bool training) {
+Tensor DropoutImpl::call(const std::vector<Tensor>& inputs, bool training) {
   const Tensor& x = inputs.front();
   if (!training || rate_ == 0.0f) return x;
   std::optional<Shape> noise;
@@ -56,7 +56,7 @@ Shape SpatialDropout2DImpl::compute_output_shape(const std::vector<Shape>& shape
   return single_input(shapes, 4, 4);
 }
 
-Tensor SpatialDropout2DImpl::forward(const std::vector<Tensor>& inputs, bool training) {
+Tensor SpatialDropout2DImpl::call(const std::vector<Tensor>& inputs, bool training) {
   const Tensor& x = inputs.front();
   if (!training || rate_ == 0.0f) return x;
   return ops::dropout(x, rate_, seeds_.next(), Shape{x.dim(0), 1, 1, x.dim(3)});

@@ -16,7 +16,7 @@ InputLayer::InputLayer(const Shape& shape, std::optional<std::int64_t> batch_siz
 
 Shape InputLayer::compute_output_shape(const std::vector<Shape>&) const { return batch_shape_; }
 
-Tensor InputLayer::forward(const std::vector<Tensor>&, bool) {
+Tensor InputLayer::call(const std::vector<Tensor>&, bool) {
   throw ValueError(describe() + " has no computation; feed its tensor to the model instead");
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "keras/core/autograd.hpp"
 #include "keras/ops/math.hpp"
 
 namespace keras::layers {
@@ -96,19 +97,37 @@ void Layer::build(const std::vector<Shape>& input_shapes) {
 
 void Layer::build_weights(const std::vector<Shape>&) {}
 
-Tensor Layer::call(const std::vector<Tensor>& inputs, bool training) {
+Shape Layer::compute_output_shape(const std::vector<Shape>& input_shapes) const {
+  if (!built_) return Shape();
+  std::vector<Tensor> probes;
+  for (const Shape& s : input_shapes) {
+    Shape one = s;
+    if (one.rank() > 0) one[0] = 1;
+    probes.push_back(Tensor::zeros(one));
+  }
+  NoGradGuard no_grad;
+  // An inference-mode call on a batch of one changes no state (no moving statistics, no
+  // gradients), so a const query may run it.
+  Shape out = const_cast<Layer*>(this)->call(probes, false).shape();
+  if (out.rank() > 0 && !input_shapes.empty() && input_shapes.front().rank() > 0) {
+    out[0] = input_shapes.front()[0];
+  }
+  return out;
+}
+
+Tensor Layer::operator()(const std::vector<Tensor>& inputs, bool training) {
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape());
   build(shapes);
   compute_output_shape(shapes);
-  return forward(inputs, training);
+  return call(inputs, training);
 }
 
-Tensor Layer::call(const Tensor& input, bool training) {
-  return call(std::vector<Tensor>{input}, training);
+Tensor Layer::operator()(const Tensor& input, bool training) {
+  return (*this)(std::vector<Tensor>{input}, training);
 }
 
-KerasTensor Layer::call(const std::vector<KerasTensor>& inputs) {
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) {
   std::vector<Shape> shapes;
   for (const auto& t : inputs) {
     if (!t.defined()) throw ValueError(describe() + " was called on an undefined KerasTensor");

@@ -32,7 +32,7 @@ Shape MergeLayer::compute_output_shape(const std::vector<Shape>& shapes) const {
 }
 
 AddImpl::AddImpl(MergeOptions options) : MergeLayer("Add", options.name) {}
-Tensor AddImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor AddImpl::call(const std::vector<Tensor>& inputs, bool) {
   Tensor y = inputs.front();
   for (std::size_t i = 1; i < inputs.size(); ++i) y = ops::add(y, inputs[i]);
   return y;
@@ -40,7 +40,7 @@ Tensor AddImpl::forward(const std::vector<Tensor>& inputs, bool) {
 Add::Add(MergeOptions options) : LayerHandle(std::make_shared<AddImpl>(std::move(options))) {}
 
 MultiplyImpl::MultiplyImpl(MergeOptions options) : MergeLayer("Multiply", options.name) {}
-Tensor MultiplyImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor MultiplyImpl::call(const std::vector<Tensor>& inputs, bool) {
   Tensor y = inputs.front();
   for (std::size_t i = 1; i < inputs.size(); ++i) y = ops::multiply(y, inputs[i]);
   return y;
@@ -49,7 +49,7 @@ Multiply::Multiply(MergeOptions options)
     : LayerHandle(std::make_shared<MultiplyImpl>(std::move(options))) {}
 
 AverageImpl::AverageImpl(MergeOptions options) : MergeLayer("Average", options.name) {}
-Tensor AverageImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor AverageImpl::call(const std::vector<Tensor>& inputs, bool) {
   Tensor y = inputs.front();
   for (std::size_t i = 1; i < inputs.size(); ++i) y = ops::add(y, inputs[i]);
   return y * (1.0f / static_cast<float>(inputs.size()));
@@ -84,7 +84,7 @@ Shape ConcatenateImpl::compute_output_shape(const std::vector<Shape>& shapes) co
   return out;
 }
 
-Tensor ConcatenateImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor ConcatenateImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::concatenate(inputs, options_.axis);
 }
 

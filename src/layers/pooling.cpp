@@ -47,7 +47,7 @@ Shape MaxPooling2DImpl::compute_output_shape(const std::vector<Shape>& shapes) c
   return pool_output_shape(single_input(shapes, 4, 4), pool_size_, *options_.strides,
                            options_.padding, describe());
 }
-Tensor MaxPooling2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor MaxPooling2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::max_pool2d(inputs.front(), pool_options(pool_size_, *options_.strides, options_.padding));
 }
 MaxPooling2D::MaxPooling2D(Size2 pool_size, MaxPooling2DOptions options)
@@ -62,7 +62,7 @@ Shape AveragePooling2DImpl::compute_output_shape(const std::vector<Shape>& shape
   return pool_output_shape(single_input(shapes, 4, 4), pool_size_, *options_.strides,
                            options_.padding, describe());
 }
-Tensor AveragePooling2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor AveragePooling2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::average_pool2d(inputs.front(),
                              pool_options(pool_size_, *options_.strides, options_.padding));
 }
@@ -76,7 +76,7 @@ GlobalAveragePooling2DImpl::GlobalAveragePooling2DImpl(GlobalAveragePooling2DOpt
 Shape GlobalAveragePooling2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   return global_pool_shape(single_input(shapes, 4, 4), options_.keepdims);
 }
-Tensor GlobalAveragePooling2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor GlobalAveragePooling2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::global_average_pool2d(inputs.front(), options_.keepdims);
 }
 GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalAveragePooling2DOptions options)
@@ -89,7 +89,7 @@ GlobalMaxPooling2DImpl::GlobalMaxPooling2DImpl(GlobalMaxPooling2DOptions options
 Shape GlobalMaxPooling2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   return global_pool_shape(single_input(shapes, 4, 4), options_.keepdims);
 }
-Tensor GlobalMaxPooling2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor GlobalMaxPooling2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::global_max_pool2d(inputs.front(), options_.keepdims);
 }
 GlobalMaxPooling2D::GlobalMaxPooling2D(GlobalMaxPooling2DOptions options)

@@ -27,7 +27,7 @@ Shape ResizingImpl::compute_output_shape(const std::vector<Shape>& shapes) const
   return Shape{in[0], height_, width_, in[3]};
 }
 
-Tensor ResizingImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor ResizingImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::resize(inputs.front(), height_, width_, options_.interpolation);
 }
 
@@ -41,7 +41,7 @@ Shape RescalingImpl::compute_output_shape(const std::vector<Shape>& shapes) cons
   return single_input(shapes, 1, 8);
 }
 
-Tensor RescalingImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor RescalingImpl::call(const std::vector<Tensor>& inputs, bool) {
   // Keras casts integer images to the compute dtype first; so do we.
   const Tensor x = inputs.front().dtype() == float32 ? inputs.front() : inputs.front().astype(float32);
   return ops::affine(x, scale_, options_.offset);

@@ -21,7 +21,7 @@ Shape FlattenImpl::compute_output_shape(const std::vector<Shape>& shapes) const 
   return Shape{in[0], rest.fully_defined() ? rest.num_elements() : -1};
 }
 
-Tensor FlattenImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor FlattenImpl::call(const std::vector<Tensor>& inputs, bool) {
   const Tensor& x = inputs.front();
   return x.rank() == 1 ? ops::reshape(x, {x.dim(0), 1}) : ops::flatten(x);
 }
@@ -63,7 +63,7 @@ Shape ReshapeImpl::compute_output_shape(const std::vector<Shape>& shapes) const 
   return Shape(dims).with_batch(in[0]);
 }
 
-Tensor ReshapeImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor ReshapeImpl::call(const std::vector<Tensor>& inputs, bool) {
   const Tensor& x = inputs.front();
   return ops::reshape(x, target_shape_.with_batch(x.dim(0)));
 }
@@ -92,7 +92,7 @@ Shape ZeroPadding2DImpl::compute_output_shape(const std::vector<Shape>& shapes) 
                grown(in[2], padding_.left + padding_.right), in[3]};
 }
 
-Tensor ZeroPadding2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor ZeroPadding2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::zero_pad2d(inputs.front(), padding_.top, padding_.bottom, padding_.left,
                          padding_.right);
 }
@@ -119,7 +119,7 @@ Shape Cropping2DImpl::compute_output_shape(const std::vector<Shape>& shapes) con
   return Shape{in[0], h, w, in[3]};
 }
 
-Tensor Cropping2DImpl::forward(const std::vector<Tensor>& inputs, bool) {
+Tensor Cropping2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   return ops::crop2d(inputs.front(), cropping_.top, cropping_.bottom, cropping_.left,
                      cropping_.right);
 }

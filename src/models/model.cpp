@@ -189,7 +189,7 @@ std::vector<Tensor> Model::operator()(const std::vector<Tensor>& xs, bool traini
     if (values.count(node.get())) continue;
     std::vector<Tensor> ins;
     for (const auto& in : node->inputs) ins.push_back(values.at(in.node().get()));
-    values[node.get()] = node->layer->call(ins, training);
+    values[node.get()] = (*node->layer)(ins, training);
   }
   std::vector<Tensor> outs;
   for (const auto& out : st.outputs) outs.push_back(values.at(out.node().get()));

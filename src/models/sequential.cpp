@@ -92,7 +92,7 @@ void Sequential::rebuild() {
     return;
   }
   layers::KerasTensor x = *st.sequential_input;
-  for (const auto& layer : st.sequential_layers) x = layer->call(std::vector{x});
+  for (const auto& layer : st.sequential_layers) x = (*layer)(std::vector{x});
   internal::build_graph(st, {*st.sequential_input}, {x});
 }
 

@@ -118,7 +118,7 @@ TEST_CASE("every layer reproduces real Keras' outputs on the golden fixtures") {
       CHECK(weights[i]->shape() == Shape(w.at("shape").get<std::vector<std::int64_t>>()));
       weights[i]->assign(tensor_of(w));
     }
-    const Tensor out = layer->call(inputs, c.at("training").get<bool>());
+    const Tensor out = (*layer)(inputs, c.at("training").get<bool>());
     CHECK(out.shape() == Shape(c.at("output").at("shape").get<std::vector<std::int64_t>>()));
     check_close(out.to_vector<float>(), c.at("output").at("values").get<std::vector<float>>(),
                 name + " output");

@@ -17,7 +17,7 @@ class ActivationImpl final : public Layer {
   const std::string& activation() const { return activation_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   std::string activation_{};

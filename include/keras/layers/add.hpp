@@ -9,7 +9,7 @@ class AddImpl final : public MergeLayer {
   explicit AddImpl(MergeOptions options);
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 };
 
 class Add : public LayerHandle<AddImpl> {

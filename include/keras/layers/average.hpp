@@ -9,7 +9,7 @@ class AverageImpl final : public MergeLayer {
   explicit AverageImpl(MergeOptions options);
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 };
 
 class Average : public LayerHandle<AverageImpl> {

@@ -36,7 +36,7 @@ class BatchNormalizationImpl final : public Layer {
 
  protected:
   void build_weights(const std::vector<Shape>& input_shapes) override;
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   BatchNormalizationOptions options_;

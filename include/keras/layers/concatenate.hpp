@@ -20,7 +20,7 @@ class ConcatenateImpl final : public Layer {
   int axis() const { return options_.axis; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   ConcatenateOptions options_;

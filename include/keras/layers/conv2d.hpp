@@ -33,7 +33,7 @@ class Conv2DImpl final : public Layer {
 
  protected:
   void build_weights(const std::vector<Shape>& input_shapes) override;
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   std::int64_t filters_;

@@ -19,7 +19,7 @@ class Cropping2DImpl final : public Layer {
   const Padding2D& cropping() const { return cropping_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   Padding2D cropping_;

@@ -22,7 +22,7 @@ class DropoutImpl final : public Layer {
   const DropoutOptions& options() const { return options_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   float rate_;

@@ -18,7 +18,7 @@ class ELUImpl final : public Layer {
   const ELUOptions& options() const { return options_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   ELUOptions options_;

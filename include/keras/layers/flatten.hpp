@@ -17,7 +17,7 @@ class FlattenImpl final : public Layer {
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   FlattenOptions options_;

@@ -19,7 +19,7 @@ class GlobalAveragePooling2DImpl final : public Layer {
   const GlobalAveragePooling2DOptions& options() const { return options_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   GlobalAveragePooling2DOptions options_;

@@ -19,7 +19,7 @@ class GlobalMaxPooling2DImpl final : public Layer {
   const GlobalMaxPooling2DOptions& options() const { return options_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   GlobalMaxPooling2DOptions options_;

@@ -17,7 +17,7 @@ class InputLayer final : public Layer {
   const Shape& batch_shape() const { return batch_shape_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   Shape batch_shape_;

@@ -69,13 +69,16 @@ class Layer : public std::enable_shared_from_this<Layer> {
   void build(const std::vector<Shape>& input_shapes);
   // The output shape for these input shapes; a ShapeError names this layer when they do
   // not fit (wrong rank, or a shape other than the one the weights were built for).
-  virtual Shape compute_output_shape(const std::vector<Shape>& input_shapes) const = 0;
+  // The default, for custom layers, runs call() on zeros with a batch of one once the layer
+  // is built (and answers an empty Shape before).
+  virtual Shape compute_output_shape(const std::vector<Shape>& input_shapes) const;
 
+  // Like Keras' __call__: builds on first use, checks the shapes, then runs call().
   // Eager calls on concrete tensors; `training` switches dropout and batch statistics.
-  Tensor call(const std::vector<Tensor>& inputs, bool training = false);
-  Tensor call(const Tensor& input, bool training = false);
+  Tensor operator()(const std::vector<Tensor>& inputs, bool training = false);
+  Tensor operator()(const Tensor& input, bool training = false);
   // Symbolic call: records this layer in the functional graph.
-  KerasTensor call(const std::vector<KerasTensor>& inputs);
+  KerasTensor operator()(const std::vector<KerasTensor>& inputs);
 
   // Weights in Keras' order (Dense: kernel, bias; BatchNormalization: gamma, beta,
   // moving_mean, moving_variance).
@@ -91,9 +94,11 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual int max_inputs() const { return 1; }
 
  protected:
+  // Creates the weights with add_weight (default: none).
   virtual void build_weights(const std::vector<Shape>& input_shapes);
-  // The computation, on inputs already checked by compute_output_shape.
-  virtual Tensor forward(const std::vector<Tensor>& inputs, bool training) = 0;
+  // The computation, written with keras::ops (gradients come from them), on inputs already
+  // checked by compute_output_shape. This is what a custom layer overrides, as in Keras.
+  virtual Tensor call(const std::vector<Tensor>& inputs, bool training) = 0;
   VariablePtr add_weight(const std::string& name, const Shape& shape,
                          const initializers::Initializer& initializer, bool trainable = true,
                          const regularizers::Regularizer& regularizer = {});
@@ -126,13 +131,11 @@ class LayerHandle {
   const std::shared_ptr<Impl>& ptr() const { return impl_; }
   operator LayerPtr() const { return impl_; }  // NOLINT: a handle is a layer
 
-  KerasTensor operator()(const KerasTensor& x) const { return impl_->call(std::vector{x}); }
-  KerasTensor operator()(const std::vector<KerasTensor>& xs) const { return impl_->call(xs); }
-  Tensor operator()(const Tensor& x, bool training = false) const {
-    return impl_->call(x, training);
-  }
+  KerasTensor operator()(const KerasTensor& x) const { return (*impl_)(std::vector{x}); }
+  KerasTensor operator()(const std::vector<KerasTensor>& xs) const { return (*impl_)(xs); }
+  Tensor operator()(const Tensor& x, bool training = false) const { return (*impl_)(x, training); }
   Tensor operator()(const std::vector<Tensor>& xs, bool training = false) const {
-    return impl_->call(xs, training);
+    return (*impl_)(xs, training);
   }
 
  private:

@@ -18,7 +18,7 @@ class LeakyReLUImpl final : public Layer {
   const LeakyReLUOptions& options() const { return options_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   LeakyReLUOptions options_;

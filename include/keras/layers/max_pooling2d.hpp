@@ -22,7 +22,7 @@ class MaxPooling2DImpl final : public Layer {
   const MaxPooling2DOptions& options() const { return options_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   Size2 pool_size_;

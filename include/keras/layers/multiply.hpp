@@ -9,7 +9,7 @@ class MultiplyImpl final : public MergeLayer {
   explicit MultiplyImpl(MergeOptions options);
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 };
 
 class Multiply : public LayerHandle<MultiplyImpl> {

@@ -22,7 +22,7 @@ class ReLUImpl final : public Layer {
   const ReLUOptions& options() const { return options_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   ReLUOptions options_;

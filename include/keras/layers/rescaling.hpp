@@ -19,7 +19,7 @@ class RescalingImpl final : public Layer {
   float offset() const { return options_.offset; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   float scale_;

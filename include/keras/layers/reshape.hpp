@@ -17,7 +17,7 @@ class ReshapeImpl final : public Layer {
   const Shape& target_shape() const { return target_shape_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   Shape target_shape_;

@@ -21,7 +21,7 @@ class ResizingImpl final : public Layer {
   std::int64_t width() const { return width_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   std::int64_t height_, width_;

@@ -21,7 +21,7 @@ class SpatialDropout2DImpl final : public Layer {
   float rate() const { return rate_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   float rate_;

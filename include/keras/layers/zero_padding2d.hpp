@@ -19,7 +19,7 @@ class ZeroPadding2DImpl final : public Layer {
   const Padding2D& padding() const { return padding_; }
 
  protected:
-  Tensor forward(const std::vector<Tensor>& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
 
  private:
   Padding2D padding_;
