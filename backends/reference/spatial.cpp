@@ -2,72 +2,59 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "reference_backend.hpp"
 
 namespace keras::reference {
 
 namespace {
-// The input window [h0, h1) x [w0, w1) of one pooling output, clipped to the image.
-struct Window {
-  std::int64_t h0, h1, w0, w1;
-};
-Window window_of(const Pool2DGeometry& g, std::int64_t oh, std::int64_t ow) {
-  const std::int64_t h0 = oh * g.stride_h - g.pad_top, w0 = ow * g.stride_w - g.pad_left;
-  return {std::max<std::int64_t>(h0, 0), std::min(h0 + g.pool_h, g.in_h),
-          std::max<std::int64_t>(w0, 0), std::min(w0 + g.pool_w, g.in_w)};
+// Calls f(output index, input indices of its window) for every pooling output and channel;
+// the window is clipped to the image, so its size is the average's divisor.
+template <class F>
+void for_each_pool_window(const Pool2DGeometry& g, F f) {
+  std::vector<std::int64_t> window;
+  for (std::int64_t n = 0; n < g.batch; ++n) {
+    for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
+      for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
+        const std::int64_t h0 = oh * g.stride_h - g.pad_top, w0 = ow * g.stride_w - g.pad_left;
+        for (std::int64_t c = 0; c < g.channels; ++c) {
+          window.clear();
+          for (std::int64_t ih = std::max<std::int64_t>(h0, 0); ih < std::min(h0 + g.pool_h, g.in_h); ++ih) {
+            for (std::int64_t iw = std::max<std::int64_t>(w0, 0); iw < std::min(w0 + g.pool_w, g.in_w); ++iw) {
+              window.push_back(((n * g.in_h + ih) * g.in_w + iw) * g.channels + c);
+            }
+          }
+          f(((n * g.out_h + oh) * g.out_w + ow) * g.channels + c, window);
+        }
+      }
+    }
+  }
 }
 }  // namespace
 
 void ReferenceBackend::pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const float* x,
                                       float* y) {
-  for (std::int64_t n = 0; n < g.batch; ++n) {
-    for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
-      for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
-        const Window win = window_of(g, oh, ow);
-        const auto count = static_cast<float>((win.h1 - win.h0) * (win.w1 - win.w0));
-        for (std::int64_t c = 0; c < g.channels; ++c) {
-          float acc = mode == PoolMode::max ? -std::numeric_limits<float>::infinity() : 0.0f;
-          for (std::int64_t ih = win.h0; ih < win.h1; ++ih) {
-            for (std::int64_t iw = win.w0; iw < win.w1; ++iw) {
-              const float v = x[((n * g.in_h + ih) * g.in_w + iw) * g.channels + c];
-              acc = mode == PoolMode::max ? std::max(acc, v) : acc + v;
-            }
-          }
-          y[((n * g.out_h + oh) * g.out_w + ow) * g.channels + c] =
-              mode == PoolMode::max ? acc : acc / count;
-        }
-      }
-    }
-  }
+  for_each_pool_window(g, [&](std::int64_t o, const std::vector<std::int64_t>& window) {
+    float acc = mode == PoolMode::max ? -std::numeric_limits<float>::infinity() : 0.0f;
+    for (std::int64_t i : window) acc = mode == PoolMode::max ? std::max(acc, x[i]) : acc + x[i];
+    y[o] = mode == PoolMode::max ? acc : acc / static_cast<float>(window.size());
+  });
 }
 
 void ReferenceBackend::pool2d_backward(PoolMode mode, const Pool2DGeometry& g, const float* x,
                                        const float* y, const float* dy, float* dx) {
   std::fill(dx, dx + g.batch * g.in_h * g.in_w * g.channels, 0.0f);
-  for (std::int64_t n = 0; n < g.batch; ++n) {
-    for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
-      for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
-        const Window win = window_of(g, oh, ow);
-        const auto count = static_cast<float>((win.h1 - win.h0) * (win.w1 - win.w0));
-        for (std::int64_t c = 0; c < g.channels; ++c) {
-          const std::int64_t o = ((n * g.out_h + oh) * g.out_w + ow) * g.channels + c;
-          bool routed = false;  // max: the gradient goes to the first maximal input only
-          for (std::int64_t ih = win.h0; ih < win.h1 && !routed; ++ih) {
-            for (std::int64_t iw = win.w0; iw < win.w1 && !routed; ++iw) {
-              const std::int64_t i = ((n * g.in_h + ih) * g.in_w + iw) * g.channels + c;
-              if (mode == PoolMode::average) {
-                dx[i] += dy[o] / count;
-              } else if (x[i] == y[o]) {
-                dx[i] += dy[o];
-                routed = true;
-              }
-            }
-          }
-        }
+  for_each_pool_window(g, [&](std::int64_t o, const std::vector<std::int64_t>& window) {
+    for (std::int64_t i : window) {
+      if (mode == PoolMode::average) {
+        dx[i] += dy[o] / static_cast<float>(window.size());
+      } else if (x[i] == y[o]) {
+        dx[i] += dy[o];  // max: the gradient goes to the first maximal input only
+        break;
       }
     }
-  }
+  });
 }
 
 void ReferenceBackend::pad2d(const float* x, float* y, std::int64_t n, std::int64_t h,

@@ -47,6 +47,14 @@ void require_channels(const Shape& in, const std::string& layer) {
     throw ShapeError(layer + " needs a known channel axis, got input shape " + to_string(in));
   }
 }
+
+// After build, the input channels must be those the weights were made for.
+void require_built_channels(const Shape& in, std::int64_t channels, const std::string& layer) {
+  if (in[3] != channels) {
+    throw ShapeError(layer + " was built for " + std::to_string(channels) +
+                     " input channels but got input shape " + to_string(in));
+  }
+}
 }  // namespace
 
 // --- Conv2D -----------------------------------------------------------------------------
@@ -75,11 +83,7 @@ Shape Conv2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
                      ") must be divisible by groups (" + std::to_string(options_.groups) +
                      "), input shape " + to_string(in));
   }
-  if (kernel_ && in[3] != kernel_->shape()[2] * options_.groups) {
-    throw ShapeError(describe() + " was built for " +
-                     std::to_string(kernel_->shape()[2] * options_.groups) +
-                     " input channels but got input shape " + to_string(in));
-  }
+  if (kernel_) require_built_channels(in, kernel_->shape()[2] * options_.groups, describe());
   return conv_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
                            options_.padding, filters_, describe());
 }
@@ -121,10 +125,7 @@ DepthwiseConv2DImpl::DepthwiseConv2DImpl(Size2 kernel_size, DepthwiseConv2DOptio
 Shape DepthwiseConv2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   const Shape& in = single_input(shapes, 4, 4);
   require_channels(in, describe());
-  if (kernel_ && in[3] != kernel_->shape()[2]) {
-    throw ShapeError(describe() + " was built for " + std::to_string(kernel_->shape()[2]) +
-                     " input channels but got input shape " + to_string(in));
-  }
+  if (kernel_) require_built_channels(in, kernel_->shape()[2], describe());
   return conv_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
                            options_.padding, in[3] * options_.depth_multiplier, describe());
 }
@@ -178,10 +179,7 @@ SeparableConv2DImpl::SeparableConv2DImpl(std::int64_t filters, Size2 kernel_size
 Shape SeparableConv2DImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   const Shape& in = single_input(shapes, 4, 4);
   require_channels(in, describe());
-  if (depthwise_ && in[3] != depthwise_->shape()[2]) {
-    throw ShapeError(describe() + " was built for " + std::to_string(depthwise_->shape()[2]) +
-                     " input channels but got input shape " + to_string(in));
-  }
+  if (depthwise_) require_built_channels(in, depthwise_->shape()[2], describe());
   return conv_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
                            options_.padding, filters_, describe());
 }
