@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
                                        {{"iterations", "N  timed repetitions (default 3)"},
                                         {"model", "cnn|vgg9|both (default both)"}});
     apps::select_backend(args);
-    const int iterations = args.extra.count("iterations") ? std::stoi(args.extra.at("iterations")) : 3;
+    const int iterations = args.extra.count("iterations")
+                               ? static_cast<int>(apps::parse_positive("--iterations", args.extra.at("iterations")))
+                               : 3;
     const std::string which = args.extra.count("model") ? args.extra.at("model") : "both";
     if (which != "cnn" && which != "vgg9" && which != "both") {
       std::cerr << "error: --model must be cnn, vgg9 or both, got '" << which << "'\n";

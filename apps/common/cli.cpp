@@ -18,6 +18,21 @@ namespace {
 }
 }  // namespace
 
+std::int64_t parse_positive(const std::string& flag, const std::string& value) {
+  std::size_t used = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != value.size() || n < 1) {
+    std::cerr << "error: " << flag << " needs a positive integer, got '" << value << "'\n";
+    std::exit(2);
+  }
+  return n;
+}
+
 CommonArgs parse_args(int argc, char** argv, const std::string& description,
                       const std::map<std::string, std::string>& known) {
   CommonArgs args;
@@ -32,7 +47,7 @@ CommonArgs parse_args(int argc, char** argv, const std::string& description,
     if (name == "backend") {
       args.backend = value;
     } else if (name == "batch-size") {
-      args.batch_size = std::stoll(value);
+      args.batch_size = parse_positive(flag, value);
     } else if (known.count(name)) {
       args.extra[name] = value;
     } else {

@@ -19,6 +19,9 @@ struct CommonArgs {
 CommonArgs parse_args(int argc, char** argv, const std::string& description,
                       const std::map<std::string, std::string>& known = {});
 
+// The value of a flag that must be a positive integer; exits with a message otherwise.
+std::int64_t parse_positive(const std::string& flag, const std::string& value);
+
 // Applies --backend and prints which backend runs, the way every app starts.
 void select_backend(const CommonArgs& args);
 
