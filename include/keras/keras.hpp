@@ -45,3 +45,6 @@
 #include "keras/models/model.hpp"
 #include "keras/models/sequential.hpp"
 #include "keras/regularizers/regularizers.hpp"
+#include "keras/optimizers/learning_rate_schedule.hpp"
+#include "keras/optimizers/optimizer.hpp"
+#include "keras/optimizers/optimizers.hpp"

@@ -1,0 +1,138 @@
+#include "keras/optimizers/learning_rate_schedule.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include "keras/core/errors.hpp"
+
+namespace keras::optimizers::schedules {
+
+namespace {
+using Fn = std::function<double(std::int64_t)>;
+
+class FunctionSchedule final : public LearningRateSchedule {
+ public:
+  explicit FunctionSchedule(Fn fn) : fn_(std::move(fn)) {}
+  double operator()(std::int64_t step) const override { return fn_(step); }
+
+ private:
+  Fn fn_;
+};
+
+SchedulePtr make(Fn fn) { return std::make_shared<FunctionSchedule>(std::move(fn)); }
+
+void require_positive_steps(std::int64_t steps, const char* schedule, const char* what) {
+  if (steps < 1) {
+    throw ValueError(std::string(schedule) + ": " + what + " must be a positive number of steps, got " +
+                     std::to_string(steps));
+  }
+}
+}  // namespace
+
+SchedulePtr ExponentialDecay(double initial, std::int64_t decay_steps, double decay_rate,
+                             ExponentialDecayOptions o) {
+  require_positive_steps(decay_steps, "ExponentialDecay", "decay_steps");
+  return make([=](std::int64_t step) {
+    double p = static_cast<double>(step) / static_cast<double>(decay_steps);
+    if (o.staircase) p = std::floor(p);
+    return initial * std::pow(decay_rate, p);
+  });
+}
+
+SchedulePtr PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vector<double> values) {
+  if (values.size() != boundaries.size() + 1) {
+    throw ValueError("PiecewiseConstantDecay: values must have one more entry than boundaries (" +
+                     std::to_string(boundaries.size()) + " boundaries, " +
+                     std::to_string(values.size()) + " values)");
+  }
+  if (!std::is_sorted(boundaries.begin(), boundaries.end())) {
+    throw ValueError("PiecewiseConstantDecay: boundaries must be increasing");
+  }
+  return make([b = std::move(boundaries), v = std::move(values)](std::int64_t step) {
+    const auto it = std::lower_bound(b.begin(), b.end(), step);  // first boundary >= step
+    return v[static_cast<std::size_t>(it - b.begin())];
+  });
+}
+
+SchedulePtr PolynomialDecay(double initial, std::int64_t decay_steps, PolynomialDecayOptions o) {
+  require_positive_steps(decay_steps, "PolynomialDecay", "decay_steps");
+  return make([=](std::int64_t step) {
+    double steps = static_cast<double>(decay_steps), s = static_cast<double>(step);
+    if (o.cycle) {
+      // Keras: the period grows to the next multiple of decay_steps (1 at step 0).
+      steps *= step == 0 ? 1.0 : std::ceil(s / steps);
+    } else {
+      s = std::min(s, steps);
+    }
+    return (initial - o.end_learning_rate) * std::pow(1.0 - s / steps, o.power) + o.end_learning_rate;
+  });
+}
+
+SchedulePtr InverseTimeDecay(double initial, std::int64_t decay_steps, double decay_rate,
+                             InverseTimeDecayOptions o) {
+  require_positive_steps(decay_steps, "InverseTimeDecay", "decay_steps");
+  return make([=](std::int64_t step) {
+    double p = static_cast<double>(step) / static_cast<double>(decay_steps);
+    if (o.staircase) p = std::floor(p);
+    return initial / (1.0 + decay_rate * p);
+  });
+}
+
+SchedulePtr CosineDecay(double initial, std::int64_t decay_steps, CosineDecayOptions o) {
+  if (decay_steps < 0 || o.warmup_steps < 0) {
+    throw ValueError("CosineDecay: decay_steps and warmup_steps must not be negative");
+  }
+  return make([=](std::int64_t step) {
+    const double target = o.warmup_target.value_or(initial);
+    if (o.warmup_target && step < o.warmup_steps) {
+      return initial + (target - initial) * static_cast<double>(step) / static_cast<double>(o.warmup_steps);
+    }
+    if (decay_steps == 0) return target;
+    const double s = std::min<double>(static_cast<double>(step - (o.warmup_target ? o.warmup_steps : 0)),
+                                      static_cast<double>(decay_steps));
+    const double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * s / static_cast<double>(decay_steps)));
+    return target * ((1.0 - o.alpha) * cosine + o.alpha);
+  });
+}
+
+SchedulePtr CosineDecayRestarts(double initial, std::int64_t first_decay_steps,
+                                CosineDecayRestartsOptions o) {
+  require_positive_steps(first_decay_steps, "CosineDecayRestarts", "first_decay_steps");
+  return make([=](std::int64_t step) {
+    double fraction = static_cast<double>(step) / static_cast<double>(first_decay_steps);
+    double restart;
+    if (o.t_mul == 1.0) {
+      restart = std::floor(fraction);
+      fraction -= restart;
+    } else {
+      restart = std::floor(std::log(1.0 - fraction * (1.0 - o.t_mul)) / std::log(o.t_mul));
+      const double completed = (1.0 - std::pow(o.t_mul, restart)) / (1.0 - o.t_mul);
+      fraction = (fraction - completed) / std::pow(o.t_mul, restart);
+    }
+    const double cosine = 0.5 * std::pow(o.m_mul, restart) * (1.0 + std::cos(std::numbers::pi * fraction));
+    return initial * ((1.0 - o.alpha) * cosine + o.alpha);
+  });
+}
+
+SchedulePtr OneCycle(double max_lr, std::int64_t total_steps, OneCycleOptions o) {
+  require_positive_steps(total_steps, "OneCycle", "total_steps");
+  if (!(o.pct_start > 0.0 && o.pct_start < 1.0)) {
+    throw ValueError("OneCycle: pct_start must be in (0, 1), got " + std::to_string(o.pct_start));
+  }
+  return make([=](std::int64_t step) {
+    const double start = max_lr / o.div_factor, end = start / o.final_div_factor;
+    const double up = o.pct_start * static_cast<double>(total_steps) - 1.0;
+    const double down = static_cast<double>(total_steps) - 1.0 - up;
+    auto anneal = [](double from, double to, double pct) {
+      return to + (from - to) / 2.0 * (1.0 + std::cos(std::numbers::pi * pct));
+    };
+    const double s = std::min<double>(static_cast<double>(step), static_cast<double>(total_steps - 1));
+    if (s <= up) return anneal(start, max_lr, up > 0 ? s / up : 1.0);
+    return anneal(max_lr, end, down > 0 ? (s - up) / down : 1.0);
+  });
+}
+
+}  // namespace keras::optimizers::schedules

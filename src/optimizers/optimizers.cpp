@@ -1,0 +1,228 @@
+// SGD, Adam, AdamW, RMSprop, Adagrad and Nadam, with Keras 3's update formulas (see
+// keras/src/optimizers/*.py); tests/optimizers check them against numbers from real Keras.
+#include "keras/optimizers/optimizers.hpp"
+
+#include <cmath>
+#include <map>
+
+#include "keras/ops/math.hpp"
+
+namespace keras::optimizers {
+
+namespace {
+
+void check_unit_interval(double v, const char* what, const char* optimizer) {
+  if (!(v >= 0.0 && v < 1.0)) {
+    throw ValueError(std::string(optimizer) + ": " + what + " must be in [0, 1), got " + std::to_string(v));
+  }
+}
+
+class SGDOptimizer final : public Optimizer {
+ public:
+  explicit SGDOptimizer(const SGDOptions& o)
+      : Optimizer("SGD", o.learning_rate, o.common), momentum_(o.momentum), nesterov_(o.nesterov) {
+    check_unit_interval(o.momentum, "momentum", "SGD");
+  }
+
+ protected:
+  void build(const std::vector<VariablePtr>& vars) override {
+    if (momentum_ == 0.0) return;
+    for (const auto& v : vars) add_slot(v->shape());
+  }
+  void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
+    const auto lr_f = static_cast<float>(lr), mu = static_cast<float>(momentum_);
+    if (momentum_ == 0.0) {
+      var.assign(var.value() - g * lr_f);
+      return;
+    }
+    Tensor& m = slot(i);
+    m.assign(m * mu - g * lr_f);
+    var.assign(nesterov_ ? var.value() + m * mu - g * lr_f : var.value() + m);
+  }
+
+ private:
+  double momentum_;
+  bool nesterov_;
+};
+
+// Adam and AdamW share the update; AdamW adds decoupled weight decay through CommonOptions.
+class AdamOptimizer final : public Optimizer {
+ public:
+  AdamOptimizer(std::string name, LearningRate lr, double b1, double b2, double eps, bool amsgrad,
+                CommonOptions common)
+      : Optimizer(name, std::move(lr), common), beta_1_(b1), beta_2_(b2), epsilon_(eps), amsgrad_(amsgrad) {
+    check_unit_interval(b1, "beta_1", name.c_str());
+    check_unit_interval(b2, "beta_2", name.c_str());
+  }
+
+ protected:
+  void build(const std::vector<VariablePtr>& vars) override {
+    for (const auto& v : vars) add_slot(v->shape());  // m
+    for (const auto& v : vars) add_slot(v->shape());  // v
+    if (amsgrad_) {
+      for (const auto& v : vars) add_slot(v->shape());  // max of v
+    }
+    count_ = vars.size();
+  }
+  void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
+    // Scalars rounded as Keras rounds them: the bias correction in float32 (1 - 0.999f^t
+    // differs from the exact value by 1e-5 relative, which shows in the updates), the moment
+    // factors 1 - beta in double, then cast.
+    const auto t = static_cast<float>(iterations() + 1);
+    const auto b1 = static_cast<float>(beta_1_), b2 = static_cast<float>(beta_2_);
+    const float alpha = static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
+    Tensor& m = slot(i);
+    Tensor& v = slot(count_ + i);
+    m.assign(m + (g - m) * static_cast<float>(1.0 - beta_1_));
+    v.assign(v + (ops::square(g) - v) * static_cast<float>(1.0 - beta_2_));
+    Tensor denominator_source = v;
+    if (amsgrad_) {
+      Tensor& v_hat = slot(2 * count_ + i);
+      v_hat.assign(ops::maximum(v_hat, v));
+      denominator_source = v_hat;
+    }
+    var.assign(var.value() - m * alpha / (ops::sqrt(denominator_source) + static_cast<float>(epsilon_)));
+  }
+
+ private:
+  double beta_1_, beta_2_, epsilon_;
+  bool amsgrad_;
+  std::size_t count_ = 0;
+};
+
+class RMSpropOptimizer final : public Optimizer {
+ public:
+  explicit RMSpropOptimizer(const RMSpropOptions& o)
+      : Optimizer("RMSprop", o.learning_rate, o.common), o_(o) {
+    check_unit_interval(o.rho, "rho", "RMSprop");
+    check_unit_interval(o.momentum, "momentum", "RMSprop");
+  }
+
+ protected:
+  void build(const std::vector<VariablePtr>& vars) override {
+    count_ = vars.size();
+    for (const auto& v : vars) add_slot(v->shape());  // velocity
+    if (o_.momentum > 0.0) {
+      for (const auto& v : vars) add_slot(v->shape());
+    }
+    if (o_.centered) {
+      for (const auto& v : vars) add_slot(v->shape());  // average gradient
+    }
+  }
+  void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
+    const auto rho = static_cast<float>(o_.rho), eps = static_cast<float>(o_.epsilon);
+    Tensor& velocity = slot(i);
+    velocity.assign(velocity * rho + ops::square(g) * (1.0f - rho));
+    Tensor denominator = velocity + eps;
+    if (o_.centered) {
+      Tensor& average = slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i);
+      average.assign(average * rho + g * (1.0f - rho));
+      denominator = velocity - ops::square(average) + eps;
+    }
+    const Tensor increment = g * static_cast<float>(lr) / ops::sqrt(denominator);
+    if (o_.momentum > 0.0) {
+      Tensor& momentum = slot(count_ + i);
+      momentum.assign(momentum * static_cast<float>(o_.momentum) + increment);
+      var.assign(var.value() - momentum);
+    } else {
+      var.assign(var.value() - increment);
+    }
+  }
+
+ private:
+  RMSpropOptions o_;
+  std::size_t count_ = 0;
+};
+
+class AdagradOptimizer final : public Optimizer {
+ public:
+  explicit AdagradOptimizer(const AdagradOptions& o)
+      : Optimizer("Adagrad", o.learning_rate, o.common), o_(o) {}
+
+ protected:
+  void build(const std::vector<VariablePtr>& vars) override {
+    for (const auto& v : vars) add_slot(v->shape(), static_cast<float>(o_.initial_accumulator_value));
+  }
+  void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
+    Tensor& accumulator = slot(i);
+    accumulator.assign(accumulator + ops::square(g));
+    var.assign(var.value() - g * static_cast<float>(lr) /
+                                 ops::sqrt(accumulator + static_cast<float>(o_.epsilon)));
+  }
+
+ private:
+  AdagradOptions o_;
+};
+
+class NadamOptimizer final : public Optimizer {
+ public:
+  explicit NadamOptimizer(const NadamOptions& o) : Optimizer("Nadam", o.learning_rate, o.common), o_(o) {
+    check_unit_interval(o.beta_1, "beta_1", "Nadam");
+    check_unit_interval(o.beta_2, "beta_2", "Nadam");
+  }
+
+ protected:
+  void build(const std::vector<VariablePtr>& vars) override {
+    count_ = vars.size();
+    for (const auto& v : vars) add_slot(v->shape());  // m
+    for (const auto& v : vars) add_slot(v->shape());  // v
+  }
+  void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
+    // Keras' momentum schedule: u_t = beta_1 (1 - 0.5 * 0.96^t); the product of the u's is
+    // advanced once per step, on its first variable.
+    // Scalars in float32, as Keras computes them (see Adam).
+    const auto t = static_cast<float>(iterations() + 1);
+    const auto b1 = static_cast<float>(o_.beta_1), b2 = static_cast<float>(o_.beta_2);
+    const float u_t = b1 * (1.0f - 0.5f * std::pow(0.96f, t));
+    const float u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
+    if (i == 0) u_product_ *= u_t;
+    const float u_product_next = u_product_ * u_next;
+    Tensor& m = slot(i);
+    Tensor& v = slot(count_ + i);
+    m.assign(m + (g - m) * (1.0f - b1));
+    v.assign(v + (ops::square(g) - v) * (1.0f - b2));
+    const Tensor m_hat = m * (u_next / (1.0f - u_product_next)) + g * ((1.0f - u_t) / (1.0f - u_product_));
+    const Tensor v_hat = v / (1.0f - std::pow(b2, t));
+    var.assign(var.value() - m_hat * static_cast<float>(lr) /
+                                 (ops::sqrt(v_hat) + static_cast<float>(o_.epsilon)));
+  }
+
+ private:
+  NadamOptions o_;
+  std::size_t count_ = 0;
+  float u_product_ = 1.0f;
+};
+
+}  // namespace
+
+OptimizerPtr SGD(SGDOptions o) { return std::make_shared<SGDOptimizer>(o); }
+OptimizerPtr Adam(AdamOptions o) {
+  return std::make_shared<AdamOptimizer>("Adam", o.learning_rate, o.beta_1, o.beta_2, o.epsilon,
+                                         o.amsgrad, o.common);
+}
+OptimizerPtr AdamW(AdamWOptions o) {
+  CommonOptions common = o.common;
+  common.weight_decay = o.weight_decay;
+  return std::make_shared<AdamOptimizer>("AdamW", o.learning_rate, o.beta_1, o.beta_2, o.epsilon,
+                                         o.amsgrad, common);
+}
+OptimizerPtr RMSprop(RMSpropOptions o) { return std::make_shared<RMSpropOptimizer>(o); }
+OptimizerPtr Adagrad(AdagradOptions o) { return std::make_shared<AdagradOptimizer>(o); }
+OptimizerPtr Nadam(NadamOptions o) { return std::make_shared<NadamOptimizer>(o); }
+
+OptimizerPtr get(const std::string& name) {
+  static const std::map<std::string, OptimizerPtr (*)()> table{
+      {"sgd", [] { return SGD(); }},         {"adam", [] { return Adam(); }},
+      {"adamw", [] { return AdamW(); }},     {"rmsprop", [] { return RMSprop(); }},
+      {"adagrad", [] { return Adagrad(); }}, {"nadam", [] { return Nadam(); }},
+  };
+  std::string key;
+  for (char c : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto it = table.find(key);
+  if (it == table.end()) {
+    throw ValueError("unknown optimizer '" + name + "': expected one of sgd, adam, adamw, rmsprop, adagrad, nadam");
+  }
+  return it->second();
+}
+
+}  // namespace keras::optimizers
