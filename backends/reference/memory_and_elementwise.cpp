@@ -279,6 +279,14 @@ void ReferenceBackend::copy_rows(const float* src, std::int64_t src_stride,
   }
 }
 
+void ReferenceBackend::gather_rows(const void* src, std::size_t row_bytes, const std::int64_t* rows,
+                                   std::size_t count, void* dst) {
+  for (std::size_t i = 0; i < count; ++i) {
+    std::memcpy(static_cast<char*>(dst) + i * row_bytes,
+                static_cast<const char*>(src) + static_cast<std::size_t>(rows[i]) * row_bytes, row_bytes);
+  }
+}
+
 void ReferenceBackend::softmax_forward(const float* x, float* y, std::int64_t rows,
                                        std::int64_t cols, bool log) {
   for (std::int64_t r = 0; r < rows; ++r) {

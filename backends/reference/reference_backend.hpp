@@ -45,6 +45,9 @@ class ReferenceBackend final : public Backend {
                  std::int64_t dst_stride, std::int64_t dst_offset, std::int64_t rows,
                  std::int64_t len, bool accumulate) override;
 
+  void gather_rows(const void* src, std::size_t row_bytes, const std::int64_t* rows, std::size_t count,
+                   void* dst) override;
+
   void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k,
             float alpha, const float* a, const float* b, float beta, float* c) override;
   void bias_add(const float* x, const float* bias, float* y, std::int64_t rows,

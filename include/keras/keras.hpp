@@ -48,3 +48,8 @@
 #include "keras/optimizers/learning_rate_schedule.hpp"
 #include "keras/optimizers/optimizer.hpp"
 #include "keras/optimizers/optimizers.hpp"
+#include "keras/callbacks/callbacks.hpp"
+#include "keras/losses/losses.hpp"
+#include "keras/metrics/metrics.hpp"
+#include "keras/utils/progbar.hpp"
+#include "keras/utils/sequence.hpp"

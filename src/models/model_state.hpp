@@ -7,8 +7,24 @@
 #include <vector>
 
 #include "keras/layers/layer.hpp"
+#include "keras/losses/losses.hpp"
+#include "keras/metrics/metrics.hpp"
+#include "keras/optimizers/optimizer.hpp"
 
 namespace keras::internal {
+
+// What compile fixes and fit updates.
+struct TrainingState {
+  bool compiled = false;
+  optimizers::OptimizerPtr optimizer;
+  std::vector<losses::LossPtr> losses;                   // one per output
+  std::vector<double> loss_weights;                      // one per output
+  std::vector<std::vector<metrics::MetricPtr>> metrics;  // per output
+  std::vector<std::string> prefixes;                     // "" for one output, "<output>_" else
+  metrics::Mean loss_tracker{"loss"};
+  std::vector<metrics::Mean> output_loss_trackers;       // multi-output only
+  bool stop_training = false;
+};
 
 struct ModelState {
   std::string class_name;  // "Functional" or "Sequential", as Keras 3 names them
@@ -18,6 +34,7 @@ struct ModelState {
   std::vector<std::shared_ptr<layers::internal::GraphNode>> nodes;
   std::vector<layers::LayerPtr> layers;  // unique, in graph order, without InputLayers
   bool built = false;
+  TrainingState training;
 
   // Sequential: its layers and optional Input; the graph is derived from them.
   std::optional<layers::KerasTensor> sequential_input;

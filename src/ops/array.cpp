@@ -164,6 +164,22 @@ Tensor resize(const Tensor& x, std::int64_t height, std::int64_t width,
   return y;
 }
 
+Tensor take_rows(const Tensor& x, const std::vector<std::int64_t>& rows) {
+  if (x.rank() == 0) throw ShapeError("take_rows needs a tensor with a first axis, got a scalar");
+  const std::int64_t n = x.dim(0);
+  for (std::int64_t r : rows) {
+    if (r < 0 || r >= n) {
+      throw ShapeError("take_rows: row " + std::to_string(r) + " is outside a first axis of " + std::to_string(n));
+    }
+  }
+  Shape out_shape = x.shape();
+  out_shape[0] = static_cast<std::int64_t>(rows.size());
+  Tensor y = Tensor::empty(out_shape, x.dtype(), &x.backend());
+  const std::size_t row_bytes = n ? static_cast<std::size_t>(x.size() / n) * size_of(x.dtype()) : 0;
+  x.backend().gather_rows(x.raw_data(), row_bytes, rows.data(), rows.size(), y.raw_data());
+  return y;
+}
+
 Tensor one_hot(const Tensor& labels, std::int64_t depth) {
   if (labels.dtype() != int32 && labels.dtype() != uint8) {
     throw ValueError("one_hot: labels must be int32 or uint8, got " + to_string(labels.dtype()) +

@@ -115,6 +115,10 @@ class Backend {
                          float* dst, std::int64_t dst_stride, std::int64_t dst_offset,
                          std::int64_t rows, std::int64_t len, bool accumulate) = 0;
 
+  // dst row i = src row rows[i], rows of row_bytes bytes (any dtype); `rows` is host memory.
+  virtual void gather_rows(const void* src, std::size_t row_bytes, const std::int64_t* rows,
+                           std::size_t count, void* dst) = 0;
+
   // --- linear algebra (row-major) -------------------------------------------------------
   // c = alpha * op(a) @ op(b) + beta * c, op(a): (m, k), op(b): (k, n)
   virtual void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n,

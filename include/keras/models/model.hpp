@@ -7,8 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "keras/callbacks/callbacks.hpp"
 #include "keras/layers/input_layer.hpp"
 #include "keras/layers/layer.hpp"
+#include "keras/models/training_options.hpp"
+#include "keras/utils/sequence.hpp"
 
 namespace keras {
 
@@ -48,6 +51,32 @@ class Model {
   // Sum of all layers' regularization penalties (a zero scalar when there are none).
   Tensor regularization_loss() const;
 
+  // --- training (src/models/training.cpp) -------------------------------------------
+  // Fixes the optimizer, loss(es) and metrics. Unknown names raise a ValueError.
+  void compile(CompileOptions options);
+  bool compiled() const;
+  // Trains for `epochs` and returns the History of epoch logs. Bad data (length mismatch,
+  // labels out of range, empty) raises before the first step.
+  callbacks::History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  callbacks::History fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, FitOptions options = {});
+  callbacks::History fit(utils::Sequence& data, FitOptions options = {});
+  // Loss and metrics by name (Keras' return_dict=True): scores["loss"], scores["accuracy"].
+  callbacks::Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  callbacks::Logs evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
+                           EvaluateOptions options = {});
+  callbacks::Logs evaluate(utils::Sequence& data, EvaluateOptions options = {});
+  // Outputs for all samples, computed in batches (32 by default).
+  Tensor predict(const Tensor& x, PredictOptions options = {});
+  std::vector<Tensor> predict(const std::vector<Tensor>& x, PredictOptions options = {});
+  callbacks::Logs train_on_batch(const Tensor& x, const Tensor& y, BatchOptions options = {});
+  callbacks::Logs test_on_batch(const Tensor& x, const Tensor& y, BatchOptions options = {});
+  Tensor predict_on_batch(const Tensor& x);
+  // The compiled optimizer (null before compile).
+  optimizers::OptimizerPtr optimizer() const;
+  // Callbacks set this to end fit after the current epoch (Keras' model.stop_training).
+  bool stop_training() const;
+  void set_stop_training(bool value);
+
   // Keras' summary table. line_length 0 takes Keras' default (88, or 108 for non-sequential
   // graphs, which get a "Connected to" column).
   void summary(std::ostream& os = std::cout, int line_length = 0) const;
@@ -60,6 +89,10 @@ class Model {
   virtual void ensure_built(const std::vector<Shape>& input_shapes);
 
  private:
+  void ensure_trainable_inputs(const std::vector<Tensor>& x);
+  callbacks::History fit_sequences(utils::Sequence& train, utils::Sequence* validation, const FitOptions& o);
+  callbacks::Logs evaluate_sequence(utils::Sequence& data, const EvaluateOptions& o);
+
   std::shared_ptr<internal::ModelState> state_;
 };
 

@@ -20,6 +20,10 @@ Tensor crop2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::int64
 // interpolation: "bilinear" | "nearest"
 Tensor resize(const Tensor& x, std::int64_t height, std::int64_t width,
               const std::string& interpolation = "bilinear");
+// Rows `rows` of the first axis, in that order, for any dtype (batches of shuffled data).
+// Not differentiable: it serves the data pipeline.
+Tensor take_rows(const Tensor& x, const std::vector<std::int64_t>& rows);
+
 // Integer labels (int32 or uint8, any shape) -> float32 one-hot with a trailing axis of
 // `depth`. A label outside [0, depth) raises a ValueError naming it.
 Tensor one_hot(const Tensor& labels, std::int64_t depth);

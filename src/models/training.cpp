@@ -1,0 +1,574 @@
+// compile, fit, evaluate, predict and the single-batch variants: Keras 3's semantics
+// (trainer.py): loss tracked as a batch-size-weighted mean including regularization, metrics
+// accumulated over the epoch, validation split taken from the end before shuffling.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "keras/core/autograd.hpp"
+#include "keras/core/random.hpp"
+#include "keras/models/model.hpp"
+#include "keras/ops/array.hpp"
+#include "keras/ops/math.hpp"
+#include "keras/utils/progbar.hpp"
+#include "model_state.hpp"
+
+namespace keras {
+
+// --- argument types ---------------------------------------------------------------------
+
+OptimizerSpec::OptimizerSpec(const char* name) : optimizer_(optimizers::get(name)) {}
+OptimizerSpec::OptimizerSpec(const std::string& name) : optimizer_(optimizers::get(name)) {}
+OptimizerSpec::OptimizerSpec(optimizers::OptimizerPtr optimizer) : optimizer_(std::move(optimizer)) {
+  if (!optimizer_) throw ValueError("compile: the optimizer is null");
+}
+
+LossSpec::LossSpec(const char* name) : losses_{losses::get(name)} {}
+LossSpec::LossSpec(const std::string& name) : losses_{losses::get(name)} {}
+LossSpec::LossSpec(losses::LossPtr loss) : losses_{std::move(loss)} {
+  if (!losses_.front()) throw ValueError("compile: a loss is null");
+}
+LossSpec::LossSpec(std::initializer_list<LossSpec> per_output) {
+  for (const auto& spec : per_output) losses_.insert(losses_.end(), spec.get().begin(), spec.get().end());
+}
+
+Verbosity::Verbosity(const char* mode) {
+  if (std::string(mode) != "auto") {
+    throw ValueError(std::string("verbose must be 0, 1, 2 or \"auto\", got \"") + mode + "\"");
+  }
+}
+int Verbosity::resolve() const {
+  if (level_ == -1) return utils::stdout_is_terminal() ? 1 : 2;
+  if (level_ < 0 || level_ > 2) throw ValueError("verbose must be 0, 1, 2 or \"auto\", got " + std::to_string(level_));
+  return level_;
+}
+
+
+namespace {
+
+using callbacks::Logs;
+using internal::TrainingState;
+
+// --- data -------------------------------------------------------------------------------
+
+struct Arrays {
+  std::vector<Tensor> x, y;
+  Tensor sample_weight;
+  std::int64_t size() const { return x.empty() ? 0 : x.front().dim(0); }
+  Arrays slice(std::int64_t start, std::int64_t stop) const {
+    Arrays a;
+    for (const auto& t : x) a.x.push_back(t.slice(start, stop));
+    for (const auto& t : y) a.y.push_back(t.slice(start, stop));
+    if (sample_weight.defined()) a.sample_weight = sample_weight.slice(start, stop);
+    return a;
+  }
+};
+
+// Batches of arrays; reshuffled at every epoch when `shuffle`.
+class ArraySequence final : public utils::Sequence {
+ public:
+  ArraySequence(Arrays data, std::int64_t batch_size, bool shuffle)
+      : data_(std::move(data)), batch_size_(batch_size), shuffle_(shuffle) {
+    order_.resize(static_cast<std::size_t>(data_.size()));
+    std::iota(order_.begin(), order_.end(), 0);
+    if (shuffle_) reshuffle();
+  }
+  std::size_t size() const override {
+    return static_cast<std::size_t>((data_.size() + batch_size_ - 1) / batch_size_);
+  }
+  utils::Batch get(std::size_t index) override {
+    const std::int64_t start = static_cast<std::int64_t>(index) * batch_size_;
+    const std::int64_t stop = std::min(start + batch_size_, data_.size());
+    if (!shuffle_) {
+      Arrays a = data_.slice(start, stop);
+      return {a.x, a.y, a.sample_weight};
+    }
+    const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
+    utils::Batch b;
+    for (const auto& t : data_.x) b.x.push_back(ops::take_rows(t, rows));
+    for (const auto& t : data_.y) b.y.push_back(ops::take_rows(t, rows));
+    if (data_.sample_weight.defined()) b.sample_weight = ops::take_rows(data_.sample_weight, rows);
+    return b;
+  }
+  void on_epoch_end() override {
+    if (shuffle_) reshuffle();
+  }
+
+ private:
+  void reshuffle() {
+    std::mt19937_64 rng(random::next_seed());  // reproducible under utils::set_random_seed
+    std::shuffle(order_.begin(), order_.end(), rng);
+  }
+  Arrays data_;
+  std::int64_t batch_size_;
+  bool shuffle_;
+  std::vector<std::int64_t> order_;
+};
+
+std::int64_t samples_in(const utils::Batch& b) { return b.x.empty() ? 0 : b.x.front().dim(0); }
+
+// Labels (n), (n, 1) or one-hot (n, k) -> class ids, for class_weight.
+std::vector<std::int64_t> class_ids(const Tensor& y) {
+  if (y.rank() >= 2 && y.dim(-1) > 1) {
+    const auto v = y.astype(float32).to_vector<float>();
+    const std::int64_t k = y.dim(-1);
+    std::vector<std::int64_t> ids;
+    for (std::int64_t i = 0; i < y.dim(0); ++i) {
+      ids.push_back(std::max_element(v.begin() + i * k, v.begin() + (i + 1) * k) - (v.begin() + i * k));
+    }
+    return ids;
+  }
+  const auto v = y.astype(int32).to_vector<std::int32_t>();
+  return {v.begin(), v.end()};
+}
+
+Tensor apply_class_weight(const Tensor& y, const Tensor& sample_weight, const std::map<int, double>& class_weight) {
+  if (class_weight.empty()) return sample_weight;
+  const auto ids = class_ids(y);
+  std::vector<float> w(ids.size(), 1.0f);
+  if (sample_weight.defined()) w = sample_weight.astype(float32).to_vector<float>();
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto it = class_weight.find(static_cast<int>(ids[i]));
+    if (it != class_weight.end()) w[i] *= static_cast<float>(it->second);
+  }
+  return Tensor::from_vector(w, {static_cast<std::int64_t>(w.size())});
+}
+
+}  // namespace
+
+// --- compile ----------------------------------------------------------------------------
+
+void Model::compile(CompileOptions o) {
+  auto& st = state();
+  TrainingState& t = st.training;
+  const std::size_t outputs = st.built ? st.outputs.size() : 1;  // Sequential: one output
+  if (o.loss.get().empty()) {
+    throw ValueError("compile: no loss given; pass .loss = \"sparse_categorical_crossentropy\" (or another "
+                     "Keras loss name or a keras::losses object)");
+  }
+  std::vector<losses::LossPtr> per_output = o.loss.get();
+  if (per_output.size() == 1) per_output.resize(outputs, per_output.front());
+  if (per_output.size() != outputs) {
+    throw ValueError("compile: " + std::to_string(per_output.size()) + " losses for a model with " +
+                     std::to_string(outputs) + " outputs");
+  }
+  std::vector<double> weights = o.loss_weights.empty() ? std::vector<double>(outputs, 1.0) : o.loss_weights;
+  if (weights.size() != outputs) {
+    throw ValueError("compile: " + std::to_string(weights.size()) + " loss_weights for " +
+                     std::to_string(outputs) + " outputs");
+  }
+  t.metrics.assign(outputs, {});
+  t.prefixes.assign(outputs, "");
+  for (std::size_t k = 0; k < outputs; ++k) {
+    if (outputs > 1) t.prefixes[k] = st.outputs[k].name() + "_";
+    for (const auto& spec : o.metrics) {
+      if (outputs > 1 && spec.is_object()) {
+        throw ValueError("compile: metric objects are shared; give metric names (\"accuracy\") for a "
+                         "model with several outputs");
+      }
+      t.metrics[k].push_back(spec.make());
+    }
+  }
+  t.optimizer = o.optimizer.get();
+  t.losses = std::move(per_output);
+  t.loss_weights = std::move(weights);
+  t.output_loss_trackers.clear();
+  if (outputs > 1) {
+    for (std::size_t k = 0; k < outputs; ++k) t.output_loss_trackers.emplace_back(t.prefixes[k] + "loss");
+  }
+  t.compiled = true;
+}
+
+bool Model::compiled() const { return state().training.compiled; }
+optimizers::OptimizerPtr Model::optimizer() const { return state().training.optimizer; }
+bool Model::stop_training() const { return state().training.stop_training; }
+void Model::set_stop_training(bool value) { state().training.stop_training = value; }
+
+namespace {
+
+void require_compiled(const internal::ModelState& st, const char* what) {
+  if (!st.training.compiled) {
+    throw ValueError(std::string(what) + ": model '" + st.name +
+                     "' is not compiled; call compile({.optimizer = ..., .loss = ...}) first");
+  }
+}
+
+void reset_metrics(TrainingState& t) {
+  t.loss_tracker.reset_state();
+  for (auto& m : t.output_loss_trackers) m.reset_state();
+  for (auto& per_output : t.metrics) {
+    for (auto& m : per_output) m->reset_state();
+  }
+}
+
+Logs current_logs(const TrainingState& t) {
+  Logs logs{{"loss", t.loss_tracker.result()}};
+  for (const auto& m : t.output_loss_trackers) logs[m.name()] = m.result();
+  for (std::size_t k = 0; k < t.metrics.size(); ++k) {
+    for (const auto& m : t.metrics[k]) logs[t.prefixes[k] + m->name()] = m->result();
+  }
+  return logs;
+}
+
+}  // namespace
+
+// One step on a batch: forward, weighted losses plus regularization, and (when training)
+// gradients and the optimizer update; then the trackers and metrics.
+static Logs run_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training) {
+  TrainingState& t = st.training;
+  if (batch.y.size() != t.losses.size()) {
+    throw ValueError("model '" + st.name + "' has " + std::to_string(t.losses.size()) + " outputs but got " +
+                     std::to_string(batch.y.size()) + " target arrays");
+  }
+  const auto n = static_cast<double>(samples_in(batch));
+  std::vector<VariablePtr> vars;
+  std::vector<Tensor> values;
+  if (training) {
+    vars = model.trainable_weights();
+    for (const auto& v : vars) values.push_back(v->value());
+  }
+  std::optional<NoGradGuard> no_grad;
+  if (!training) no_grad.emplace();
+  const std::vector<Tensor> outputs = model(batch.x, training);
+  Tensor total;
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    const Tensor loss_k = (*t.losses[k])(batch.y[k], outputs[k], batch.sample_weight);
+    if (!t.output_loss_trackers.empty()) t.output_loss_trackers[k].update(loss_k.item<float>(), n);
+    const Tensor weighted = t.loss_weights[k] == 1.0 ? loss_k : loss_k * static_cast<float>(t.loss_weights[k]);
+    total = total.defined() ? total + weighted : weighted;
+  }
+  total = total + model.regularization_loss();
+  if (training) {
+    const auto grads = GradientTape().gradient(total, values);
+    t.optimizer->apply(grads, vars);
+  }
+  t.loss_tracker.update(total.item<float>(), n);
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    for (auto& m : t.metrics[k]) m->update_state(batch.y[k], outputs[k].detach(), batch.sample_weight);
+  }
+  return current_logs(t);
+}
+
+namespace {
+
+// Everything that can be wrong with arrays, found before the first step.
+void check_arrays(const internal::ModelState& st, const Arrays& a, const char* what) {
+  const auto fail = [&](const std::string& msg) { throw ValueError(std::string(what) + ": " + msg); };
+  if (a.x.empty()) fail("no input arrays given");
+  if (a.x.size() != st.inputs.size()) {
+    fail("model '" + st.name + "' has " + std::to_string(st.inputs.size()) + " inputs but got " +
+         std::to_string(a.x.size()) + " input arrays");
+  }
+  const std::int64_t n = a.size();
+  if (n == 0) fail("the data is empty (0 samples); nothing to train or evaluate on");
+  for (std::size_t i = 0; i < a.x.size(); ++i) {
+    if (a.x[i].dim(0) != n) {
+      fail("input arrays differ in length: " + std::to_string(n) + " and " + std::to_string(a.x[i].dim(0)) + " samples");
+    }
+    const Shape& expected = st.inputs[i].shape();
+    const Shape& got = a.x[i].shape();
+    bool fits = expected.rank() == got.rank();
+    for (int d = 1; fits && d < got.rank(); ++d) fits = expected.dims()[d] < 0 || expected.dims()[d] == got.dims()[d];
+    if (!fits) {
+      fail("input '" + st.inputs[i].name() + "' expects samples of shape " + to_string(expected) +
+           " but x has shape " + to_string(got));
+    }
+    if (a.x[i].dtype() != float32) {
+      fail("x has dtype " + to_string(a.x[i].dtype()) + "; convert it with x.astype(keras::float32) (and scale "
+           "images, e.g. / 255.0f)");
+    }
+  }
+  const TrainingState& t = st.training;
+  if (!a.y.empty() && a.y.size() != st.outputs.size()) {
+    fail("model '" + st.name + "' has " + std::to_string(st.outputs.size()) + " outputs but got " +
+         std::to_string(a.y.size()) + " target arrays");
+  }
+  for (std::size_t k = 0; k < a.y.size(); ++k) {
+    const Tensor& y = a.y[k];
+    if (y.dim(0) != n) {
+      fail("x has " + std::to_string(n) + " samples but y" + (a.y.size() > 1 ? "[" + std::to_string(k) + "]" : "") +
+           " has " + std::to_string(y.dim(0)) + "; they must match");
+    }
+    const Shape& out = st.outputs[k].shape();
+    const std::string& loss = t.losses[k]->name();
+    if (loss == "sparse_categorical_crossentropy") {
+      const std::int64_t classes = out[-1];
+      const auto labels = y.astype(int32).to_vector<std::int32_t>();
+      for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (labels[i] < 0 || labels[i] >= classes) {
+          fail("label " + std::to_string(labels[i]) + " (sample " + std::to_string(i) + ") is outside [0, " +
+               std::to_string(classes) + ") for the " + std::to_string(classes) + " classes of output '" +
+               st.outputs[k].name() + "'; check the labels or give the last layer more units");
+        }
+      }
+    } else if (y.rank() == out.rank()) {
+      for (int d = 1; d < y.rank(); ++d) {
+        if (out.dims()[d] >= 0 && out.dims()[d] != y.shape().dims()[d]) {
+          fail("y has shape " + to_string(y.shape()) + " but output '" + st.outputs[k].name() + "' gives " +
+               to_string(out) + " (" + loss + ")");
+        }
+      }
+    }
+  }
+  if (a.sample_weight.defined() && a.sample_weight.size() != n) {
+    fail("sample_weight has " + std::to_string(a.sample_weight.size()) + " entries for " + std::to_string(n) +
+         " samples");
+  }
+}
+
+struct CallbackList {
+  std::vector<callbacks::CallbackPtr> all;
+  template <class F>
+  void each(F f) {
+    for (auto& c : all) f(*c);
+  }
+};
+
+// The evaluation loop, shared by evaluate and fit's validation.
+Logs run_test(Model& model, internal::ModelState& st, utils::Sequence& data, std::int64_t steps, CallbackList& cbs) {
+  reset_metrics(st.training);
+  Logs logs;
+  cbs.each([&](auto& c) { c.on_test_begin(logs); });
+  for (std::int64_t step = 0; step < steps; ++step) {
+    Logs batch_logs;
+    cbs.each([&](auto& c) { c.on_test_batch_begin(static_cast<int>(step), batch_logs); });
+    batch_logs = run_step(model, st, data.get(static_cast<std::size_t>(step) % data.size()), false);
+    cbs.each([&](auto& c) { c.on_test_batch_end(static_cast<int>(step), batch_logs); });
+  }
+  logs = current_logs(st.training);
+  cbs.each([&](auto& c) { c.on_test_end(logs); });
+  return logs;
+}
+
+}  // namespace
+
+void Model::ensure_trainable_inputs(const std::vector<Tensor>& x) {
+  std::vector<Shape> shapes;
+  for (const auto& t : x) shapes.push_back(t.shape());
+  ensure_built(shapes);
+}
+
+callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
+  return fit(std::vector<Tensor>{x}, std::vector<Tensor>{y}, std::move(options));
+}
+
+callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, FitOptions o) {
+  auto& st = state();
+  require_compiled(st, "fit");
+  if (!(o.validation_split >= 0.0 && o.validation_split < 1.0)) {
+    throw ValueError("fit: validation_split must be in [0, 1), got " + std::to_string(o.validation_split));
+  }
+  if (o.validation_split > 0.0 && o.validation_data) {
+    throw ValueError("fit: give validation_split or validation_data, not both");
+  }
+  ensure_trainable_inputs(x);
+  Arrays all{x, y, o.sample_weight};
+  check_arrays(st, all, "fit");
+  const std::int64_t batch_size = o.batch_size.value_or(32);
+  if (batch_size < 1) throw ValueError("fit: batch_size must be positive");
+  // Keras takes the validation split from the end, before shuffling.
+  Arrays train = all, validation;
+  if (o.validation_split > 0.0) {
+    const auto split_at = static_cast<std::int64_t>(std::floor(double(all.size()) * (1.0 - o.validation_split)));
+    if (split_at == 0 || split_at == all.size()) {
+      throw ValueError("fit: validation_split=" + std::to_string(o.validation_split) + " leaves " +
+                       (split_at == 0 ? "no training" : "no validation") + " samples out of " +
+                       std::to_string(all.size()));
+    }
+    train = all.slice(0, split_at);
+    validation = all.slice(split_at, all.size());
+  } else if (o.validation_data) {
+    validation = Arrays{o.validation_data->x, o.validation_data->y, o.validation_data->sample_weight};
+    check_arrays(st, validation, "fit (validation_data)");
+  }
+  if (!o.class_weight.empty()) train.sample_weight = apply_class_weight(train.y.front(), train.sample_weight, o.class_weight);
+  ArraySequence train_data(train, batch_size, o.shuffle);
+  std::optional<ArraySequence> validation_data;
+  if (validation.size() > 0) validation_data.emplace(validation, o.validation_batch_size.value_or(batch_size), false);
+  return fit_sequences(train_data, validation_data ? &*validation_data : nullptr, o);
+}
+
+callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
+  auto& st = state();
+  require_compiled(st, "fit");
+  if (data.size() == 0) throw ValueError("fit: the data source has no batches");
+  if (o.validation_split > 0.0) {
+    throw ValueError("fit: validation_split needs arrays; give validation_data with a data source");
+  }
+  const utils::Batch first = data.get(0);
+  ensure_trainable_inputs(first.x);
+  check_arrays(st, Arrays{first.x, first.y, first.sample_weight}, "fit");
+  std::optional<ArraySequence> validation;
+  if (o.validation_data) {
+    Arrays v{o.validation_data->x, o.validation_data->y, o.validation_data->sample_weight};
+    check_arrays(st, v, "fit (validation_data)");
+    validation.emplace(v, o.validation_batch_size.value_or(o.batch_size.value_or(32)), false);
+  }
+  return fit_sequences(data, validation ? &*validation : nullptr, o);
+}
+
+callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence* validation, const FitOptions& o) {
+  auto& st = state();
+  if (o.epochs < 0 || o.initial_epoch < 0) throw ValueError("fit: epochs and initial_epoch must not be negative");
+  if (o.validation_freq < 1) throw ValueError("fit: validation_freq must be positive");
+  const int verbose = o.verbose.resolve();
+  const auto steps = static_cast<std::int64_t>(o.steps_per_epoch.value_or(static_cast<std::int64_t>(train.size())));
+  auto history = std::make_shared<callbacks::HistoryCallback>();
+  CallbackList cbs;
+  std::shared_ptr<callbacks::ProgbarLogger> progbar;
+  if (verbose > 0) {
+    progbar = std::make_shared<callbacks::ProgbarLogger>(verbose);
+    progbar->set_params(o.epochs, steps);
+    progbar->in_fit = true;
+    cbs.all.push_back(progbar);
+  }
+  cbs.all.insert(cbs.all.end(), o.callbacks.begin(), o.callbacks.end());
+  cbs.all.push_back(history);
+  cbs.each([&](auto& c) { c.set_model(this); });
+  // Validation runs without the progress bar, as in Keras.
+  CallbackList validation_cbs;
+  for (auto& c : o.callbacks) validation_cbs.all.push_back(c);
+
+  st.training.stop_training = false;
+  Logs logs;
+  cbs.each([&](auto& c) { c.on_train_begin(logs); });
+  std::size_t batch_index = 0;
+  for (int epoch = o.initial_epoch; epoch < o.epochs && !st.training.stop_training; ++epoch) {
+    reset_metrics(st.training);
+    Logs epoch_logs;
+    cbs.each([&](auto& c) { c.on_epoch_begin(epoch, epoch_logs); });
+    for (std::int64_t step = 0; step < steps; ++step) {
+      Logs batch_logs;
+      cbs.each([&](auto& c) { c.on_train_batch_begin(static_cast<int>(step), batch_logs); });
+      if (batch_index == train.size()) {  // steps_per_epoch beyond one pass: start another pass
+        train.on_epoch_end();
+        batch_index = 0;
+      }
+      batch_logs = run_step(*this, st, train.get(batch_index++), true);
+      cbs.each([&](auto& c) { c.on_train_batch_end(static_cast<int>(step), batch_logs); });
+      if (st.training.stop_training) break;
+    }
+    epoch_logs = current_logs(st.training);
+    if (validation && (epoch + 1) % o.validation_freq == 0) {
+      const auto val_steps = o.validation_steps.value_or(static_cast<std::int64_t>(validation->size()));
+      for (const auto& [name, value] : run_test(*this, st, *validation, val_steps, validation_cbs)) {
+        epoch_logs["val_" + name] = value;
+      }
+    }
+    cbs.each([&](auto& c) { c.on_epoch_end(epoch, epoch_logs); });
+    if (!o.steps_per_epoch || batch_index == train.size()) {
+      train.on_epoch_end();
+      batch_index = 0;
+    }
+    logs = epoch_logs;
+  }
+  cbs.each([&](auto& c) { c.on_train_end(logs); });
+  return history->history;
+}
+
+callbacks::Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
+  return evaluate(std::vector<Tensor>{x}, std::vector<Tensor>{y}, std::move(options));
+}
+
+callbacks::Logs Model::evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y, EvaluateOptions o) {
+  auto& st = state();
+  require_compiled(st, "evaluate");
+  ensure_trainable_inputs(x);
+  Arrays data{x, y, o.sample_weight};
+  check_arrays(st, data, "evaluate");
+  ArraySequence batches(data, o.batch_size.value_or(32), false);
+  return evaluate_sequence(batches, o);
+}
+
+callbacks::Logs Model::evaluate(utils::Sequence& data, EvaluateOptions o) {
+  require_compiled(state(), "evaluate");
+  if (data.size() == 0) throw ValueError("evaluate: the data source has no batches");
+  return evaluate_sequence(data, o);
+}
+
+callbacks::Logs Model::evaluate_sequence(utils::Sequence& data, const EvaluateOptions& o) {
+  auto& st = state();
+  const int verbose = o.verbose.resolve();
+  const auto steps = o.steps.value_or(static_cast<std::int64_t>(data.size()));
+  CallbackList cbs;
+  if (verbose > 0) {
+    auto progbar = std::make_shared<callbacks::ProgbarLogger>(verbose);
+    progbar->set_params(1, steps);
+    cbs.all.push_back(progbar);
+  }
+  cbs.all.insert(cbs.all.end(), o.callbacks.begin(), o.callbacks.end());
+  cbs.each([&](auto& c) { c.set_model(this); });
+  return run_test(*this, st, data, steps, cbs);
+}
+
+Tensor Model::predict(const Tensor& x, PredictOptions options) {
+  auto outs = predict(std::vector<Tensor>{x}, std::move(options));
+  if (outs.size() != 1) {
+    throw ValueError("predict: model '" + name() + "' has " + std::to_string(outs.size()) +
+                     " outputs; call predict with a vector of inputs to get them all");
+  }
+  return outs.front();
+}
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, PredictOptions o) {
+  auto& st = state();
+  ensure_trainable_inputs(x);
+  Arrays data{x, {}, {}};
+  check_arrays(st, data, "predict");
+  const std::int64_t batch_size = o.batch_size.value_or(32);
+  if (batch_size < 1) throw ValueError("predict: batch_size must be positive");
+  ArraySequence batches(data, batch_size, false);
+  const auto steps = o.steps.value_or(static_cast<std::int64_t>(batches.size()));
+  CallbackList cbs;
+  if (const int verbose = o.verbose.resolve(); verbose > 0) {
+    auto progbar = std::make_shared<callbacks::ProgbarLogger>(verbose);
+    progbar->set_params(1, steps);
+    cbs.all.push_back(progbar);
+  }
+  cbs.all.insert(cbs.all.end(), o.callbacks.begin(), o.callbacks.end());
+  cbs.each([&](auto& c) { c.set_model(this); });
+  NoGradGuard no_grad;
+  Logs logs;
+  cbs.each([&](auto& c) { c.on_predict_begin(logs); });
+  std::vector<std::vector<Tensor>> per_output(st.outputs.size());
+  for (std::int64_t step = 0; step < steps; ++step) {
+    Logs batch_logs;
+    cbs.each([&](auto& c) { c.on_predict_batch_begin(static_cast<int>(step), batch_logs); });
+    const auto outs = (*this)(batches.get(static_cast<std::size_t>(step) % batches.size()).x, false);
+    for (std::size_t k = 0; k < outs.size(); ++k) per_output[k].push_back(outs[k]);
+    cbs.each([&](auto& c) { c.on_predict_batch_end(static_cast<int>(step), batch_logs); });
+  }
+  cbs.each([&](auto& c) { c.on_predict_end(logs); });
+  std::vector<Tensor> result;
+  for (auto& parts : per_output) result.push_back(parts.size() == 1 ? parts.front() : ops::concatenate(parts, 0));
+  return result;
+}
+
+callbacks::Logs Model::train_on_batch(const Tensor& x, const Tensor& y, BatchOptions o) {
+  auto& st = state();
+  require_compiled(st, "train_on_batch");
+  ensure_trainable_inputs({x});
+  Arrays data{{x}, {y}, o.sample_weight};
+  check_arrays(st, data, "train_on_batch");
+  reset_metrics(st.training);  // Keras' reset_metrics=True
+  const Tensor weights = apply_class_weight(y, o.sample_weight, o.class_weight);
+  return run_step(*this, st, utils::Batch{{x}, {y}, weights}, true);
+}
+
+callbacks::Logs Model::test_on_batch(const Tensor& x, const Tensor& y, BatchOptions o) {
+  auto& st = state();
+  require_compiled(st, "test_on_batch");
+  ensure_trainable_inputs({x});
+  Arrays data{{x}, {y}, o.sample_weight};
+  check_arrays(st, data, "test_on_batch");
+  reset_metrics(st.training);
+  return run_step(*this, st, utils::Batch{{x}, {y}, o.sample_weight}, false);
+}
+
+Tensor Model::predict_on_batch(const Tensor& x) {
+  NoGradGuard no_grad;
+  return (*this)(x, false);
+}
+
+}  // namespace keras
