@@ -10,6 +10,8 @@ packages=(
   libeigen3-dev            # cpu backend (Eigen 3.4)
   libdnnl-dev              # cpu backend (oneDNN 2.6)
   ocl-icd-opencl-dev       # Debian's oneDNN CMake config requires OpenCL's headers
+  zlib1g-dev               # gzipped dataset files
+  dataset-fashion-mnist    # real data for the main job and the training tests
   doctest-dev              # the test suite
   nlohmann-json3-dev       # the tests read Keras' golden fixtures (JSON)
 )
@@ -32,5 +34,6 @@ cuda_args=()
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_args[@]}"
 cmake --build build
 
-# The main job: seed 004's CIFAR-100 model, its summary and a forward pass.
-./build/apps/cifar100_vgg9
+# The main job: seed 001's MLP trained on Fashion-MNIST (progress bar, test accuracy,
+# classification report, build/fashion_mnist_history.svg).
+./build/apps/fashion_mnist_mlp --plot build/fashion_mnist_history.svg

@@ -53,3 +53,6 @@
 #include "keras/metrics/metrics.hpp"
 #include "keras/utils/progbar.hpp"
 #include "keras/utils/sequence.hpp"
+#include "keras/datasets/fashion_mnist.hpp"
+#include "keras/utils/plot.hpp"
+#include "keras/utils/reports.hpp"
