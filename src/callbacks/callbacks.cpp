@@ -199,11 +199,9 @@ ReduceLROnPlateauCallback::ReduceLROnPlateauCallback(ReduceLROnPlateauOptions op
   if (o_.factor >= 1.0) {
     throw ValueError("ReduceLROnPlateau does not support a factor >= 1.0, got " + std::to_string(o_.factor));
   }
-  // Keras' rule here differs from EarlyStopping's: "auto" maximizes when the name holds "acc".
-  if (o_.mode != "auto" && o_.mode != "min" && o_.mode != "max") {
-    throw ValueError("ReduceLROnPlateau: mode must be \"auto\", \"min\" or \"max\", got \"" + o_.mode + "\"");
-  }
-  maximize_ = o_.mode == "max" || (o_.mode == "auto" && o_.monitor.find("acc") != std::string::npos);
+  // Keras 3 shares EarlyStopping's rules (MonitorCallback): direction and min_delta alike.
+  maximize_ = maximize(o_.mode, o_.monitor, "ReduceLROnPlateau");
+  o_.min_delta = std::fabs(o_.min_delta);
 }
 
 bool ReduceLROnPlateauCallback::improved(double current) const {

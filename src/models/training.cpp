@@ -559,6 +559,9 @@ callbacks::Logs Model::train_on_batch(const Tensor& x, const Tensor& y, BatchOpt
 callbacks::Logs Model::test_on_batch(const Tensor& x, const Tensor& y, BatchOptions o) {
   auto& st = state();
   require_compiled(st, "test_on_batch");
+  if (!o.class_weight.empty()) {
+    throw ValueError("test_on_batch takes no class_weight (as in Keras); weigh samples with sample_weight");
+  }
   ensure_trainable_inputs({x});
   Arrays data{{x}, {y}, o.sample_weight};
   check_arrays(st, data, "test_on_batch");
