@@ -24,6 +24,8 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
+TEST_SUITE_BEGIN("slow");
+
 TEST_CASE("seed 001's MLP reaches 84% test accuracy on Fashion-MNIST within 3 epochs") {
   utils::set_random_seed(7);
   const Data d = fashion_mnist(60000);
@@ -53,3 +55,5 @@ TEST_CASE("a small CNN reaches 88% test accuracy on Fashion-MNIST") {
                                 << seconds_since(start) << " s on backend " << backend::active_name());
   CHECK(scores.at("accuracy") >= 0.88);
 }
+
+TEST_SUITE_END();

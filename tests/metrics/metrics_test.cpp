@@ -1,0 +1,39 @@
+#include <doctest/doctest.h>
+
+#include "keras/keras.hpp"
+
+using namespace keras;
+
+TEST_CASE("accuracy metrics accumulate over batches and pick Keras' variant") {
+  const Tensor probs = Tensor::from_vector<float>({0.1f, 0.9f, 0.8f, 0.2f, 0.3f, 0.7f}, {3, 2});
+  auto acc = metrics::get("accuracy");
+  acc->update_state(Tensor::from_vector<std::uint8_t>({1, 1, 1}, {3, 1}), probs);  // sparse labels
+  CHECK(acc->result() == doctest::Approx(2.0 / 3));
+  acc->update_state(Tensor::from_vector<std::uint8_t>({0}, {1, 1}), probs.slice(1, 2));
+  CHECK(acc->result() == doctest::Approx(3.0 / 4));
+  acc->reset_state();
+  CHECK(acc->result() == 0.0);
+  auto binary = metrics::Accuracy();
+  binary->update_state(Tensor::from_vector<float>({1, 0, 1}, {3, 1}), Tensor::from_vector<float>({0.7f, 0.6f, 0.2f}, {3, 1}));
+  CHECK(binary->result() == doctest::Approx(1.0 / 3));
+  auto cat = metrics::CategoricalAccuracy();
+  cat->update_state(Tensor::from_vector<float>({0, 1, 1, 0, 0, 1}, {3, 2}), probs);
+  CHECK(cat->result() == doctest::Approx(1.0));
+}
+
+TEST_CASE("top-k, precision, recall and AUC") {
+  const Tensor probs = Tensor::from_vector<float>({0.5f, 0.3f, 0.2f, 0.1f, 0.2f, 0.7f}, {2, 3});
+  auto top2 = metrics::SparseTopKCategoricalAccuracy({.k = 2});
+  top2->update_state(Tensor::from_vector<std::int32_t>({1, 0}, {2}), probs);
+  CHECK(top2->result() == doctest::Approx(0.5));
+  const Tensor truth = Tensor::from_vector<float>({1, 1, 0, 0, 1}, {5}), scores = Tensor::from_vector<float>({0.9f, 0.4f, 0.6f, 0.1f, 0.8f}, {5});
+  auto precision = metrics::Precision(), recall = metrics::Recall(), auc = metrics::AUC();
+  precision->update_state(truth, scores);
+  recall->update_state(truth, scores);
+  auc->update_state(truth, scores);
+  CHECK(precision->result() == doctest::Approx(2.0 / 3));
+  CHECK(recall->result() == doctest::Approx(2.0 / 3));
+  // 6 positive/negative pairs, 5 ordered correctly: ROC AUC 5/6 (up to the 200 thresholds).
+  CHECK(auc->result() == doctest::Approx(5.0 / 6).epsilon(0.01));
+  CHECK_THROWS_AS(metrics::get("acuracy"), ValueError);
+}

@@ -1,0 +1,101 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <algorithm>
+#include <sstream>
+
+#include "keras/keras.hpp"
+
+using namespace keras;
+
+namespace {
+// A small XML well-formedness check: every tag closes in order, attributes are quoted.
+bool well_formed_xml(const std::string& text, std::string& problem) {
+  std::vector<std::string> open;
+  std::size_t i = 0;
+  while ((i = text.find('<', i)) != std::string::npos) {
+    const std::size_t end = text.find('>', i);
+    if (end == std::string::npos) return problem = "unclosed '<'", false;
+    std::string tag = text.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.starts_with("?") || tag.starts_with("!")) continue;
+    if (std::count(tag.begin(), tag.end(), '"') % 2) return problem = "odd quotes in <" + tag + ">", false;
+    if (tag.starts_with("/")) {
+      if (open.empty() || open.back() != tag.substr(1)) return problem = "mismatched </" + tag.substr(1) + ">", false;
+      open.pop_back();
+    } else if (!tag.ends_with("/")) {
+      open.push_back(tag.substr(0, tag.find_first_of(" \n")));
+    }
+  }
+  if (!open.empty()) return problem = "<" + open.back() + "> never closed", false;
+  return true;
+}
+}  // namespace
+
+TEST_CASE("plot_history writes a well-formed SVG with both panels") {
+  callbacks::History h;
+  h.epoch = {0, 1, 2};
+  h.history["loss"] = {0.9, 0.6, 0.5};
+  h.history["val_loss"] = {1.0, 0.7, 0.65};
+  h.history["accuracy"] = {0.6, 0.75, 0.8};
+  h.history["val_accuracy"] = {0.55, 0.7, 0.72};
+  utils::plot_history(h, "plot_test_history.svg", {.title = "a <test> & more"});
+  std::ifstream in("plot_test_history.svg");
+  const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string problem;
+  INFO(problem);
+  CHECK(well_formed_xml(svg, problem));
+  CHECK(svg.find("<svg xmlns=\"http://www.w3.org/2000/svg\"") != std::string::npos);
+  CHECK(svg.find("a &lt;test&gt; &amp; more") != std::string::npos);
+  int polylines = 0;
+  for (std::size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) ++polylines;
+  CHECK(polylines == 4);
+  CHECK(svg.find("validation accuracy") != std::string::npos);
+  CHECK_THROWS_AS(utils::plot_history(callbacks::History{}, "x.svg"), ValueError);
+  CHECK_THROWS_AS(utils::plot_history(h, "/nonexistent-folder/x.svg"), IOError);
+}
+
+TEST_CASE("classification_report lays out scikit-learn's text") {
+  const Tensor y_true = Tensor::from_vector<std::int32_t>({0, 0, 1, 1, 1, 2}, {6});
+  const Tensor y_pred = Tensor::from_vector<std::int32_t>({0, 1, 1, 1, 0, 2}, {6});
+  const std::string expected =
+      "              precision    recall  f1-score   support\n"
+      "\n"
+      "         cat       0.50      0.50      0.50         2\n"
+      "         dog       0.67      0.67      0.67         3\n"
+      "        bird       1.00      1.00      1.00         1\n"
+      "\n"
+      "    accuracy                           0.67         6\n"
+      "   macro avg       0.72      0.72      0.72         6\n"
+      "weighted avg       0.67      0.67      0.67         6\n";
+  CHECK(utils::classification_report(y_true, y_pred, {.target_names = {"cat", "dog", "bird"}}) == expected);
+  CHECK(utils::confusion_matrix(y_true, y_pred, 3).to_vector<std::int32_t>() ==
+        std::vector<std::int32_t>{1, 1, 0, 1, 2, 0, 0, 0, 1});
+}
+
+TEST_CASE("top_k orders classes by probability") {
+  const Tensor p = Tensor::from_vector<float>({0.1f, 0.6f, 0.3f, 0.5f, 0.2f, 0.3f}, {2, 3});
+  const auto top = utils::top_k(p, 2, {"a", "b", "c"});
+  REQUIRE(top.size() == 2);
+  CHECK(top[0][0].first == "b");
+  CHECK(top[0][1].first == "c");
+  CHECK(top[1][0] == std::pair<std::string, float>{"a", 0.5f});
+  CHECK_THROWS_AS(utils::top_k(p, 4), ValueError);
+}
+
+TEST_CASE("the progress bar prints Keras' lines") {
+  std::ostringstream bar_out, line_out;
+  utils::Progbar bar(625, {.verbose = 1, .dynamic = false}, bar_out);
+  bar.update(300, {{"accuracy", 0.42131}, {"loss", 2.10321}}, false);
+  bar.update(625, {{"accuracy", 0.42131}, {"loss", 0.000123}});
+  std::string twenty_bars;
+  for (int i = 0; i < 20; ++i) twenty_bars += "━";
+  const std::string bar_line = bar_out.str();  // only the finished line: not a terminal
+  CHECK(bar_line.starts_with("625/625 " + twenty_bars + " 0s "));
+  CHECK(bar_line.find("s/step - accuracy: 0.4213 - loss: 1.2300e-04\n") != std::string::npos);
+  CHECK(std::count(bar_line.begin(), bar_line.end(), '\n') == 1);
+  utils::Progbar line(50, {.verbose = 2}, line_out);
+  line.update(50, {{"loss", 0.5}});
+  CHECK(line_out.str().starts_with("50/50 - 0s - "));
+  CHECK(line_out.str().ends_with("s/step - loss: 0.5000\n"));
+}
