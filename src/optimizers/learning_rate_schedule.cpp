@@ -30,15 +30,18 @@ void require_positive_steps(std::int64_t steps, const char* schedule, const char
                      std::to_string(steps));
   }
 }
+// step / decay_steps, floored for the staircase variants.
+double decay_progress(std::int64_t step, std::int64_t decay_steps, bool staircase) {
+  const double p = static_cast<double>(step) / static_cast<double>(decay_steps);
+  return staircase ? std::floor(p) : p;
+}
 }  // namespace
 
 SchedulePtr ExponentialDecay(double initial, std::int64_t decay_steps, double decay_rate,
                              ExponentialDecayOptions o) {
   require_positive_steps(decay_steps, "ExponentialDecay", "decay_steps");
   return make([=](std::int64_t step) {
-    double p = static_cast<double>(step) / static_cast<double>(decay_steps);
-    if (o.staircase) p = std::floor(p);
-    return initial * std::pow(decay_rate, p);
+    return initial * std::pow(decay_rate, decay_progress(step, decay_steps, o.staircase));
   });
 }
 
@@ -75,9 +78,7 @@ SchedulePtr InverseTimeDecay(double initial, std::int64_t decay_steps, double de
                              InverseTimeDecayOptions o) {
   require_positive_steps(decay_steps, "InverseTimeDecay", "decay_steps");
   return make([=](std::int64_t step) {
-    double p = static_cast<double>(step) / static_cast<double>(decay_steps);
-    if (o.staircase) p = std::floor(p);
-    return initial / (1.0 + decay_rate * p);
+    return initial / (1.0 + decay_rate * decay_progress(step, decay_steps, o.staircase));
   });
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/fixtures.hpp"
 #include "support/gradient_check.hpp"
 
 using namespace keras;
@@ -13,14 +14,7 @@ using namespace keras::layers;
 using json = nlohmann::json;
 
 namespace {
-const json& fixture() {
-  static const json doc = [] {
-    std::ifstream in(std::string(KERASCPP_SOURCE_DIR) + "/tests/fixtures/keras_callbacks.json");
-    REQUIRE(in.good());
-    return json::parse(in);
-  }();
-  return doc;
-}
+const json& fixture() { return test_support::keras_fixture("keras_callbacks.json"); }
 
 Sequential tiny_model(double learning_rate) {
   Sequential model({Input({2}), Dense(1)});

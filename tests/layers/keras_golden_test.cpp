@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keras/keras.hpp"
+#include "support/fixtures.hpp"
 
 using namespace keras;
 using namespace keras::layers;
@@ -18,15 +19,7 @@ using json = nlohmann::json;
 
 namespace {
 
-const json& fixtures() {
-  static const json doc = [] {
-    const std::string path = std::string(KERASCPP_SOURCE_DIR) + "/tests/fixtures/keras_layers.json";
-    std::ifstream in(path);
-    REQUIRE_MESSAGE(in.good(), "cannot open " << path);
-    return json::parse(in);
-  }();
-  return doc;
-}
+const json& fixtures() { return test_support::keras_fixture("keras_layers.json"); }
 
 Tensor tensor_of(const json& j) {
   return Tensor::from_vector(j.at("values").get<std::vector<float>>(),

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keras/keras.hpp"
+#include "support/fixtures.hpp"
 
 using namespace keras;
 using json = nlohmann::json;
@@ -18,14 +19,7 @@ namespace sched = keras::optimizers::schedules;
 
 namespace {
 
-const json& fixture() {
-  static const json doc = [] {
-    std::ifstream in(std::string(KERASCPP_SOURCE_DIR) + "/tests/fixtures/keras_optimizers.json");
-    REQUIRE(in.good());
-    return json::parse(in);
-  }();
-  return doc;
-}
+const json& fixture() { return test_support::keras_fixture("keras_optimizers.json"); }
 
 Tensor flat_tensor(const json& nested, const Shape& shape) {
   std::vector<float> v;
