@@ -113,7 +113,7 @@ TEST_CASE("epochs, initial_epoch, steps_per_epoch and validation_freq") {
   CHECK(history.history.at("val_loss").size() == 2);  // epochs 2 and 4 (1-based), as Keras
 }
 
-TEST_CASE("evaluate returns metrics by name; predict batches; train/test/predict_on_batch") {
+TEST_CASE("evaluate returns metrics by name, predict batches, train/test/predict_on_batch") {
   utils::set_random_seed(9);
   Sequential model = classifier(3);
   const Tensor x = test_support::uniform({37, 4}, 7);
