@@ -34,10 +34,8 @@ int main(int argc, char** argv) {
                                                       .epochs = epochs, .validation_split = 0.1});
     auto scores = model.evaluate(x_test, test.y, {.verbose = 0});
     std::cout << "test loss: " << scores["loss"] << " - test accuracy: " << scores["accuracy"] << "\n\n";
-    const std::vector<std::string> names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
     std::cout << utils::classification_report(test.y, model.predict(x_test, {.verbose = 0}),
-                                              {.target_names = names});
+                                              {.target_names = datasets::fashion_mnist::class_names()});
     utils::plot_history(history, plot, {.title = "Fashion-MNIST, seed 001's MLP"});
     std::cout << "history plot: " << plot << "\n";
     return 0;

@@ -56,3 +56,5 @@
 #include "keras/datasets/fashion_mnist.hpp"
 #include "keras/utils/plot.hpp"
 #include "keras/utils/reports.hpp"
+#include "keras/datasets/cifar.hpp"
+#include "keras/datasets/dataset.hpp"

@@ -88,6 +88,9 @@ TrainTest load_data(LoadOptions o) {
                                  "dataset-fashion-mnist), or download the four files from "
                                  "https://github.com/zalandoresearch/fashion-mnist and pass their folder as .path");
 }
+std::vector<std::string> class_names() {
+  return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+}
 }  // namespace fashion_mnist
 
 namespace mnist {

@@ -2,17 +2,11 @@
 // keras.datasets.mnist and fashion_mnist: (x_train, y_train), (x_test, y_test) from the IDX
 // files (gzipped or not), as Keras returns them: x uint8 (n, 28, 28), y uint8 (n,).
 #include <string>
+#include <vector>
 
-#include "keras/core/tensor.hpp"
+#include "keras/datasets/dataset.hpp"
 
 namespace keras::datasets {
-
-struct Split {
-  Tensor x, y;
-};
-struct TrainTest {
-  Split train, test;
-};
 
 namespace fashion_mnist {
 struct LoadOptions {
@@ -22,6 +16,8 @@ struct LoadOptions {
   std::string path = "/usr/share/datasets/fashion-mnist";
 };
 TrainTest load_data(LoadOptions options = {});
+// "T-shirt/top", "Trouser", ... "Ankle boot", in label order.
+std::vector<std::string> class_names();
 }  // namespace fashion_mnist
 
 namespace mnist {
