@@ -58,3 +58,4 @@
 #include "keras/utils/reports.hpp"
 #include "keras/datasets/cifar.hpp"
 #include "keras/datasets/dataset.hpp"
+#include "keras/preprocessing/image_data_generator.hpp"

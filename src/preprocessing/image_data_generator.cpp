@@ -1,0 +1,329 @@
+// ImageDataGenerator's transforms with Keras' arithmetic (keras/src/legacy/preprocessing/
+// image.py) and scipy.ndimage.affine_transform's sampling (ni_interpolation.c), on the host.
+#include "keras/preprocessing/image_data_generator.hpp"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+
+namespace keras::preprocessing {
+
+namespace {
+
+using Matrix3 = std::array<std::array<double, 3>, 3>;
+
+Matrix3 multiply(const Matrix3& a, const Matrix3& b) {
+  Matrix3 c{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 3; ++k) c[i][j] += a[i][k] * b[k][j];
+  return c;
+}
+
+enum class Fill { constant, nearest, reflect, wrap };
+
+Fill fill_of(const std::string& mode) {
+  if (mode == "constant") return Fill::constant;
+  if (mode == "nearest") return Fill::nearest;
+  if (mode == "reflect") return Fill::reflect;
+  if (mode == "wrap") return Fill::wrap;
+  throw ValueError("ImageDataGenerator: fill_mode must be \"constant\", \"nearest\", \"reflect\" or \"wrap\", got \"" +
+                   mode + "\"");
+}
+
+// scipy's map_coordinate for 'constant', 'nearest' and 'wrap': a coordinate outside
+// [0, len - 1] mapped by the fill mode; -1 means "use cval". ('reflect' is handled in taps.)
+double map_coordinate(double in, std::int64_t len, Fill mode) {
+  if (in >= 0 && in <= static_cast<double>(len - 1)) return in;
+  if (len <= 1) return mode == Fill::constant ? -1.0 : 0.0;
+  if (in < 0) {
+    switch (mode) {
+      case Fill::wrap: {
+        const auto sz = static_cast<double>(len - 1);
+        return in + sz * static_cast<double>(static_cast<std::int64_t>(-in / sz) + 1);
+      }
+      case Fill::nearest: return 0.0;
+      case Fill::constant:
+      case Fill::reflect: return -1.0;
+    }
+  }
+  switch (mode) {
+    case Fill::wrap: {
+      const auto sz = static_cast<double>(len - 1);
+      return in - sz * static_cast<double>(static_cast<std::int64_t>(in / sz));
+    }
+    case Fill::nearest: return static_cast<double>(len - 1);
+    case Fill::constant:
+    case Fill::reflect: return -1.0;
+  }
+  return in;
+}
+
+// Interpolation taps beyond the edge are mirrored (scipy does this whatever the fill mode).
+std::int64_t mirror_index(std::int64_t idx, std::int64_t len) {
+  if (len <= 1) return 0;
+  const std::int64_t s2 = 2 * len - 2;
+  if (idx < 0) {
+    idx = s2 * (-idx / s2) + idx;
+    return idx <= 1 - len ? idx + s2 : -idx;
+  }
+  if (idx >= len) {
+    idx -= s2 * (idx / s2);
+    return idx >= len ? s2 - idx : idx;
+  }
+  return idx;
+}
+
+// One axis of a sample: the first tap, and the weights of the order + 1 taps.
+struct Taps {
+  bool outside = false;
+  std::int64_t index[2] = {0, 0};
+  double weight[2] = {1.0, 0.0};
+};
+
+// Half-sample symmetric extension (d c b a | a b c d | d c b a), period 2 len.
+std::int64_t reflect_index(std::int64_t idx, std::int64_t len) {
+  const std::int64_t period = 2 * len;
+  idx = ((idx % period) + period) % period;
+  return idx >= len ? period - 1 - idx : idx;
+}
+
+Taps taps(double coordinate, std::int64_t len, Fill mode, int order) {
+  Taps t;
+  if (mode == Fill::reflect) {
+    // scipy >= 1.6 interpolates 'reflect' on the extended signal, at the coordinate as it is;
+    // nearest-neighbour sampling first reflects the coordinate itself, then rounds.
+    if (order == 0) {
+      const double period = 2.0 * static_cast<double>(len);
+      double u = std::fmod(coordinate + 0.5, period);
+      if (u < 0) u += period;
+      if (u > static_cast<double>(len)) u = period - u;
+      t.index[0] = reflect_index(static_cast<std::int64_t>(std::floor(u)), len);
+      return t;
+    }
+    const double floor_c = std::floor(coordinate);
+    const auto start = static_cast<std::int64_t>(floor_c);
+    t.index[0] = reflect_index(start, len);
+    t.index[1] = reflect_index(start + 1, len);
+    t.weight[1] = coordinate - floor_c;
+    t.weight[0] = 1.0 - t.weight[1];
+    return t;
+  }
+  const double cc = map_coordinate(coordinate, len, mode);
+  if (!(cc > -1.0)) {
+    t.outside = true;
+    return t;
+  }
+  if (order == 0) {
+    t.index[0] = mirror_index(static_cast<std::int64_t>(std::floor(cc + 0.5)), len);
+    return t;
+  }
+  const double floor_cc = std::floor(cc);
+  const auto start = static_cast<std::int64_t>(floor_cc);
+  t.index[0] = mirror_index(start, len);
+  t.index[1] = mirror_index(start + 1, len);
+  t.weight[1] = cc - floor_cc;
+  t.weight[0] = 1.0 - t.weight[1];
+  return t;
+}
+
+std::vector<float> host_floats(const Tensor& t) {
+  return (t.dtype() == float32 ? t : t.astype(float32)).to_vector<float>();
+}
+
+}  // namespace
+
+ImageDataGenerator::ImageDataGenerator(ImageDataGeneratorOptions options) : o_(std::move(options)) {
+  fill_of(o_.fill_mode);
+  if (o_.interpolation_order != 0 && o_.interpolation_order != 1) {
+    throw ValueError("ImageDataGenerator: interpolation_order " + std::to_string(o_.interpolation_order) +
+                     " is not supported; use 0 (nearest) or 1 (bilinear)");
+  }
+  if (o_.brightness_range) {
+    throw ValueError("ImageDataGenerator: brightness_range is not supported yet (Keras applies it through PIL's "
+                     "ImageEnhance; see docs/decisions.md)");
+  }
+  if (!(o_.validation_split >= 0.0 && o_.validation_split < 1.0)) {
+    throw ValueError("ImageDataGenerator: validation_split must be in [0, 1)");
+  }
+  if (o_.zca_whitening && !o_.featurewise_center) o_.featurewise_center = true;  // as Keras does
+}
+
+Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformParameters& p) const {
+  if (image.rank() != 3) {
+    throw ShapeError("ImageDataGenerator.apply_transform expects one image (height, width, channels), got " +
+                     to_string(image.shape()));
+  }
+  const std::int64_t h = image.dim(0), w = image.dim(1), c = image.dim(2);
+  std::vector<float> x = host_floats(image);
+
+  // Keras composes rotation, shift, shear, zoom (in that order) about the image centre.
+  std::optional<Matrix3> m;
+  auto compose = [&](const Matrix3& next) { m = m ? multiply(*m, next) : next; };
+  if (p.theta != 0) {
+    const double t = p.theta * std::numbers::pi / 180.0;
+    compose({{{std::cos(t), -std::sin(t), 0}, {std::sin(t), std::cos(t), 0}, {0, 0, 1}}});
+  }
+  if (p.tx != 0 || p.ty != 0) compose({{{1, 0, p.tx}, {0, 1, p.ty}, {0, 0, 1}}});
+  if (p.shear != 0) {
+    const double s = p.shear * std::numbers::pi / 180.0;
+    compose({{{1, -std::sin(s), 0}, {0, std::cos(s), 0}, {0, 0, 1}}});
+  }
+  if (p.zx != 1 || p.zy != 1) compose({{{p.zx, 0, 0}, {0, p.zy, 0}, {0, 0, 1}}});
+  if (m) {
+    const double ox = static_cast<double>(h) / 2 - 0.5, oy = static_cast<double>(w) / 2 - 0.5;
+    Matrix3 t = multiply(multiply({{{1, 0, ox}, {0, 1, oy}, {0, 0, 1}}}, *m), {{{1, 0, -ox}, {0, 1, -oy}, {0, 0, 1}}});
+    // Keras swaps x and y (its matrices are written for (x, y), arrays index (row, col)).
+    for (auto& row : t) std::swap(row[0], row[1]);
+    std::swap(t[0], t[1]);
+    const Fill mode = fill_of(o_.fill_mode);
+    std::vector<float> out(x.size());
+    for (std::int64_t r = 0; r < h; ++r) {
+      for (std::int64_t col = 0; col < w; ++col) {
+        const double in_r = t[0][0] * double(r) + t[0][1] * double(col) + t[0][2];
+        const double in_c = t[1][0] * double(r) + t[1][1] * double(col) + t[1][2];
+        const Taps tr = taps(in_r, h, mode, o_.interpolation_order), tc = taps(in_c, w, mode, o_.interpolation_order);
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+          double v = o_.cval;
+          if (!tr.outside && !tc.outside) {
+            v = 0.0;
+            const int n = o_.interpolation_order + 1;
+            for (int a = 0; a < n; ++a) {
+              for (int b = 0; b < n; ++b) {
+                const double weight = o_.interpolation_order == 0 ? 1.0 : tr.weight[a] * tc.weight[b];
+                v += weight * x[static_cast<std::size_t>((tr.index[a] * w + tc.index[b]) * c + ch)];
+              }
+            }
+          }
+          out[static_cast<std::size_t>((r * w + col) * c + ch)] = static_cast<float>(v);
+        }
+      }
+    }
+    x = std::move(out);
+  }
+  if (p.channel_shift_intensity) {
+    const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+    const float low = *lo, high = *hi;
+    for (auto& v : x) v = std::clamp(static_cast<float>(v + *p.channel_shift_intensity), low, high);
+  }
+  auto flip = [&](bool rows) {
+    std::vector<float> out(x.size());
+    for (std::int64_t r = 0; r < h; ++r)
+      for (std::int64_t col = 0; col < w; ++col)
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+          const std::int64_t sr = rows ? h - 1 - r : r, sc = rows ? col : w - 1 - col;
+          out[static_cast<std::size_t>((r * w + col) * c + ch)] = x[static_cast<std::size_t>((sr * w + sc) * c + ch)];
+        }
+    x = std::move(out);
+  };
+  if (p.flip_horizontal) flip(false);
+  if (p.flip_vertical) flip(true);
+  return Tensor::from_vector(x, image.shape());
+}
+
+Tensor ImageDataGenerator::standardize(const Tensor& input) const {
+  if (input.rank() == 4) {  // a batch: Keras standardizes image by image
+    std::vector<Tensor> images;
+    for (std::int64_t i = 0; i < input.dim(0); ++i) images.push_back(standardize(input[i]));
+    std::vector<float> all;
+    for (const auto& t : images) {
+      const auto v = t.to_vector<float>();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    return Tensor::from_vector(all, input.shape());
+  }
+  if (input.rank() != 3) {
+    throw ShapeError("ImageDataGenerator.standardize expects (height, width, channels) or a batch, got " +
+                     to_string(input.shape()));
+  }
+  Tensor t = o_.preprocessing_function ? o_.preprocessing_function(input) : input;
+  std::vector<float> x = host_floats(t);
+  const std::size_t channels = static_cast<std::size_t>(t.dim(-1));
+  if (o_.rescale) {
+    for (auto& v : x) v *= static_cast<float>(*o_.rescale);
+  }
+  if (o_.samplewise_center || o_.samplewise_std_normalization) {
+    double mean = 0.0;
+    for (float v : x) mean += v;
+    mean /= static_cast<double>(x.size());
+    if (o_.samplewise_center) {
+      for (auto& v : x) v = static_cast<float>(v - mean);
+      mean = 0.0;
+    }
+    if (o_.samplewise_std_normalization) {
+      double sq = 0.0;
+      for (float v : x) sq += (v - mean) * (v - mean);
+      const double std = std::sqrt(sq / static_cast<double>(x.size()));
+      for (auto& v : x) v = static_cast<float>(v / (std + 1e-6));
+    }
+  }
+  if (o_.featurewise_center && !mean_.empty()) {
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] -= mean_[i % channels];
+  }
+  if (o_.featurewise_std_normalization && !std_.empty()) {
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] /= std_[i % channels] + 1e-6f;
+  }
+  if (o_.zca_whitening && !principal_components_.empty()) {
+    const auto d = static_cast<Eigen::Index>(x.size());
+    if (static_cast<std::size_t>(d * d) != principal_components_.size()) {
+      throw ShapeError("ImageDataGenerator.standardize: the image has " + std::to_string(d) +
+                       " values but fit() saw images of another size");
+    }
+    const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> pcs(
+        principal_components_.data(), d, d);
+    const Eigen::RowVectorXf white = Eigen::Map<const Eigen::RowVectorXf>(x.data(), d) * pcs;
+    std::copy(white.data(), white.data() + d, x.begin());
+  }
+  return Tensor::from_vector(x, t.shape());
+}
+
+void ImageDataGenerator::fit(const Tensor& batch) {
+  if (batch.rank() != 4) {
+    throw ShapeError("ImageDataGenerator.fit expects a batch (n, height, width, channels), got " +
+                     to_string(batch.shape()));
+  }
+  const std::int64_t n = batch.dim(0), channels = batch.dim(3);
+  if (channels != 1 && channels != 3 && channels != 4) {
+    throw ShapeError("ImageDataGenerator.fit expects 1, 3 or 4 channels on the last axis, got shape " +
+                     to_string(batch.shape()) + " (" + std::to_string(channels) + " channels)");
+  }
+  std::vector<float> x = host_floats(batch);
+  if (o_.rescale) {
+    for (auto& v : x) v *= static_cast<float>(*o_.rescale);
+  }
+  const auto c = static_cast<std::size_t>(channels);
+  const double per_channel = static_cast<double>(x.size() / c);
+  mean_.clear();
+  std_.clear();
+  if (o_.featurewise_center) {
+    std::vector<double> sum(c, 0.0);
+    for (std::size_t i = 0; i < x.size(); ++i) sum[i % c] += x[i];
+    for (double s : sum) mean_.push_back(static_cast<float>(s / per_channel));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] -= mean_[i % c];
+  }
+  if (o_.featurewise_std_normalization) {
+    std::vector<double> mean(c, 0.0), sq(c, 0.0);
+    for (std::size_t i = 0; i < x.size(); ++i) mean[i % c] += x[i] / per_channel;
+    for (std::size_t i = 0; i < x.size(); ++i) sq[i % c] += (x[i] - mean[i % c]) * (x[i] - mean[i % c]);
+    for (double s : sq) std_.push_back(static_cast<float>(std::sqrt(s / per_channel)));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] /= std_[i % c] + 1e-6f;
+  }
+  if (o_.zca_whitening) {
+    // Keras: u, s = svd(flat_x.T); components = u diag(sqrt(n) / (s + eps)) u^T.
+    const auto d = static_cast<Eigen::Index>(x.size() / static_cast<std::size_t>(n));
+    const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> flat(x.data(), n, d);
+    const Eigen::MatrixXd flat_t = flat.transpose().cast<double>();
+    Eigen::BDCSVD<Eigen::MatrixXd> svd(flat_t, Eigen::ComputeThinU);
+    const Eigen::VectorXd scale =
+        (std::sqrt(static_cast<double>(n)) / (svd.singularValues().array() + o_.zca_epsilon)).matrix();
+    const Eigen::MatrixXd pcs = svd.matrixU() * scale.asDiagonal() * svd.matrixU().transpose();
+    principal_components_.resize(static_cast<std::size_t>(d * d));
+    Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(principal_components_.data(), d, d) =
+        pcs.cast<float>();
+  }
+}
+
+}  // namespace keras::preprocessing
