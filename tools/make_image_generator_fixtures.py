@@ -2,7 +2,7 @@
 """Writes tests/fixtures/keras_image_data_generator.json: Keras' ImageDataGenerator (its legacy
 module, which Keras 3 keeps; scipy does the affine sampling) on seeded random images:
 apply_transform with fixed parameters in every fill mode and both interpolation orders, and
-standardize after fit. Run as tools/make_keras_fixtures.py says, with scipy installed too."""
+standardize after fit, seeded get_random_transform, and flow's batches. Run as tools/make_keras_fixtures.py says, with scipy installed too."""
 import json
 import os
 
@@ -59,10 +59,43 @@ def standardize_cases():
     return {"batch": batch.ravel().tolist(), "batch_shape": list(batch.shape), "cases": cases}
 
 
+RANDOM_CONFIGS = {
+    "float_ranges": dict(rotation_range=20, width_shift_range=0.1, height_shift_range=0.2, shear_range=10,
+                         zoom_range=0.2, channel_shift_range=0.3, horizontal_flip=True, vertical_flip=True),
+    "pixel_ranges": dict(width_shift_range=3, height_shift_range=2.0, zoom_range=[0.5, 1.5], horizontal_flip=True),
+    "list_shifts": dict(width_shift_range=[1, 2, 4], height_shift_range=[0.5]),
+}
+
+
+def random_cases():
+    cases = []
+    for name, kwargs in RANDOM_CONFIGS.items():
+        gen = ImageDataGenerator(**kwargs)
+        for seed in [0, 7, 123456]:
+            p = gen.get_random_transform((6, 7, 3), seed=seed)
+            cases.append({"name": name, "kwargs": kwargs, "seed": seed,
+                          "params": {k: (float(v) if v is not None else None) for k, v in p.items()
+                                     if k != "brightness"}})
+    return cases
+
+
+def flow_case():
+    x = np.stack([np.full((5, 5, 3), i, dtype="float32") + rng.uniform(0, 0.5, (5, 5, 3)).astype("float32")
+                  for i in range(10)])
+    y = np.arange(10)
+    gen = ImageDataGenerator(rotation_range=15, width_shift_range=0.2, horizontal_flip=True, fill_mode="reflect")
+    it = gen.flow(x, y, batch_size=4, shuffle=True, seed=42)
+    batches = []
+    for _ in range(6):  # two epochs of 3 batches
+        bx, by = next(it)
+        batches.append({"y": by.tolist(), "x": bx.astype("float32").ravel().tolist()})
+    return {"x": x.ravel().tolist(), "x_shape": list(x.shape), "batches": batches}
+
+
 def main():
     out = {"generator": "tools/make_image_generator_fixtures.py", "keras_version": keras.__version__,
            "image": IMAGE.ravel().tolist(), "image_shape": list(IMAGE.shape), "transforms": transform_cases(),
-           "standardize": standardize_cases()}
+           "standardize": standardize_cases(), "random": random_cases(), "flow": flow_case()}
     path = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "keras_image_data_generator.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))

@@ -2,12 +2,16 @@
 // image.py) and scipy.ndimage.affine_transform's sampling (ni_interpolation.c), on the host.
 #include "keras/preprocessing/image_data_generator.hpp"
 
+#include "keras/core/random.hpp"
+#include "keras/ops/array.hpp"
+
 #include <Eigen/Dense>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <numeric>
 
 namespace keras::preprocessing {
 
@@ -136,7 +140,8 @@ std::vector<float> host_floats(const Tensor& t) {
 
 }  // namespace
 
-ImageDataGenerator::ImageDataGenerator(ImageDataGeneratorOptions options) : o_(std::move(options)) {
+ImageDataGenerator::ImageDataGenerator(ImageDataGeneratorOptions options)
+    : o_(std::move(options)), rng_(static_cast<std::uint32_t>(random::next_seed())) {
   fill_of(o_.fill_mode);
   if (o_.interpolation_order != 0 && o_.interpolation_order != 1) {
     throw ValueError("ImageDataGenerator: interpolation_order " + std::to_string(o_.interpolation_order) +
@@ -150,6 +155,46 @@ ImageDataGenerator::ImageDataGenerator(ImageDataGeneratorOptions options) : o_(s
     throw ValueError("ImageDataGenerator: validation_split must be in [0, 1)");
   }
   if (o_.zca_whitening && !o_.featurewise_center) o_.featurewise_center = true;  // as Keras does
+}
+
+TransformParameters ImageDataGenerator::get_random_transform(const Shape& shape, std::optional<std::uint32_t> seed) {
+  if (seed) rng_.seed(*seed);
+  return draw_transform(shape, rng_);
+}
+
+// Keras' get_random_transform, draw for draw (the flips draw even when disabled).
+TransformParameters ImageDataGenerator::draw_transform(const Shape& shape, internal::NumpyRandomState& rng_) const {
+  if (shape.rank() != 3) {
+    throw ShapeError("ImageDataGenerator: expects one image (height, width, channels), got " + to_string(shape));
+  }
+  TransformParameters p;
+  if (o_.rotation_range != 0) p.theta = rng_.uniform(-o_.rotation_range, o_.rotation_range);
+  auto shift = [&](const ShiftRange& r, std::int64_t size) {
+    if (!r.active()) return 0.0;
+    double t;
+    if (r.draws_from_list()) {
+      t = r.choices()[rng_.interval(static_cast<std::uint32_t>(r.choices().size() - 1))];
+      t *= rng_.interval(1) == 0 ? -1.0 : 1.0;  // np.random.choice([-1, 1])
+    } else {
+      t = rng_.uniform(-r.range(), r.range());
+    }
+    return r.max() < 1 ? t * static_cast<double>(size) : t;
+  };
+  p.tx = shift(o_.height_shift_range, shape[0]);
+  p.ty = shift(o_.width_shift_range, shape[1]);
+  if (o_.shear_range != 0) p.shear = rng_.uniform(-o_.shear_range, o_.shear_range);
+  if (o_.zoom_range.lower != 1 || o_.zoom_range.upper != 1) {
+    p.zx = rng_.uniform(o_.zoom_range.lower, o_.zoom_range.upper);
+    p.zy = rng_.uniform(o_.zoom_range.lower, o_.zoom_range.upper);
+  }
+  p.flip_horizontal = rng_.random() < 0.5 && o_.horizontal_flip;
+  p.flip_vertical = rng_.random() < 0.5 && o_.vertical_flip;
+  if (o_.channel_shift_range != 0) p.channel_shift_intensity = rng_.uniform(-o_.channel_shift_range, o_.channel_shift_range);
+  return p;
+}
+
+Tensor ImageDataGenerator::random_transform(const Tensor& image, std::optional<std::uint32_t> seed) {
+  return apply_transform(image, get_random_transform(image.shape(), seed));
 }
 
 Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformParameters& p) const {
@@ -324,6 +369,90 @@ void ImageDataGenerator::fit(const Tensor& batch) {
     Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(principal_components_.data(), d, d) =
         pcs.cast<float>();
   }
+}
+
+}  // namespace keras::preprocessing
+
+namespace keras::preprocessing {
+
+NumpyArrayIterator ImageDataGenerator::flow(const Tensor& x, const Tensor& y, FlowOptions options) const {
+  return NumpyArrayIterator(*this, x, y, std::move(options));
+}
+
+NumpyArrayIterator::NumpyArrayIterator(const ImageDataGenerator& generator, Tensor x, Tensor y, FlowOptions o)
+    : generator_(std::make_shared<const ImageDataGenerator>(generator)), o_(std::move(o)),
+      seed_(o_.seed.value_or(static_cast<std::uint32_t>(random::next_seed()))) {
+  if (x.rank() != 4) {
+    throw ShapeError("ImageDataGenerator.flow expects images (n, height, width, channels), got " + to_string(x.shape()));
+  }
+  if (y.defined() && (y.rank() == 0 || y.dim(0) != x.dim(0))) {
+    throw ShapeError("ImageDataGenerator.flow: x has " + std::to_string(x.dim(0)) + " images but y has shape " +
+                     to_string(y.shape()));
+  }
+  if (o_.batch_size < 1) throw ValueError("ImageDataGenerator.flow: batch_size must be positive");
+  if (!o_.subset.empty()) {
+    if (o_.subset != "training" && o_.subset != "validation") {
+      throw ValueError("ImageDataGenerator.flow: subset must be \"training\" or \"validation\", got \"" + o_.subset + "\"");
+    }
+    if (generator.options().validation_split <= 0.0) {
+      throw ValueError("ImageDataGenerator.flow: subset needs the generator's validation_split");
+    }
+    // Keras holds out the first fraction for validation here.
+    const auto split = static_cast<std::int64_t>(static_cast<double>(x.dim(0)) * generator.options().validation_split);
+    const bool validation = o_.subset == "validation";
+    x = validation ? x.slice(0, split) : x.slice(split, x.dim(0));
+    if (y.defined()) y = validation ? y.slice(0, split) : y.slice(split, y.dim(0));
+  }
+  if (x.dim(0) == 0) throw ValueError("ImageDataGenerator.flow: no images to iterate over");
+  x_ = x.dtype() == float32 ? x : x.astype(float32);
+  y_ = y;
+  order_ = order_for_epoch();
+}
+
+std::size_t NumpyArrayIterator::size() const {
+  return static_cast<std::size_t>((x_.dim(0) + o_.batch_size - 1) / o_.batch_size);
+}
+
+// Keras seeds numpy with seed + (batches seen so far) before each batch and permutes at the
+// start of an epoch.
+std::vector<std::int64_t> NumpyArrayIterator::order_for_epoch() const {
+  if (!o_.shuffle) {
+    std::vector<std::int64_t> order(static_cast<std::size_t>(x_.dim(0)));
+    std::iota(order.begin(), order.end(), 0);
+    return order;
+  }
+  internal::NumpyRandomState rng(seed_ + static_cast<std::uint32_t>(epoch_ * static_cast<std::int64_t>(size())));
+  return rng.permutation(x_.dim(0));
+}
+
+utils::Batch NumpyArrayIterator::get(std::size_t index) {
+  if (index >= size()) {
+    throw ValueError("NumpyArrayIterator: batch " + std::to_string(index) + " of " + std::to_string(size()));
+  }
+  const std::int64_t k = epoch_ * static_cast<std::int64_t>(size()) + static_cast<std::int64_t>(index);
+  internal::NumpyRandomState rng(seed_ + static_cast<std::uint32_t>(k));
+  if (index == 0 && o_.shuffle) rng.permutation(x_.dim(0));  // the same draws Keras' permutation made
+  const auto start = static_cast<std::int64_t>(index) * o_.batch_size;
+  const std::int64_t stop = std::min(start + o_.batch_size, x_.dim(0));
+  const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
+  const Tensor images = ops::take_rows(x_, rows);
+  const Shape image_shape = images.shape().without_batch();
+  std::vector<float> out;
+  out.reserve(static_cast<std::size_t>(images.size()));
+  for (std::int64_t i = 0; i < images.dim(0); ++i) {
+    const Tensor transformed = generator_->apply_transform(images[i], generator_->draw_transform(image_shape, rng));
+    const auto v = generator_->standardize(transformed).to_vector<float>();
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  utils::Batch batch;
+  batch.x.push_back(Tensor::from_vector(out, images.shape()));
+  if (y_.defined()) batch.y.push_back(ops::take_rows(y_, rows));
+  return batch;
+}
+
+void NumpyArrayIterator::on_epoch_end() {
+  ++epoch_;
+  order_ = order_for_epoch();
 }
 
 }  // namespace keras::preprocessing

@@ -81,3 +81,81 @@ TEST_CASE("ImageDataGenerator rejects what it cannot do, saying what") {
   CHECK_THROWS_AS(gen.apply_transform(Tensor::zeros({2, 4, 4, 3}), {}), ShapeError);
   CHECK_THROWS_AS(gen.fit(Tensor::zeros({2, 4, 4, 2})), ShapeError);
 }
+
+namespace {
+preprocessing::ImageDataGeneratorOptions options_from(const json& k) {
+  preprocessing::ImageDataGeneratorOptions o;
+  o.rotation_range = k.value("rotation_range", 0.0);
+  o.shear_range = k.value("shear_range", 0.0);
+  o.channel_shift_range = k.value("channel_shift_range", 0.0);
+  o.horizontal_flip = k.value("horizontal_flip", false);
+  o.vertical_flip = k.value("vertical_flip", false);
+  if (k.contains("fill_mode")) o.fill_mode = k.at("fill_mode").get<std::string>();
+  auto shift = [](const json& v) -> preprocessing::ShiftRange {
+    if (v.is_array()) {
+      std::vector<double> choices = v.get<std::vector<double>>();
+      if (choices.size() == 1) return {choices[0]};
+      return {choices[0], choices[1], choices[2]};
+    }
+    if (v.is_number_integer()) return v.get<int>();
+    return v.get<double>();
+  };
+  if (k.contains("width_shift_range")) o.width_shift_range = shift(k.at("width_shift_range"));
+  if (k.contains("height_shift_range")) o.height_shift_range = shift(k.at("height_shift_range"));
+  if (k.contains("zoom_range")) {
+    const json& z = k.at("zoom_range");
+    o.zoom_range = z.is_array() ? preprocessing::ZoomRange(z[0].get<double>(), z[1].get<double>())
+                                : preprocessing::ZoomRange(z.get<double>());
+  }
+  return o;
+}
+}  // namespace
+
+TEST_CASE("seeded get_random_transform draws exactly Keras' parameters") {
+  for (const json& c : fixture().at("random")) {
+    CAPTURE(c.at("name").get<std::string>());
+    CAPTURE(c.at("seed").get<int>());
+    ImageDataGenerator gen(options_from(c.at("kwargs")));
+    const auto p = gen.get_random_transform({6, 7, 3}, c.at("seed").get<std::uint32_t>());
+    const json& e = c.at("params");
+    CHECK(p.theta == doctest::Approx(e.at("theta").get<double>()).epsilon(1e-12));
+    CHECK(p.tx == doctest::Approx(e.at("tx").get<double>()).epsilon(1e-12));
+    CHECK(p.ty == doctest::Approx(e.at("ty").get<double>()).epsilon(1e-12));
+    CHECK(p.shear == doctest::Approx(e.at("shear").get<double>()).epsilon(1e-12));
+    CHECK(p.zx == doctest::Approx(e.at("zx").get<double>()).epsilon(1e-12));
+    CHECK(p.zy == doctest::Approx(e.at("zy").get<double>()).epsilon(1e-12));
+    CHECK(p.flip_horizontal == (e.at("flip_horizontal").get<double>() != 0.0));
+    CHECK(p.flip_vertical == (e.at("flip_vertical").get<double>() != 0.0));
+    if (e.at("channel_shift_intensity").is_null()) {
+      CHECK_FALSE(p.channel_shift_intensity.has_value());
+    } else {
+      REQUIRE(p.channel_shift_intensity.has_value());
+      CHECK(*p.channel_shift_intensity == doctest::Approx(e.at("channel_shift_intensity").get<double>()).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("flow with a seed yields Keras' batches: order and augmented images, epoch after epoch") {
+  const json& f = fixture().at("flow");
+  const Tensor x = tensor_of(f.at("x"), f.at("x_shape"));
+  const Tensor y = Tensor::from_vector<std::int32_t>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {10});
+  ImageDataGenerator gen({.rotation_range = 15, .width_shift_range = 0.2, .fill_mode = "reflect",
+                          .horizontal_flip = true});
+  auto flow = gen.flow(x, y, {.batch_size = 4, .shuffle = true, .seed = 42});
+  CHECK(flow.size() == 3);
+  std::size_t batch = 0;
+  for (const json& expected : f.at("batches")) {
+    CAPTURE(batch);
+    const utils::Batch b = flow.get(batch);
+    CHECK(b.y.front().to_vector<std::int32_t>() == expected.at("y").get<std::vector<std::int32_t>>());
+    check_close(b.x.front().to_vector<float>(), expected.at("x").get<std::vector<float>>(), 1e-4);
+    if (++batch == flow.size()) {
+      flow.on_epoch_end();
+      batch = 0;
+    }
+  }
+  // Batches are pure functions of (seed, epoch, index): asking twice, or out of order, agrees.
+  const auto again = flow.get(1).x.front().to_vector<float>();
+  flow.get(0);
+  CHECK(flow.get(1).x.front().to_vector<float>() == again);
+}

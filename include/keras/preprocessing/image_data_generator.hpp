@@ -1,17 +1,85 @@
 #pragma once
 // keras.preprocessing.image.ImageDataGenerator: Keras' arguments and defaults, channels-last.
-// Built so far: apply_transform (Keras' affine composition sampled exactly as
-// scipy.ndimage.affine_transform does, channel shift, flips), standardize and fit. Not built
-// yet: random_transform, flow, flow_from_directory, brightness_range (see docs/decisions.md).
+// Built so far: random_transform (numpy-exact draws), apply_transform (Keras' affine
+// composition sampled exactly as scipy.ndimage.affine_transform does, channel shift, flips),
+// standardize and fit. Not built yet: flow_from_directory, brightness_range.
+#include <algorithm>
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "keras/core/tensor.hpp"
+#include "keras/internal/numpy_random.hpp"
+#include "keras/utils/sequence.hpp"
 
 namespace keras::preprocessing {
+
+// Keras' width/height_shift_range: a float (a fraction of the size below 1, else pixels), an
+// int n (pixels drawn from 0..n-1, then signed), or a list of pixel shifts (drawn, then signed).
+class ShiftRange {
+ public:
+  ShiftRange(double fraction_or_pixels = 0.0) : range_(fraction_or_pixels), max_(fraction_or_pixels) {}  // NOLINT
+  ShiftRange(int pixels) : choices_(pixels > 0 ? pixels : 0), max_(pixels), integer_(true) {              // NOLINT
+    for (int i = 0; i < pixels; ++i) choices_[static_cast<std::size_t>(i)] = i;
+  }
+  ShiftRange(std::initializer_list<double> pixel_choices) : choices_(pixel_choices), integer_(true) {
+    max_ = choices_.empty() ? 0.0 : *std::max_element(choices_.begin(), choices_.end());
+  }
+  bool active() const { return integer_ ? !choices_.empty() : range_ != 0.0; }
+  bool draws_from_list() const { return integer_; }
+  double range() const { return range_; }
+  const std::vector<double>& choices() const { return choices_; }
+  // Keras scales by the image size when np.max(range) < 1.
+  double max() const { return max_; }
+
+ private:
+  double range_ = 0.0;
+  std::vector<double> choices_;
+  double max_ = 0.0;
+  bool integer_ = false;
+};
+
+// Keras' zoom_range: z means [1 - z, 1 + z]; a pair gives [lower, upper].
+struct ZoomRange {
+  double lower = 1.0, upper = 1.0;
+  ZoomRange(double z = 0.0) : lower(1.0 - z), upper(1.0 + z) {}             // NOLINT
+  ZoomRange(double lo, double hi) : lower(lo), upper(hi) {}
+};
+
+class ImageDataGenerator;
+
+struct FlowOptions {
+  std::int64_t batch_size = 32;
+  bool shuffle = true;
+  std::optional<std::uint32_t> seed{};
+  std::string subset{};  // "training" | "validation" with the generator's validation_split
+};
+
+// What flow() returns (Keras' NumpyArrayIterator): batches of transformed, standardized images
+// for fit/evaluate. With a seed, batch k of the run draws exactly as Keras does after
+// np.random.seed(seed + k), so its order and transforms equal Keras' and do not depend on who
+// computes which batch.
+class NumpyArrayIterator final : public utils::Sequence {
+ public:
+  NumpyArrayIterator(const ImageDataGenerator& generator, Tensor x, Tensor y, FlowOptions options);
+  std::size_t size() const override;
+  utils::Batch get(std::size_t index) override;
+  void on_epoch_end() override;
+  std::int64_t samples() const { return x_.dim(0); }
+
+ private:
+  std::vector<std::int64_t> order_for_epoch() const;
+  std::shared_ptr<const ImageDataGenerator> generator_;
+  Tensor x_, y_;
+  FlowOptions o_;
+  std::uint32_t seed_;
+  std::int64_t epoch_ = 0;
+  std::vector<std::int64_t> order_;
+};
 
 struct ImageDataGeneratorOptions {
   bool featurewise_center = false;
@@ -21,11 +89,11 @@ struct ImageDataGeneratorOptions {
   bool zca_whitening = false;
   double zca_epsilon = 1e-6;
   double rotation_range = 0.0;
-  double width_shift_range = 0.0;   // fraction of the width below 1, else pixels
-  double height_shift_range = 0.0;
+  ShiftRange width_shift_range = 0.0;
+  ShiftRange height_shift_range = 0.0;
   std::optional<std::pair<double, double>> brightness_range{};
   double shear_range = 0.0;         // degrees
-  std::pair<double, double> zoom_range{1.0, 1.0};  // Keras' zoom_range=z means [1 - z, 1 + z]
+  ZoomRange zoom_range = 0.0;
   double channel_shift_range = 0.0;
   std::string fill_mode = "nearest";  // "constant" | "nearest" | "reflect" | "wrap"
   double cval = 0.0;
@@ -53,6 +121,11 @@ class ImageDataGenerator {
  public:
   explicit ImageDataGenerator(ImageDataGeneratorOptions options = {});
 
+  // Draws a transformation as Keras does, from numpy's legacy generator: seeded, it equals
+  // Keras' get_random_transform(shape, seed); unseeded, it continues this generator's stream.
+  TransformParameters get_random_transform(const Shape& image_shape, std::optional<std::uint32_t> seed = std::nullopt);
+  // get_random_transform then apply_transform.
+  Tensor random_transform(const Tensor& image, std::optional<std::uint32_t> seed = std::nullopt);
   // Applies `params` to one float32 image (h, w, c), in Keras' order: affine, channel shift,
   // horizontal flip, vertical flip.
   Tensor apply_transform(const Tensor& image, const TransformParameters& params) const;
@@ -61,6 +134,10 @@ class ImageDataGenerator {
   Tensor standardize(const Tensor& x) const;
   // Featurewise statistics (and the ZCA matrix) from a batch (n, h, w, c) of float32 images.
   void fit(const Tensor& x);
+  // Batches of (x, y) through random_transform and standardize; y may be undefined.
+  NumpyArrayIterator flow(const Tensor& x, const Tensor& y = {}, FlowOptions options = {}) const;
+  // get_random_transform on a given numpy generator (flow's per-batch streams).
+  TransformParameters draw_transform(const Shape& image_shape, internal::NumpyRandomState& rng) const;
 
   const ImageDataGeneratorOptions& options() const { return o_; }
   const std::vector<float>& mean() const { return mean_; }  // per channel, after fit
@@ -68,6 +145,7 @@ class ImageDataGenerator {
 
  private:
   ImageDataGeneratorOptions o_;
+  internal::NumpyRandomState rng_;
   std::vector<float> mean_, std_;
   std::vector<float> principal_components_;  // (h*w*c)^2, after fit with zca_whitening
 };
