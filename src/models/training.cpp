@@ -13,6 +13,7 @@
 #include "keras/ops/math.hpp"
 #include "keras/utils/progbar.hpp"
 #include "model_state.hpp"
+#include "prefetcher.hpp"
 
 namespace keras {
 
@@ -412,6 +413,7 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
   auto& st = state();
   if (o.epochs < 0 || o.initial_epoch < 0) throw ValueError("fit: epochs and initial_epoch must not be negative");
   if (o.validation_freq < 1) throw ValueError("fit: validation_freq must be positive");
+  if (o.workers < 1 || o.max_queue_size < 1) throw ValueError("fit: workers and max_queue_size must be positive");
   const int verbose = o.verbose.resolve();
   const auto steps = static_cast<std::int64_t>(o.steps_per_epoch.value_or(static_cast<std::int64_t>(train.size())));
   auto history = std::make_shared<callbacks::HistoryCallback>();
@@ -438,17 +440,32 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
     reset_metrics(st.training);
     Logs epoch_logs;
     cbs.each([&](auto& c) { c.on_epoch_begin(epoch, epoch_logs); });
+    // With workers, batches of this pass are made ahead; a new pass needs a new prefetcher.
+    std::optional<internal::Prefetcher> ahead;
+    auto start_pass = [&] {
+      ahead.reset();
+      if (o.workers > 1) {
+        const std::size_t remaining = std::min<std::size_t>(train.size() - batch_index,
+                                                            static_cast<std::size_t>(steps));
+        ahead.emplace(train, batch_index, remaining, o.workers, o.max_queue_size);
+      }
+    };
+    start_pass();
     for (std::int64_t step = 0; step < steps; ++step) {
       Logs batch_logs;
       cbs.each([&](auto& c) { c.on_train_batch_begin(static_cast<int>(step), batch_logs); });
       if (batch_index == train.size()) {  // steps_per_epoch beyond one pass: start another pass
+        ahead.reset();
         train.on_epoch_end();
         batch_index = 0;
+        start_pass();
       }
-      batch_logs = run_step(*this, st, train.get(batch_index++), true);
+      ++batch_index;
+      batch_logs = run_step(*this, st, ahead ? ahead->next() : train.get(batch_index - 1), true);
       cbs.each([&](auto& c) { c.on_train_batch_end(static_cast<int>(step), batch_logs); });
       if (st.training.stop_training) break;
     }
+    ahead.reset();  // stop the workers before the pass may be reshuffled
     epoch_logs = current_logs(st.training);
     if (validation && (epoch + 1) % o.validation_freq == 0) {
       const auto val_steps = o.validation_steps.value_or(static_cast<std::int64_t>(validation->size()));

@@ -159,3 +159,41 @@ TEST_CASE("flow with a seed yields Keras' batches: order and augmented images, e
   flow.get(0);
   CHECK(flow.get(1).x.front().to_vector<float>() == again);
 }
+
+namespace {
+std::vector<Tensor> train_on_flow(int workers) {
+  utils::set_random_seed(11);
+  const Tensor x = keras::random::uniform({24, 6, 6, 3}, {.seed = 3});
+  const Tensor y = Tensor::from_vector<std::int32_t>(std::vector<std::int32_t>(24, 1), {24});
+  using namespace keras::layers;
+  Sequential model({Input({6, 6, 3}), Conv2D(2, 3), Flatten(), Dense(2, {.activation = "softmax"})});
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+  ImageDataGenerator gen({.rotation_range = 10, .width_shift_range = 0.1, .horizontal_flip = true});
+  auto flow = gen.flow(x, y, {.batch_size = 5, .seed = 4});
+  model.fit(flow, {.epochs = 2, .verbose = 0, .max_queue_size = 2, .workers = workers});
+  return model.get_weights();
+}
+
+class FailingSequence final : public utils::Sequence {
+ public:
+  std::size_t size() const override { return 4; }
+  utils::Batch get(std::size_t i) override {
+    if (i == 2) throw IOError("batch 2 could not be read");
+    return {{Tensor::zeros({2, 3})}, {Tensor::zeros({2}, int32)}, {}};
+  }
+};
+}  // namespace
+
+TEST_CASE("worker threads make the same batches as the training loop itself") {
+  const auto one = train_on_flow(1), three = train_on_flow(3);
+  REQUIRE(one.size() == three.size());
+  for (std::size_t i = 0; i < one.size(); ++i) CHECK(one[i].to_vector<float>() == three[i].to_vector<float>());
+}
+
+TEST_CASE("an error in a worker reaches fit's caller") {
+  using namespace keras::layers;
+  Sequential model({Input({3}), Dense(2, {.activation = "softmax"})});
+  model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy"});
+  FailingSequence data;
+  CHECK_THROWS_WITH_AS(model.fit(data, {.verbose = 0, .workers = 2}), "batch 2 could not be read", IOError);
+}
