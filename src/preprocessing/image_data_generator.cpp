@@ -379,9 +379,72 @@ NumpyArrayIterator ImageDataGenerator::flow(const Tensor& x, const Tensor& y, Fl
   return NumpyArrayIterator(*this, x, y, std::move(options));
 }
 
-NumpyArrayIterator::NumpyArrayIterator(const ImageDataGenerator& generator, Tensor x, Tensor y, FlowOptions o)
-    : generator_(std::make_shared<const ImageDataGenerator>(generator)), o_(std::move(o)),
+ImageIterator::ImageIterator(const ImageDataGenerator& generator, std::int64_t samples, FlowOptions o)
+    : generator_(std::make_shared<const ImageDataGenerator>(generator)), samples_(samples), o_(std::move(o)),
       seed_(o_.seed.value_or(static_cast<std::uint32_t>(random::next_seed()))) {
+  if (o_.batch_size < 1) throw ValueError("ImageDataGenerator: batch_size must be positive");
+  if (samples_ == 0) throw ValueError("ImageDataGenerator: no images to iterate over");
+  order_ = order_for_epoch();
+}
+
+std::size_t ImageIterator::size() const {
+  return static_cast<std::size_t>((samples_ + o_.batch_size - 1) / o_.batch_size);
+}
+
+// Keras seeds numpy with seed + (batches seen so far) before each batch and permutes at the
+// start of an epoch.
+std::vector<std::int64_t> ImageIterator::order_for_epoch() const {
+  if (!o_.shuffle) {
+    std::vector<std::int64_t> order(static_cast<std::size_t>(samples_));
+    std::iota(order.begin(), order.end(), 0);
+    return order;
+  }
+  internal::NumpyRandomState rng(seed_ + static_cast<std::uint32_t>(epoch_ * static_cast<std::int64_t>(size())));
+  return rng.permutation(samples_);
+}
+
+utils::Batch ImageIterator::get(std::size_t index) {
+  if (index >= size()) throw ValueError("ImageIterator: batch " + std::to_string(index) + " of " + std::to_string(size()));
+  const std::int64_t k = epoch_ * static_cast<std::int64_t>(size()) + static_cast<std::int64_t>(index);
+  internal::NumpyRandomState rng(seed_ + static_cast<std::uint32_t>(k));
+  if (index == 0 && o_.shuffle) rng.permutation(samples_);  // the same draws Keras' permutation made
+  const auto start = static_cast<std::int64_t>(index) * o_.batch_size;
+  const std::int64_t stop = std::min(start + o_.batch_size, samples_);
+  const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
+  const Tensor raw = images(rows);
+  const Shape image_shape = raw.shape().without_batch();
+  std::vector<float> out;
+  out.reserve(static_cast<std::size_t>(raw.size()));
+  for (std::int64_t i = 0; i < raw.dim(0); ++i) {
+    const Tensor transformed = generator_->apply_transform(raw[i], generator_->draw_transform(image_shape, rng));
+    const auto v = generator_->standardize(transformed).to_vector<float>();
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  utils::Batch batch;
+  batch.x.push_back(Tensor::from_vector(out, raw.shape()));
+  if (Tensor y = targets(rows, batch.x.front()); y.defined()) batch.y.push_back(y);
+  return batch;
+}
+
+void ImageIterator::on_epoch_end() {
+  ++epoch_;
+  order_ = order_for_epoch();
+}
+
+namespace {
+// Keras' flow subset: the first validation_split of the samples is the validation subset.
+std::pair<std::int64_t, std::int64_t> subset_range(const std::string& subset, double split, std::int64_t n,
+                                                   const char* where) {
+  if (subset.empty()) return {0, n};
+  if (subset != "training" && subset != "validation") {
+    throw ValueError(std::string(where) + ": subset must be \"training\" or \"validation\", got \"" + subset + "\"");
+  }
+  if (split <= 0.0) throw ValueError(std::string(where) + ": subset needs the generator's validation_split");
+  const auto at = static_cast<std::int64_t>(static_cast<double>(n) * split);
+  return subset == "validation" ? std::pair{std::int64_t{0}, at} : std::pair{at, n};
+}
+
+Tensor checked_images(const Tensor& x, const Tensor& y) {
   if (x.rank() != 4) {
     throw ShapeError("ImageDataGenerator.flow expects images (n, height, width, channels), got " + to_string(x.shape()));
   }
@@ -389,70 +452,28 @@ NumpyArrayIterator::NumpyArrayIterator(const ImageDataGenerator& generator, Tens
     throw ShapeError("ImageDataGenerator.flow: x has " + std::to_string(x.dim(0)) + " images but y has shape " +
                      to_string(y.shape()));
   }
-  if (o_.batch_size < 1) throw ValueError("ImageDataGenerator.flow: batch_size must be positive");
-  if (!o_.subset.empty()) {
-    if (o_.subset != "training" && o_.subset != "validation") {
-      throw ValueError("ImageDataGenerator.flow: subset must be \"training\" or \"validation\", got \"" + o_.subset + "\"");
-    }
-    if (generator.options().validation_split <= 0.0) {
-      throw ValueError("ImageDataGenerator.flow: subset needs the generator's validation_split");
-    }
-    // Keras holds out the first fraction for validation here.
-    const auto split = static_cast<std::int64_t>(static_cast<double>(x.dim(0)) * generator.options().validation_split);
-    const bool validation = o_.subset == "validation";
-    x = validation ? x.slice(0, split) : x.slice(split, x.dim(0));
-    if (y.defined()) y = validation ? y.slice(0, split) : y.slice(split, y.dim(0));
-  }
-  if (x.dim(0) == 0) throw ValueError("ImageDataGenerator.flow: no images to iterate over");
-  x_ = x.dtype() == float32 ? x : x.astype(float32);
-  y_ = y;
-  order_ = order_for_epoch();
+  return x;
 }
 
-std::size_t NumpyArrayIterator::size() const {
-  return static_cast<std::size_t>((x_.dim(0) + o_.batch_size - 1) / o_.batch_size);
+std::int64_t subset_size(const ImageDataGenerator& g, const Tensor& x, const FlowOptions& o) {
+  const auto [start, stop] = subset_range(o.subset, g.options().validation_split, checked_images(x, Tensor()).dim(0),
+                                          "ImageDataGenerator.flow");
+  return stop - start;
+}
+}  // namespace
+
+NumpyArrayIterator::NumpyArrayIterator(const ImageDataGenerator& generator, Tensor x, Tensor y, FlowOptions o)
+    : ImageIterator(generator, subset_size(generator, x, o), o) {
+  checked_images(x, y);
+  const auto [start, stop] = subset_range(o.subset, generator.options().validation_split, x.dim(0), "flow");
+  x_ = x.slice(start, stop);
+  if (x_.dtype() != float32) x_ = x_.astype(float32);
+  if (y.defined()) y_ = y.slice(start, stop);
 }
 
-// Keras seeds numpy with seed + (batches seen so far) before each batch and permutes at the
-// start of an epoch.
-std::vector<std::int64_t> NumpyArrayIterator::order_for_epoch() const {
-  if (!o_.shuffle) {
-    std::vector<std::int64_t> order(static_cast<std::size_t>(x_.dim(0)));
-    std::iota(order.begin(), order.end(), 0);
-    return order;
-  }
-  internal::NumpyRandomState rng(seed_ + static_cast<std::uint32_t>(epoch_ * static_cast<std::int64_t>(size())));
-  return rng.permutation(x_.dim(0));
-}
-
-utils::Batch NumpyArrayIterator::get(std::size_t index) {
-  if (index >= size()) {
-    throw ValueError("NumpyArrayIterator: batch " + std::to_string(index) + " of " + std::to_string(size()));
-  }
-  const std::int64_t k = epoch_ * static_cast<std::int64_t>(size()) + static_cast<std::int64_t>(index);
-  internal::NumpyRandomState rng(seed_ + static_cast<std::uint32_t>(k));
-  if (index == 0 && o_.shuffle) rng.permutation(x_.dim(0));  // the same draws Keras' permutation made
-  const auto start = static_cast<std::int64_t>(index) * o_.batch_size;
-  const std::int64_t stop = std::min(start + o_.batch_size, x_.dim(0));
-  const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
-  const Tensor images = ops::take_rows(x_, rows);
-  const Shape image_shape = images.shape().without_batch();
-  std::vector<float> out;
-  out.reserve(static_cast<std::size_t>(images.size()));
-  for (std::int64_t i = 0; i < images.dim(0); ++i) {
-    const Tensor transformed = generator_->apply_transform(images[i], generator_->draw_transform(image_shape, rng));
-    const auto v = generator_->standardize(transformed).to_vector<float>();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  utils::Batch batch;
-  batch.x.push_back(Tensor::from_vector(out, images.shape()));
-  if (y_.defined()) batch.y.push_back(ops::take_rows(y_, rows));
-  return batch;
-}
-
-void NumpyArrayIterator::on_epoch_end() {
-  ++epoch_;
-  order_ = order_for_epoch();
+Tensor NumpyArrayIterator::images(const std::vector<std::int64_t>& rows) const { return ops::take_rows(x_, rows); }
+Tensor NumpyArrayIterator::targets(const std::vector<std::int64_t>& rows, const Tensor&) const {
+  return y_.defined() ? ops::take_rows(y_, rows) : Tensor();
 }
 
 }  // namespace keras::preprocessing

@@ -2,7 +2,8 @@
 // keras.preprocessing.image.ImageDataGenerator: Keras' arguments and defaults, channels-last.
 // Built so far: random_transform (numpy-exact draws), apply_transform (Keras' affine
 // composition sampled exactly as scipy.ndimage.affine_transform does, channel shift, flips),
-// standardize and fit. Not built yet: flow_from_directory, brightness_range.
+// standardize, fit, flow, flow_from_directory and load_img. Not built: brightness_range,
+// save_to_dir.
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
@@ -59,27 +60,80 @@ struct FlowOptions {
   std::string subset{};  // "training" | "validation" with the generator's validation_split
 };
 
-// What flow() returns (Keras' NumpyArrayIterator): batches of transformed, standardized images
-// for fit/evaluate. With a seed, batch k of the run draws exactly as Keras does after
-// np.random.seed(seed + k), so its order and transforms equal Keras' and do not depend on who
-// computes which batch.
-class NumpyArrayIterator final : public utils::Sequence {
+// Keras' Iterator: batches of transformed, standardized images for fit/evaluate. With a seed,
+// batch k of the run draws exactly as Keras does after np.random.seed(seed + k), so its order
+// and transforms equal Keras' and do not depend on who computes which batch.
+class ImageIterator : public utils::Sequence {
  public:
-  NumpyArrayIterator(const ImageDataGenerator& generator, Tensor x, Tensor y, FlowOptions options);
   std::size_t size() const override;
   utils::Batch get(std::size_t index) override;
   void on_epoch_end() override;
-  std::int64_t samples() const { return x_.dim(0); }
+  std::int64_t samples() const { return samples_; }
+
+ protected:
+  ImageIterator(const ImageDataGenerator& generator, std::int64_t samples, FlowOptions options);
+  // The images (float32, (n, h, w, c)) and targets (undefined for none) of these samples.
+  virtual Tensor images(const std::vector<std::int64_t>& rows) const = 0;
+  virtual Tensor targets(const std::vector<std::int64_t>& rows, const Tensor& transformed) const = 0;
 
  private:
   std::vector<std::int64_t> order_for_epoch() const;
   std::shared_ptr<const ImageDataGenerator> generator_;
-  Tensor x_, y_;
+  std::int64_t samples_;
   FlowOptions o_;
   std::uint32_t seed_;
   std::int64_t epoch_ = 0;
   std::vector<std::int64_t> order_;
 };
+
+// What flow() returns.
+class NumpyArrayIterator final : public ImageIterator {
+ public:
+  NumpyArrayIterator(const ImageDataGenerator& generator, Tensor x, Tensor y, FlowOptions options);
+
+ private:
+  Tensor images(const std::vector<std::int64_t>& rows) const override;
+  Tensor targets(const std::vector<std::int64_t>& rows, const Tensor& transformed) const override;
+  Tensor x_, y_;
+};
+
+struct DirectoryOptions {
+  std::pair<std::int64_t, std::int64_t> target_size{256, 256};
+  std::string color_mode = "rgb";          // "grayscale" | "rgb" | "rgba"
+  std::vector<std::string> classes{};      // default: the sorted subfolder names
+  std::string class_mode = "categorical";  // "categorical" | "binary" | "sparse" | "input" | "" (none)
+  std::int64_t batch_size = 32;
+  bool shuffle = true;
+  std::optional<std::uint32_t> seed{};
+  std::string subset{};
+  std::string interpolation = "nearest";   // "nearest" | "bilinear"
+};
+
+// What flow_from_directory() returns: one subfolder per class, images read per batch.
+class DirectoryIterator final : public ImageIterator {
+ public:
+  DirectoryIterator(const ImageDataGenerator& generator, const std::string& directory, DirectoryOptions options);
+  const std::vector<std::string>& filenames() const { return files_; }
+  const std::vector<std::int32_t>& classes() const { return labels_; }
+  // Class name -> index, as Keras' class_indices.
+  const std::vector<std::string>& class_names() const { return names_; }
+
+ private:
+  Tensor images(const std::vector<std::int64_t>& rows) const override;
+  Tensor targets(const std::vector<std::int64_t>& rows, const Tensor& transformed) const override;
+  DirectoryOptions d_;
+  std::vector<std::string> files_, names_;
+  std::vector<std::int32_t> labels_;
+};
+
+struct LoadImgOptions {
+  std::string color_mode = "rgb";
+  std::optional<std::pair<std::int64_t, std::int64_t>> target_size{};
+  std::string interpolation = "nearest";
+};
+// keras.utils.load_img + img_to_array: an image file (PNG, JPEG, BMP, GIF, TGA, PNM) as float32
+// (height, width, channels), resized when target_size is given. Errors name the file.
+Tensor load_img(const std::string& path, LoadImgOptions options = {});
 
 struct ImageDataGeneratorOptions {
   bool featurewise_center = false;
@@ -136,6 +190,7 @@ class ImageDataGenerator {
   void fit(const Tensor& x);
   // Batches of (x, y) through random_transform and standardize; y may be undefined.
   NumpyArrayIterator flow(const Tensor& x, const Tensor& y = {}, FlowOptions options = {}) const;
+  DirectoryIterator flow_from_directory(const std::string& directory, DirectoryOptions options = {}) const;
   // get_random_transform on a given numpy generator (flow's per-batch streams).
   TransformParameters draw_transform(const Shape& image_shape, internal::NumpyRandomState& rng) const;
 
