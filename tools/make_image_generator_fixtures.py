@@ -33,7 +33,14 @@ def transform_cases():
                 out = gen.apply_transform(IMAGE.copy(), dict(params))
                 cases.append({"name": f"{name}_{fill_mode}_order{order}", "fill_mode": fill_mode, "order": order,
                               "params": params, "output": out.astype("float32").ravel().tolist()})
+    # Brightness goes through PIL: inputs in 0..255, in 0..1 (truncated to integers by Keras) and
+    # with negative values (stretched to 0..255 and back).
     gen = ImageDataGenerator()
+    for name, (scale, offset, b) in {"brightness_255_dim": (255.0, 0.0, 0.7), "brightness_255_bright": (255.0, 0.0, 1.3),
+                                     "brightness_unit": (1.0, 0.0, 1.2), "brightness_negative": (2.0, -1.0, 0.8)}.items():
+        out = gen.apply_transform((IMAGE * scale + offset).astype("float32"), {"brightness": b})
+        cases.append({"name": name, "fill_mode": "nearest", "order": 1, "params": {"brightness": b},
+                      "scale": scale, "offset": offset, "output": out.astype("float32").ravel().tolist()})
     for name, params in {"channel_shift": {"channel_shift_intensity": 0.3},
                          "flips": {"flip_horizontal": True, "flip_vertical": True},
                          "shift_flip": {"tx": 1.0, "flip_horizontal": True, "channel_shift_intensity": -0.2}}.items():
@@ -61,7 +68,8 @@ def standardize_cases():
 
 RANDOM_CONFIGS = {
     "float_ranges": dict(rotation_range=20, width_shift_range=0.1, height_shift_range=0.2, shear_range=10,
-                         zoom_range=0.2, channel_shift_range=0.3, horizontal_flip=True, vertical_flip=True),
+                         zoom_range=0.2, channel_shift_range=0.3, horizontal_flip=True, vertical_flip=True,
+                         brightness_range=[0.5, 1.5]),
     "pixel_ranges": dict(width_shift_range=3, height_shift_range=2.0, zoom_range=[0.5, 1.5], horizontal_flip=True),
     "list_shifts": dict(width_shift_range=[1, 2, 4], height_shift_range=[0.5]),
 }
@@ -74,8 +82,7 @@ def random_cases():
         for seed in [0, 7, 123456]:
             p = gen.get_random_transform((6, 7, 3), seed=seed)
             cases.append({"name": name, "kwargs": kwargs, "seed": seed,
-                          "params": {k: (float(v) if v is not None else None) for k, v in p.items()
-                                     if k != "brightness"}})
+                          "params": {k: (float(v) if v is not None else None) for k, v in p.items()}})
     return cases
 
 

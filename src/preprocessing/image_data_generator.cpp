@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <filesystem>
 #include <numeric>
 
 namespace keras::preprocessing {
@@ -147,9 +148,8 @@ ImageDataGenerator::ImageDataGenerator(ImageDataGeneratorOptions options)
     throw ValueError("ImageDataGenerator: interpolation_order " + std::to_string(o_.interpolation_order) +
                      " is not supported; use 0 (nearest) or 1 (bilinear)");
   }
-  if (o_.brightness_range) {
-    throw ValueError("ImageDataGenerator: brightness_range is not supported yet (Keras applies it through PIL's "
-                     "ImageEnhance; see docs/decisions.md)");
+  if (o_.brightness_range && o_.brightness_range->first > o_.brightness_range->second) {
+    throw ValueError("ImageDataGenerator: brightness_range must be (low, high) with low <= high");
   }
   if (!(o_.validation_split >= 0.0 && o_.validation_split < 1.0)) {
     throw ValueError("ImageDataGenerator: validation_split must be in [0, 1)");
@@ -190,6 +190,7 @@ TransformParameters ImageDataGenerator::draw_transform(const Shape& shape, inter
   p.flip_horizontal = rng_.random() < 0.5 && o_.horizontal_flip;
   p.flip_vertical = rng_.random() < 0.5 && o_.vertical_flip;
   if (o_.channel_shift_range != 0) p.channel_shift_intensity = rng_.uniform(-o_.channel_shift_range, o_.channel_shift_range);
+  if (o_.brightness_range) p.brightness = rng_.uniform(o_.brightness_range->first, o_.brightness_range->second);
   return p;
 }
 
@@ -266,6 +267,23 @@ Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformP
   };
   if (p.flip_horizontal) flip(false);
   if (p.flip_vertical) flip(true);
+  if (p.brightness) {
+    // Keras' apply_brightness_shift(x, b, scale=False): to uint8 (stretched to 0..255 only when
+    // values leave that range), PIL's Image.blend with black (truncating alpha * v, clipped
+    // when brightening), back to float and to the original range.
+    const auto [lo_it, hi_it] = std::minmax_element(x.begin(), x.end());
+    const float lo = *lo_it, hi = *hi_it;
+    const bool stretch = lo < 0.0f || hi > 255.0f;
+    const float range = hi - lo;
+    const auto alpha = static_cast<float>(*p.brightness);
+    for (auto& v : x) {
+      const float scaled = stretch ? (range != 0.0f ? (v - lo) / range : 0.0f) * 255.0f : v;
+      const auto u8 = static_cast<int>(scaled);  // numpy's astype("uint8") truncates
+      const float blended = alpha * static_cast<float>(u8);
+      const int out = blended <= 0.0f ? 0 : blended >= 255.0f ? 255 : static_cast<int>(blended);
+      v = stretch ? static_cast<float>(out) / 255.0f * range + lo : static_cast<float>(out);
+    }
+  }
   return Tensor::from_vector(x, image.shape());
 }
 
@@ -422,8 +440,19 @@ utils::Batch ImageIterator::get(std::size_t index) {
   }
   utils::Batch batch;
   batch.x.push_back(Tensor::from_vector(out, raw.shape()));
+  if (!o_.save_to_dir.empty()) save_batch(batch.x.front(), rows, rng);
   if (Tensor y = targets(rows, batch.x.front()); y.defined()) batch.y.push_back(y);
   return batch;
+}
+
+// Keras names them {prefix}_{index}_{np.random.randint(1e7)}.{format}, drawn after the batch.
+void ImageIterator::save_batch(const Tensor& images, const std::vector<std::int64_t>& rows,
+                               internal::NumpyRandomState& rng) const {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string name = o_.save_prefix + "_" + std::to_string(rows[i]) + "_" +
+                             std::to_string(rng.interval(9999999)) + "." + o_.save_format;
+    save_img((std::filesystem::path(o_.save_to_dir) / name).string(), images[static_cast<std::int64_t>(i)]);
+  }
 }
 
 void ImageIterator::on_epoch_end() {

@@ -1,6 +1,7 @@
 // Image files through stb_image (Debian's libstb), and flow_from_directory's file listing:
 // Keras' sorted class folders, sorted files, white-listed extensions, per-class subsets.
 #include <stb_image.h>
+#include <stb_image_write.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -73,6 +74,30 @@ Tensor load_img(const std::string& path, LoadImgOptions o) {
   return image;
 }
 
+void save_img(const std::string& path, const Tensor& image) {
+  if (image.rank() != 3 || (image.dim(2) != 1 && image.dim(2) != 3 && image.dim(2) != 4)) {
+    throw ShapeError("save_img: expects an image (height, width, 1, 3 or 4 channels), got " + to_string(image.shape()));
+  }
+  auto v = (image.dtype() == float32 ? image : image.astype(float32)).to_vector<float>();
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  const float low = *lo, range = *hi - *lo;
+  std::vector<unsigned char> px(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    px[i] = static_cast<unsigned char>((range != 0.0f ? (v[i] - low) / range : 0.0f) * 255.0f);
+  }
+  const auto h = static_cast<int>(image.dim(0)), w = static_cast<int>(image.dim(1)), c = static_cast<int>(image.dim(2));
+  const fs::path target(path);
+  const std::string ext = lower(target.extension().string());
+  const fs::path temporary = target.parent_path() / ("." + target.filename().string() + ".tmp");
+  const bool ok = ext == ".png"                    ? stbi_write_png(temporary.c_str(), w, h, c, px.data(), w * c)
+                  : ext == ".jpg" || ext == ".jpeg" ? stbi_write_jpg(temporary.c_str(), w, h, c, px.data(), 95)
+                                                   : throw ValueError("save_img: '" + path + "' must end in .png, .jpg or .jpeg");
+  if (!ok) throw IOError("save_img: cannot write '" + temporary.string() + "' (does the folder exist?)");
+  std::error_code error;
+  fs::rename(temporary, target, error);
+  if (error) throw IOError("save_img: cannot rename '" + temporary.string() + "' to '" + path + "': " + error.message());
+}
+
 DirectoryIterator ImageDataGenerator::flow_from_directory(const std::string& directory, DirectoryOptions options) const {
   return DirectoryIterator(*this, directory, std::move(options));
 }
@@ -123,7 +148,9 @@ std::int64_t listed(const ImageDataGenerator& g, const std::string& directory, c
   return static_cast<std::int64_t>(list_directory(directory, o, g.options().validation_split).files.size());
 }
 
-FlowOptions flow_options(const DirectoryOptions& o) { return {o.batch_size, o.shuffle, o.seed, o.subset}; }
+FlowOptions flow_options(const DirectoryOptions& o) {
+  return {o.batch_size, o.shuffle, o.seed, o.subset, o.save_to_dir, o.save_prefix, o.save_format};
+}
 }  // namespace
 
 DirectoryIterator::DirectoryIterator(const ImageDataGenerator& generator, const std::string& directory,

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "keras/keras.hpp"
 #include "support/fixtures.hpp"
@@ -35,7 +36,6 @@ TEST_CASE("apply_transform reproduces Keras for every fill mode and interpolatio
   const Tensor image = tensor_of(doc.at("image"), doc.at("image_shape"));
   for (const json& c : doc.at("transforms")) {
     CAPTURE(c.at("name").get<std::string>());
-    ImageDataGenerator gen({.cval = 0.25, .interpolation_order = c.at("order").get<int>()});
     ImageDataGenerator configured({.fill_mode = c.at("fill_mode").get<std::string>(), .cval = 0.25,
                                    .interpolation_order = c.at("order").get<int>()});
     const json& p = c.at("params");
@@ -44,7 +44,9 @@ TEST_CASE("apply_transform reproduces Keras for every fill mode and interpolatio
         .shear = p.value("shear", 0.0), .zx = p.value("zx", 1.0), .zy = p.value("zy", 1.0),
         .flip_horizontal = p.value("flip_horizontal", false), .flip_vertical = p.value("flip_vertical", false)};
     if (p.contains("channel_shift_intensity")) params.channel_shift_intensity = p.at("channel_shift_intensity").get<double>();
-    const Tensor out = configured.apply_transform(image, params);
+    if (p.contains("brightness")) params.brightness = p.at("brightness").get<double>();
+    const Tensor input = image * c.value("scale", 1.0f) + c.value("offset", 0.0f);
+    const Tensor out = configured.apply_transform(input, params);
     CHECK(out.shape() == image.shape());
     check_close(out.to_vector<float>(), c.at("output").get<std::vector<float>>(), 1e-4);
   }
@@ -76,7 +78,7 @@ TEST_CASE("fit and standardize reproduce Keras: featurewise, samplewise, ZCA") {
 TEST_CASE("ImageDataGenerator rejects what it cannot do, saying what") {
   CHECK_THROWS_AS(ImageDataGenerator({.fill_mode = "mirror"}), ValueError);
   CHECK_THROWS_AS(ImageDataGenerator({.interpolation_order = 3}), ValueError);
-  CHECK_THROWS_AS(ImageDataGenerator({.brightness_range = std::pair{0.5, 1.5}}), ValueError);
+  CHECK_THROWS_AS(ImageDataGenerator({.brightness_range = std::pair{1.5, 0.5}}), ValueError);
   ImageDataGenerator gen;
   CHECK_THROWS_AS(gen.apply_transform(Tensor::zeros({2, 4, 4, 3}), {}), ShapeError);
   CHECK_THROWS_AS(gen.fit(Tensor::zeros({2, 4, 4, 2})), ShapeError);
@@ -91,6 +93,7 @@ preprocessing::ImageDataGeneratorOptions options_from(const json& k) {
   o.horizontal_flip = k.value("horizontal_flip", false);
   o.vertical_flip = k.value("vertical_flip", false);
   if (k.contains("fill_mode")) o.fill_mode = k.at("fill_mode").get<std::string>();
+  if (k.contains("brightness_range")) o.brightness_range = std::pair{k.at("brightness_range")[0].get<double>(), k.at("brightness_range")[1].get<double>()};
   auto shift = [](const json& v) -> preprocessing::ShiftRange {
     if (v.is_array()) {
       std::vector<double> choices = v.get<std::vector<double>>();
@@ -126,6 +129,12 @@ TEST_CASE("seeded get_random_transform draws exactly Keras' parameters") {
     CHECK(p.zy == doctest::Approx(e.at("zy").get<double>()).epsilon(1e-12));
     CHECK(p.flip_horizontal == (e.at("flip_horizontal").get<double>() != 0.0));
     CHECK(p.flip_vertical == (e.at("flip_vertical").get<double>() != 0.0));
+    if (e.at("brightness").is_null()) {
+      CHECK_FALSE(p.brightness.has_value());
+    } else {
+      REQUIRE(p.brightness.has_value());
+      CHECK(*p.brightness == doctest::Approx(e.at("brightness").get<double>()).epsilon(1e-12));
+    }
     if (e.at("channel_shift_intensity").is_null()) {
       CHECK_FALSE(p.channel_shift_intensity.has_value());
     } else {
@@ -196,4 +205,22 @@ TEST_CASE("an error in a worker reaches fit's caller") {
   model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy"});
   FailingSequence data;
   CHECK_THROWS_WITH_AS(model.fit(data, {.verbose = 0, .workers = 2}), "batch 2 could not be read", IOError);
+}
+
+TEST_CASE("flow's save_to_dir writes every augmented image, named as Keras names them") {
+  const auto dir = std::filesystem::temp_directory_path() / "kerascpp_save_to_dir";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const Tensor x = keras::random::uniform({5, 4, 4, 3}, {.seed = 8});
+  ImageDataGenerator gen({.horizontal_flip = true});
+  auto flow = gen.flow(x, {}, {.batch_size = 3, .seed = 1, .save_to_dir = dir.string(), .save_prefix = "aug"});
+  flow.get(0);
+  flow.get(1);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++files;
+    CHECK(entry.path().filename().string().starts_with("aug_"));
+    CHECK(preprocessing::load_img(entry.path().string()).shape() == Shape{4, 4, 3});
+  }
+  CHECK(files == 5);
 }

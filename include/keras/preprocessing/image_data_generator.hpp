@@ -2,8 +2,7 @@
 // keras.preprocessing.image.ImageDataGenerator: Keras' arguments and defaults, channels-last.
 // Built so far: random_transform (numpy-exact draws), apply_transform (Keras' affine
 // composition sampled exactly as scipy.ndimage.affine_transform does, channel shift, flips),
-// standardize, fit, flow, flow_from_directory and load_img. Not built: brightness_range,
-// save_to_dir.
+// standardize, fit, flow (save_to_dir too), flow_from_directory and load_img.
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
@@ -57,7 +56,10 @@ struct FlowOptions {
   std::int64_t batch_size = 32;
   bool shuffle = true;
   std::optional<std::uint32_t> seed{};
-  std::string subset{};  // "training" | "validation" with the generator's validation_split
+  std::string subset{};       // "training" | "validation" with the generator's validation_split
+  std::string save_to_dir{};  // when set, every augmented image is also written there
+  std::string save_prefix{};
+  std::string save_format = "png";  // "png" | "jpeg"
 };
 
 // Keras' Iterator: batches of transformed, standardized images for fit/evaluate. With a seed,
@@ -78,6 +80,7 @@ class ImageIterator : public utils::Sequence {
 
  private:
   std::vector<std::int64_t> order_for_epoch() const;
+  void save_batch(const Tensor& images, const std::vector<std::int64_t>& rows, internal::NumpyRandomState& rng) const;
   std::shared_ptr<const ImageDataGenerator> generator_;
   std::int64_t samples_;
   FlowOptions o_;
@@ -107,6 +110,9 @@ struct DirectoryOptions {
   std::optional<std::uint32_t> seed{};
   std::string subset{};
   std::string interpolation = "nearest";   // "nearest" | "bilinear"
+  std::string save_to_dir{};
+  std::string save_prefix{};
+  std::string save_format = "png";
 };
 
 // What flow_from_directory() returns: one subfolder per class, images read per batch.
@@ -131,6 +137,10 @@ struct LoadImgOptions {
   std::optional<std::pair<std::int64_t, std::int64_t>> target_size{};
   std::string interpolation = "nearest";
 };
+// keras.utils.save_img: one image (h, w, 1|3|4) stretched to 0..255 as Keras' array_to_img
+// does, written as PNG or JPEG by the file's extension (through a temporary file and a rename).
+void save_img(const std::string& path, const Tensor& image);
+
 // keras.utils.load_img + img_to_array: an image file (PNG, JPEG, BMP, GIF, TGA, PNM) as float32
 // (height, width, channels), resized when target_size is given. Errors name the file.
 Tensor load_img(const std::string& path, LoadImgOptions options = {});
@@ -169,6 +179,7 @@ struct TransformParameters {
   bool flip_horizontal = false;
   bool flip_vertical = false;
   std::optional<double> channel_shift_intensity{};
+  std::optional<double> brightness{};
 };
 
 class ImageDataGenerator {
