@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
         {{"data", "DIR       CIFAR-100 (binary or python version); default: Keras' cache, ./data"},
          {"epochs", "N       at most N epochs (default 100; early stopping may end sooner)"},
          {"limit", "N        use only the first N training and test images (quick runs)"},
-         {"summary-only", "1  print the model summary and stop"}});
+         {"summary-only", "1  print the model summary and stop"},
+         {"predict", "FILE     after training, the top-5 classes of this image file (PNG, JPEG, BMP)"}});
     apps::select_backend(args);
     Sequential model = apps::make_vgg9();
     model.summary();
@@ -51,6 +52,15 @@ int main(int argc, char** argv) {
     for (std::int64_t i = 0; i < shown; ++i) {
       std::cout << "test image " << i << " (" << names[static_cast<std::size_t>(truth[static_cast<std::size_t>(i)])] << "):";
       for (const auto& [name, p] : top[static_cast<std::size_t>(i)]) std::cout << " " << name << " " << p;
+      std::cout << "\n";
+    }
+    // Seed 004 ends on "new random images": any image file, resized to 32x32.
+    if (args.extra.count("predict")) {
+      const std::string file = args.extra.at("predict");
+      const Tensor image = preprocessing::load_img(file, {.target_size = std::pair{32, 32}}) / 255.0f;
+      const auto best = utils::top_k(model.predict(image.reshape({1, 32, 32, 3}), {.verbose = 0}), 5, names);
+      std::cout << file << ":";
+      for (const auto& [name, p] : best.front()) std::cout << " " << name << " " << p;
       std::cout << "\n";
     }
     std::cout << "history plot: cifar100_vgg9_history.svg\n";

@@ -151,6 +151,10 @@ ImageDataGenerator::ImageDataGenerator(ImageDataGeneratorOptions options)
   if (o_.brightness_range && o_.brightness_range->first > o_.brightness_range->second) {
     throw ValueError("ImageDataGenerator: brightness_range must be (low, high) with low <= high");
   }
+  if (!is_floating(o_.dtype)) {
+    throw ValueError("ImageDataGenerator: dtype must be a floating type (float32, bfloat16, float16), got " +
+                     to_string(o_.dtype));
+  }
   if (!(o_.validation_split >= 0.0 && o_.validation_split < 1.0)) {
     throw ValueError("ImageDataGenerator: validation_split must be in [0, 1)");
   }
@@ -442,6 +446,7 @@ utils::Batch ImageIterator::get(std::size_t index) {
   batch.x.push_back(Tensor::from_vector(out, raw.shape()));
   if (!o_.save_to_dir.empty()) save_batch(batch.x.front(), rows, rng);
   if (Tensor y = targets(rows, batch.x.front()); y.defined()) batch.y.push_back(y);
+  if (const DType dtype = generator_->options().dtype; dtype != float32) batch.x.front() = batch.x.front().astype(dtype);
   return batch;
 }
 

@@ -79,6 +79,9 @@ TEST_CASE("ImageDataGenerator rejects what it cannot do, saying what") {
   CHECK_THROWS_AS(ImageDataGenerator({.fill_mode = "mirror"}), ValueError);
   CHECK_THROWS_AS(ImageDataGenerator({.interpolation_order = 3}), ValueError);
   CHECK_THROWS_AS(ImageDataGenerator({.brightness_range = std::pair{1.5, 0.5}}), ValueError);
+  CHECK_THROWS_AS(ImageDataGenerator({.dtype = int32}), ValueError);
+  ImageDataGenerator half({.dtype = bfloat16});
+  CHECK(half.flow(Tensor::ones({2, 3, 3, 3}), {}, {.batch_size = 2}).get(0).x.front().dtype() == bfloat16);
   ImageDataGenerator gen;
   CHECK_THROWS_AS(gen.apply_transform(Tensor::zeros({2, 4, 4, 3}), {}), ShapeError);
   CHECK_THROWS_AS(gen.fit(Tensor::zeros({2, 4, 4, 2})), ShapeError);

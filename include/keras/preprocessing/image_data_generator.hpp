@@ -167,6 +167,7 @@ struct ImageDataGeneratorOptions {
   std::function<Tensor(const Tensor&)> preprocessing_function{};
   double validation_split = 0.0;
   int interpolation_order = 1;      // 0 nearest, 1 bilinear (scipy spline orders)
+  DType dtype = float32;            // of the images flow() yields (float32, bfloat16 or float16)
 };
 
 // The parameters of one transformation (Keras' transform_parameters dict).
