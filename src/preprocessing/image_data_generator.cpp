@@ -96,25 +96,30 @@ std::int64_t reflect_index(std::int64_t idx, std::int64_t len) {
   return idx >= len ? period - 1 - idx : idx;
 }
 
+// The two taps around `at` and their linear weights; `edge` maps taps beyond the image.
+template <class Edge>
+Taps linear_taps(double at, std::int64_t len, Edge edge) {
+  Taps t;
+  const double floor_at = std::floor(at);
+  const auto start = static_cast<std::int64_t>(floor_at);
+  t.index[0] = edge(start, len);
+  t.index[1] = edge(start + 1, len);
+  t.weight[1] = at - floor_at;
+  t.weight[0] = 1.0 - t.weight[1];
+  return t;
+}
+
 Taps taps(double coordinate, std::int64_t len, Fill mode, int order) {
   Taps t;
   if (mode == Fill::reflect) {
     // scipy >= 1.6 interpolates 'reflect' on the extended signal, at the coordinate as it is;
     // nearest-neighbour sampling first reflects the coordinate itself, then rounds.
-    if (order == 0) {
-      const double period = 2.0 * static_cast<double>(len);
-      double u = std::fmod(coordinate + 0.5, period);
-      if (u < 0) u += period;
-      if (u > static_cast<double>(len)) u = period - u;
-      t.index[0] = reflect_index(static_cast<std::int64_t>(std::floor(u)), len);
-      return t;
-    }
-    const double floor_c = std::floor(coordinate);
-    const auto start = static_cast<std::int64_t>(floor_c);
-    t.index[0] = reflect_index(start, len);
-    t.index[1] = reflect_index(start + 1, len);
-    t.weight[1] = coordinate - floor_c;
-    t.weight[0] = 1.0 - t.weight[1];
+    if (order == 1) return linear_taps(coordinate, len, reflect_index);
+    const double period = 2.0 * static_cast<double>(len);
+    double u = std::fmod(coordinate + 0.5, period);
+    if (u < 0) u += period;
+    if (u > static_cast<double>(len)) u = period - u;
+    t.index[0] = reflect_index(static_cast<std::int64_t>(std::floor(u)), len);
     return t;
   }
   const double cc = map_coordinate(coordinate, len, mode);
@@ -122,16 +127,8 @@ Taps taps(double coordinate, std::int64_t len, Fill mode, int order) {
     t.outside = true;
     return t;
   }
-  if (order == 0) {
-    t.index[0] = mirror_index(static_cast<std::int64_t>(std::floor(cc + 0.5)), len);
-    return t;
-  }
-  const double floor_cc = std::floor(cc);
-  const auto start = static_cast<std::int64_t>(floor_cc);
-  t.index[0] = mirror_index(start, len);
-  t.index[1] = mirror_index(start + 1, len);
-  t.weight[1] = cc - floor_cc;
-  t.weight[0] = 1.0 - t.weight[1];
+  if (order == 1) return linear_taps(cc, len, mirror_index);
+  t.index[0] = mirror_index(static_cast<std::int64_t>(std::floor(cc + 0.5)), len);
   return t;
 }
 

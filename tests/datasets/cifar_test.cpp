@@ -7,8 +7,10 @@
 #include <sstream>
 
 #include "keras/keras.hpp"
+#include "support/error_of.hpp"
 
 using namespace keras;
+using test_support::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,14 +31,6 @@ std::vector<std::pair<int, int>> tsv_labels(const std::string& split) {
   return labels;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A pickle as Python 2's cPickle wrote the official files: str keys as SHORT_BINSTRING, the
 // numpy array rebuilt by numpy.core.multiarray._reconstruct with its bytes in a BINSTRING.

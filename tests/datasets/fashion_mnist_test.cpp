@@ -5,19 +5,13 @@
 #include <zlib.h>
 
 #include "keras/keras.hpp"
+#include "support/error_of.hpp"
 
 using namespace keras;
+using test_support::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 std::string be32(std::uint32_t v) {
   return {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)};
 }

@@ -2,9 +2,11 @@
 
 #include <cmath>
 
+#include "support/error_of.hpp"
 #include "support/gradient_check.hpp"
 
 using namespace keras;
+using test_support::error_of;
 using namespace keras::layers;
 
 namespace {
@@ -22,15 +24,6 @@ bool weights_equal(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
     if (test_support::max_abs_diff(a[i], b[i]) != 0.0) return false;
   }
   return true;
-}
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 }  // namespace
 

@@ -144,6 +144,8 @@ void save_img(const std::string& path, const Tensor& image);
 // keras.utils.load_img + img_to_array: an image file (PNG, JPEG, BMP, GIF, TGA, PNM) as float32
 // (height, width, channels), resized when target_size is given. Errors name the file.
 Tensor load_img(const std::string& path, LoadImgOptions options = {});
+// keras.utils.img_to_array: an image tensor as float32 (load_img's result already is one).
+inline Tensor img_to_array(const Tensor& image) { return image.dtype() == float32 ? image : image.astype(float32); }
 
 struct ImageDataGeneratorOptions {
   bool featurewise_center = false;
