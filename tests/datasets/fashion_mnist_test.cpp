@@ -29,7 +29,7 @@ TEST_CASE("fashion_mnist loads Debian's package as Keras returns it") {
   CHECK(datasets::fashion_mnist::class_names().at(9) == "Ankle boot");
 }
 
-TEST_CASE("IDX files: plain and gzipped read alike; bad ones name the file and offset") {
+TEST_CASE("IDX files: plain and gzipped read alike, bad ones name the file and offset") {
   const fs::path dir = fs::temp_directory_path() / "kerascpp_idx_test";
   fs::remove_all(dir);
   fs::create_directories(dir);
