@@ -212,11 +212,9 @@ Logs current_logs(const TrainingState& t) {
   return logs;
 }
 
-}  // namespace
-
 // One step on a batch: forward, weighted losses plus regularization, and (when training)
 // gradients and the optimizer update; then the trackers and metrics.
-static Logs run_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training) {
+Logs run_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training) {
   TrainingState& t = st.training;
   if (batch.y.size() != t.losses.size()) {
     throw ValueError("model '" + st.name + "' has " + std::to_string(t.losses.size()) + " outputs but got " +
@@ -250,8 +248,6 @@ static Logs run_step(Model& model, internal::ModelState& st, const utils::Batch&
   }
   return current_logs(t);
 }
-
-namespace {
 
 // Everything that can be wrong with arrays, found before the first step.
 void check_arrays(const internal::ModelState& st, const Arrays& a, const char* what) {
@@ -344,7 +340,7 @@ Logs run_test(Model& model, internal::ModelState& st, utils::Sequence& data, std
 
 }  // namespace
 
-void Model::ensure_trainable_inputs(const std::vector<Tensor>& x) {
+void Model::build_for_inputs(const std::vector<Tensor>& x) {
   std::vector<Shape> shapes;
   for (const auto& t : x) shapes.push_back(t.shape());
   ensure_built(shapes);
@@ -363,7 +359,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   if (o.validation_split > 0.0 && o.validation_data) {
     throw ValueError("fit: give validation_split or validation_data, not both");
   }
-  ensure_trainable_inputs(x);
+  build_for_inputs(x);
   Arrays all{x, y, o.sample_weight};
   check_arrays(st, all, "fit");
   const std::int64_t batch_size = o.batch_size.value_or(32);
@@ -398,7 +394,7 @@ callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
     throw ValueError("fit: validation_split needs arrays; give validation_data with a data source");
   }
   const utils::Batch first = data.get(0);
-  ensure_trainable_inputs(first.x);
+  build_for_inputs(first.x);
   check_arrays(st, Arrays{first.x, first.y, first.sample_weight}, "fit");
   std::optional<ArraySequence> validation;
   if (o.validation_data) {
@@ -491,7 +487,7 @@ callbacks::Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOption
 callbacks::Logs Model::evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y, EvaluateOptions o) {
   auto& st = state();
   require_compiled(st, "evaluate");
-  ensure_trainable_inputs(x);
+  build_for_inputs(x);
   Arrays data{x, y, o.sample_weight};
   check_arrays(st, data, "evaluate");
   ArraySequence batches(data, o.batch_size.value_or(32), false);
@@ -530,7 +526,7 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, PredictOptions o) {
   auto& st = state();
-  ensure_trainable_inputs(x);
+  build_for_inputs(x);
   Arrays data{x, {}, {}};
   check_arrays(st, data, "predict");
   const std::int64_t batch_size = o.batch_size.value_or(32);
@@ -565,7 +561,7 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, PredictOptions 
 callbacks::Logs Model::train_on_batch(const Tensor& x, const Tensor& y, BatchOptions o) {
   auto& st = state();
   require_compiled(st, "train_on_batch");
-  ensure_trainable_inputs({x});
+  build_for_inputs({x});
   Arrays data{{x}, {y}, o.sample_weight};
   check_arrays(st, data, "train_on_batch");
   reset_metrics(st.training);  // Keras' reset_metrics=True
@@ -579,7 +575,7 @@ callbacks::Logs Model::test_on_batch(const Tensor& x, const Tensor& y, BatchOpti
   if (!o.class_weight.empty()) {
     throw ValueError("test_on_batch takes no class_weight (as in Keras); weigh samples with sample_weight");
   }
-  ensure_trainable_inputs({x});
+  build_for_inputs({x});
   Arrays data{{x}, {y}, o.sample_weight};
   check_arrays(st, data, "test_on_batch");
   reset_metrics(st.training);

@@ -89,7 +89,7 @@ class Model {
   virtual void ensure_built(const std::vector<Shape>& input_shapes);
 
  private:
-  void ensure_trainable_inputs(const std::vector<Tensor>& x);
+  void build_for_inputs(const std::vector<Tensor>& x);  // Sequential builds from the data's shapes
   callbacks::History fit_sequences(utils::Sequence& train, utils::Sequence* validation, const FitOptions& o);
   callbacks::Logs evaluate_sequence(utils::Sequence& data, const EvaluateOptions& o);
 
