@@ -12,6 +12,7 @@ packages=(
   ocl-icd-opencl-dev       # Debian's oneDNN CMake config requires OpenCL's headers
   zlib1g-dev               # gzipped dataset files
   libstb-dev               # image files (PNG, JPEG, BMP)
+  libhdf5-dev              # Keras weights files
   dataset-fashion-mnist    # real data for the main job and the training tests
   doctest-dev              # the test suite
   nlohmann-json3-dev       # the tests read Keras' golden fixtures (JSON)

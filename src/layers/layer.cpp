@@ -16,6 +16,8 @@ std::map<std::string, int> g_name_counts;
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 
+}  // namespace
+
 // Keras' to_snake_case, the two substitutions re.sub("(.)([A-Z][a-z]+)", r"\1_\2") and
 // re.sub("([a-z])([A-Z])", r"\1_\2") with the same left-to-right, non-overlapping matching,
 // then lower case: "MaxPooling2D" -> "max_pooling2d", "ReLU" -> "re_lu".
@@ -43,6 +45,8 @@ std::string snake_case(const std::string& name) {
   for (char& c : second) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return second;
 }
+
+namespace {
 
 std::string unique_name(const std::string& base) {
   std::lock_guard lock(g_names_mutex);

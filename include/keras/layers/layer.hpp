@@ -120,6 +120,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
 using LayerPtr = std::shared_ptr<Layer>;
 
+// Keras' to_snake_case ("MaxPooling2D" -> "max_pooling2d"): default layer names, file groups.
+std::string snake_case(const std::string& class_name);
+
 // A copyable reference to a layer, as Python holds layer objects: copies share the layer,
 // so calling one handle on two inputs shares weights.
 template <class Impl>

@@ -77,6 +77,18 @@ class Model {
   bool stop_training() const;
   void set_stop_training(bool value);
 
+  // --- weights files (src/saving/weights_h5.cpp) ----------------------------------------
+  // Keras 3's `.weights.h5` layout (layers/<class name>[_k]/vars/0, 1, ...), written to a
+  // temporary file and renamed, so a failed save leaves the previous file as it was.
+  void save_weights(const std::string& path) const;
+  struct LoadWeightsOptions {
+    bool skip_mismatch = false;  // leave layers whose weights do not fit, instead of failing
+  };
+  // Reads a Keras 3 `.weights.h5` file into this model's layers, in Keras' order. A weight of
+  // another shape raises an IOError naming the layer, the weight and both shapes.
+  void load_weights(const std::string& path, LoadWeightsOptions options);
+  void load_weights(const std::string& path) { load_weights(path, LoadWeightsOptions{}); }
+
   // Keras' summary table. line_length 0 takes Keras' default (88, or 108 for non-sequential
   // graphs, which get a "Connected to" column).
   void summary(std::ostream& os = std::cout, int line_length = 0) const;

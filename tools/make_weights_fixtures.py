@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Writes tests/fixtures/keras_weights/: Keras 3 `.weights.h5` files of two small models with
+seeded random weights, and keras_weights.json with an input batch and Keras' outputs.
+tests/saving/weights_h5_test.cpp builds the same models, loads the files and must reproduce
+the outputs. Run as tools/make_keras_fixtures.py says (Keras 3, any backend)."""
+import json
+import os
+
+import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET = os.path.join(HERE, "..", "tests", "fixtures", "keras_weights")
+rng = np.random.default_rng(11)
+
+
+def randomize(model):
+    for v in model.weights:
+        low, high = (0.5, 1.5) if "variance" in v.path or "gamma" in v.path else (-0.5, 0.5)
+        v.assign(rng.uniform(low, high, v.shape).astype("float32"))
+
+
+def sequential():
+    return keras.Sequential([
+        keras.Input((8, 8, 3)),
+        layers.Conv2D(4, 3, padding="same", activation="relu"),
+        layers.BatchNormalization(),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(6, 3),
+        layers.Flatten(),
+        layers.Dropout(0.3),
+        layers.Dense(5, activation="softmax"),
+    ])
+
+
+def functional():
+    inp = keras.Input((6,))
+    a = layers.Dense(4, activation="tanh")(inp)
+    b = layers.Dense(4)(inp)
+    merged = layers.Concatenate()([layers.Add()([a, b]), a])
+    return keras.Model(inp, layers.Dense(2)(merged))
+
+
+def main():
+    os.makedirs(TARGET, exist_ok=True)
+    doc = {"generator": "tools/make_weights_fixtures.py", "keras_version": keras.__version__, "models": {}}
+    for name, make, shape in [("sequential", sequential, (3, 8, 8, 3)), ("functional", functional, (4, 6))]:
+        model = make()
+        randomize(model)
+        model.save_weights(os.path.join(TARGET, f"{name}.weights.h5"))
+        x = rng.uniform(-1, 1, shape).astype("float32")
+        y = np.asarray(model(x, training=False))
+        doc["models"][name] = {"input": x.ravel().tolist(), "input_shape": list(shape),
+                               "output": y.ravel().tolist(), "output_shape": list(y.shape)}
+    with open(os.path.join(TARGET, "keras_weights.json"), "w") as f:
+        json.dump(doc, f)
+
+
+if __name__ == "__main__":
+    main()
