@@ -1,5 +1,6 @@
 #include "keras/initializers/initializers.hpp"
 
+#include "keras/internal/name_lookup.hpp"
 #include <cmath>
 #include <map>
 
@@ -28,17 +29,12 @@ const std::map<std::string, Kind>& names() {
 }
 
 Initializer from_name(const std::string& name) {
-  auto it = names().find(name);
-  if (it == names().end()) {
-    std::string known;
-    for (const auto& [k, v] : names()) known += (known.empty() ? "" : ", ") + k;
-    throw ValueError("unknown initializer '" + name + "': expected one of " + known);
-  }
+  const Kind kind = internal::lookup_name(names(), name, "initializer");
   // Keras' defaults for the string forms of the random initializers.
-  if (it->second == Kind::random_uniform) return RandomUniform();
-  if (it->second == Kind::random_normal) return RandomNormal();
-  if (it->second == Kind::truncated_normal) return TruncatedNormal();
-  return Initializer(it->second);
+  if (kind == Kind::random_uniform) return RandomUniform();
+  if (kind == Kind::random_normal) return RandomNormal();
+  if (kind == Kind::truncated_normal) return TruncatedNormal();
+  return Initializer(kind);
 }
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Activation functions and their lookup by Keras' names.
 #include "keras/ops/activation.hpp"
 
+#include "keras/internal/name_lookup.hpp"
 #include <map>
 
 #include "keras/internal/op_support.hpp"
@@ -61,11 +62,7 @@ const std::map<std::string, ActivationFn>& activation_table() {
 
 std::string canonical_activation(const std::string& name) {
   const std::string key = name.empty() || name == "None" ? "linear" : name;
-  if (!activation_table().count(key)) {
-    std::string known;
-    for (const auto& [k, fn] : activation_table()) known += (known.empty() ? "" : ", ") + k;
-    throw ValueError("unknown activation '" + name + "': expected one of " + known);
-  }
+  internal::lookup_name(activation_table(), key, "activation");
   return key;
 }
 

@@ -2,6 +2,7 @@
 // keras/src/optimizers/*.py); tests/optimizers check them against numbers from real Keras.
 #include "keras/optimizers/optimizers.hpp"
 
+#include "keras/internal/name_lookup.hpp"
 #include <cmath>
 #include <map>
 
@@ -218,11 +219,7 @@ OptimizerPtr get(const std::string& name) {
   };
   std::string key;
   for (char c : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto it = table.find(key);
-  if (it == table.end()) {
-    throw ValueError("unknown optimizer '" + name + "': expected one of sgd, adam, adamw, rmsprop, adagrad, nadam");
-  }
-  return it->second();
+  return internal::lookup_name(table, key, "optimizer")();
 }
 
 }  // namespace keras::optimizers

@@ -1,5 +1,6 @@
 #include "keras/losses/losses.hpp"
 
+#include "keras/internal/name_lookup.hpp"
 #include <functional>
 #include <map>
 
@@ -100,13 +101,7 @@ LossPtr get(const std::string& name) {
       {"kld", [] { return KLDivergence(); }},
       {"kullback_leibler_divergence", [] { return KLDivergence(); }},
   };
-  const auto it = table.find(name);
-  if (it == table.end()) {
-    std::string known;
-    for (const auto& [k, v] : table) known += (known.empty() ? "" : ", ") + k;
-    throw ValueError("unknown loss '" + name + "': expected one of " + known);
-  }
-  return it->second();
+  return internal::lookup_name(table, name, "loss")();
 }
 
 }  // namespace keras::losses

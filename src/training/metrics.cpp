@@ -1,5 +1,6 @@
 #include "keras/metrics/metrics.hpp"
 
+#include "keras/internal/name_lookup.hpp"
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -228,13 +229,7 @@ MetricPtr get(const std::string& name) {
       {"recall", [] { return Recall(); }},
       {"auc", [] { return AUC(); }},
   };
-  const auto it = table.find(name);
-  if (it == table.end()) {
-    std::string known;
-    for (const auto& [k, v] : table) known += (known.empty() ? "" : ", ") + k;
-    throw ValueError("unknown metric '" + name + "': expected one of " + known);
-  }
-  return it->second();
+  return internal::lookup_name(table, name, "metric")();
 }
 
 }  // namespace keras::metrics
