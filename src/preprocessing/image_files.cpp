@@ -102,13 +102,8 @@ DirectoryIterator ImageDataGenerator::flow_from_directory(const std::string& dir
   return DirectoryIterator(*this, directory, std::move(options));
 }
 
-namespace {
-struct Listing {
-  std::vector<std::string> files, names;
-  std::vector<std::int32_t> labels;
-};
-
-Listing list_directory(const std::string& directory, const DirectoryOptions& o, double validation_split) {
+DirectoryIterator::Listing DirectoryIterator::list(const std::string& directory, const DirectoryOptions& o,
+                                                   double validation_split) {
   if (!fs::is_directory(directory)) throw IOError("flow_from_directory: '" + directory + "' is not a folder");
   Listing l;
   l.names = o.classes;
@@ -144,10 +139,7 @@ Listing list_directory(const std::string& directory, const DirectoryOptions& o, 
   return l;
 }
 
-std::int64_t listed(const ImageDataGenerator& g, const std::string& directory, const DirectoryOptions& o) {
-  return static_cast<std::int64_t>(list_directory(directory, o, g.options().validation_split).files.size());
-}
-
+namespace {
 FlowOptions flow_options(const DirectoryOptions& o) {
   return {o.batch_size, o.shuffle, o.seed, o.subset, o.save_to_dir, o.save_prefix, o.save_format};
 }
@@ -155,14 +147,16 @@ FlowOptions flow_options(const DirectoryOptions& o) {
 
 DirectoryIterator::DirectoryIterator(const ImageDataGenerator& generator, const std::string& directory,
                                      DirectoryOptions options)
-    : ImageIterator(generator, listed(generator, directory, options), flow_options(options)), d_(std::move(options)) {
+    : DirectoryIterator(generator, list(directory, options, generator.options().validation_split), options) {}
+
+DirectoryIterator::DirectoryIterator(const ImageDataGenerator& generator, Listing l, const DirectoryOptions& options)
+    : ImageIterator(generator, static_cast<std::int64_t>(l.files.size()), flow_options(options)), d_(options) {
   channels_of(d_.color_mode);
   const std::vector<std::string> modes{"categorical", "binary", "sparse", "input", ""};
   if (std::find(modes.begin(), modes.end(), d_.class_mode) == modes.end()) {
     throw ValueError("flow_from_directory: class_mode must be \"categorical\", \"binary\", \"sparse\", \"input\" "
                      "or \"\" (none), got \"" + d_.class_mode + "\"");
   }
-  Listing l = list_directory(directory, d_, generator.options().validation_split);
   if (d_.class_mode == "binary" && l.names.size() != 2) {
     throw ValueError("flow_from_directory: class_mode \"binary\" needs exactly 2 classes, found " +
                      std::to_string(l.names.size()));

@@ -125,6 +125,14 @@ class DirectoryIterator final : public ImageIterator {
   const std::vector<std::string>& class_names() const { return names_; }
 
  private:
+  // The files, class names and labels found under the folder: listed once, before the base
+  // class needs their count.
+  struct Listing {
+    std::vector<std::string> files, names;
+    std::vector<std::int32_t> labels;
+  };
+  static Listing list(const std::string& directory, const DirectoryOptions& options, double validation_split);
+  DirectoryIterator(const ImageDataGenerator& generator, Listing listing, const DirectoryOptions& options);
   Tensor images(const std::vector<std::int64_t>& rows) const override;
   Tensor targets(const std::vector<std::int64_t>& rows, const Tensor& transformed) const override;
   DirectoryOptions d_;
