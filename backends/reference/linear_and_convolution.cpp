@@ -1,14 +1,31 @@
 // Reference kernels: matrix products and 2-D convolutions (NHWC input, HWIO kernel). Loops
 // are ordered so the innermost one runs over contiguous output channels.
 #include <algorithm>
+#include <vector>
 
 #include "reference_backend.hpp"
 
 namespace keras::reference {
 
+namespace {
+// bfloat16 arithmetic as the oracle sees it: operands rounded to bfloat16 (products of two
+// bfloat16 values are exact in float32), sums in float32.
+std::vector<float> rounded_to_bfloat16(const float* x, std::int64_t n) {
+  std::vector<float> r(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) r[i] = float(bfloat16_t(x[i]));
+  return r;
+}
+}  // namespace
+
 void ReferenceBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n,
                             std::int64_t k, float alpha, const float* a, const float* b,
-                            float beta, float* c) {
+                            float beta, float* c, MathPrecision precision) {
+  if (precision == MathPrecision::bfloat16) {
+    const auto a16 = rounded_to_bfloat16(a, m * k), b16 = rounded_to_bfloat16(b, k * n);
+    gemm(transpose_a, transpose_b, m, n, k, alpha, a16.data(), b16.data(), beta, c,
+         MathPrecision::float32);
+    return;
+  }
   for (std::int64_t i = 0; i < m; ++i) {
     float* crow = c + i * n;
     // beta == 0 overwrites, so garbage (even NaN) in c does not leak into the result.
@@ -64,8 +81,26 @@ void for_each_tap(const Conv2DGeometry& g, F f) {
 }
 }  // namespace
 
+namespace {
+std::int64_t input_size(const Conv2DGeometry& g) { return g.batch * g.in_h * g.in_w * g.in_c; }
+std::int64_t output_size(const Conv2DGeometry& g) { return g.batch * g.out_h * g.out_w * g.out_c; }
+std::int64_t kernel_size(const Conv2DGeometry& g) {
+  return g.kernel_h * g.kernel_w * (g.in_c / g.groups) * g.out_c;
+}
+// The same geometry computed in float32 on operands already rounded to bfloat16.
+Conv2DGeometry as_float32(Conv2DGeometry g) {
+  g.precision = MathPrecision::float32;
+  return g;
+}
+}  // namespace
+
 void ReferenceBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
                                       const float* bias, FusedActivation act, float* y) {
+  if (g.precision == MathPrecision::bfloat16) {
+    const auto x16 = rounded_to_bfloat16(x, input_size(g)), w16 = rounded_to_bfloat16(w, kernel_size(g));
+    conv2d_forward(as_float32(g), x16.data(), w16.data(), bias, act, y);
+    return;
+  }
   const std::int64_t cin_g = g.in_c / g.groups, cout_g = g.out_c / g.groups;
   const std::int64_t pixels = g.batch * g.out_h * g.out_w;
   for (std::int64_t p = 0; p < pixels; ++p) {
@@ -90,6 +125,11 @@ void ReferenceBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, c
 
 void ReferenceBackend::conv2d_backward_data(const Conv2DGeometry& g, const float* dy,
                                             const float* w, float* dx) {
+  if (g.precision == MathPrecision::bfloat16) {
+    const auto dy16 = rounded_to_bfloat16(dy, output_size(g)), w16 = rounded_to_bfloat16(w, kernel_size(g));
+    conv2d_backward_data(as_float32(g), dy16.data(), w16.data(), dx);
+    return;
+  }
   const std::int64_t cin_g = g.in_c / g.groups, cout_g = g.out_c / g.groups;
   std::fill(dx, dx + g.batch * g.in_h * g.in_w * g.in_c, 0.0f);
   for_each_tap(g, [&](std::int64_t out_pixel, std::int64_t in_pixel, std::int64_t tap) {
@@ -109,6 +149,11 @@ void ReferenceBackend::conv2d_backward_data(const Conv2DGeometry& g, const float
 
 void ReferenceBackend::conv2d_backward_filter(const Conv2DGeometry& g, const float* x,
                                               const float* dy, float* dw) {
+  if (g.precision == MathPrecision::bfloat16) {
+    const auto x16 = rounded_to_bfloat16(x, input_size(g)), dy16 = rounded_to_bfloat16(dy, output_size(g));
+    conv2d_backward_filter(as_float32(g), x16.data(), dy16.data(), dw);
+    return;
+  }
   const std::int64_t cin_g = g.in_c / g.groups, cout_g = g.out_c / g.groups;
   std::fill(dw, dw + g.kernel_h * g.kernel_w * cin_g * g.out_c, 0.0f);
   for_each_tap(g, [&](std::int64_t out_pixel, std::int64_t in_pixel, std::int64_t tap) {

@@ -49,7 +49,8 @@ class ReferenceBackend final : public Backend {
                    void* dst) override;
 
   void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k,
-            float alpha, const float* a, const float* b, float beta, float* c) override;
+            float alpha, const float* a, const float* b, float beta, float* c,
+            MathPrecision precision) override;
   void bias_add(const float* x, const float* bias, float* y, std::int64_t rows,
                 std::int64_t cols, FusedActivation act) override;
 
@@ -95,6 +96,12 @@ class ReferenceBackend final : public Backend {
 
   void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
                float* y) override;
+
+  void adam_update(float* var, float* m, float* v, float* v_max, const float* g, std::size_t n,
+                   float alpha, float one_minus_beta_1, float one_minus_beta_2,
+                   float epsilon) override;
+  void sgd_update(float* var, float* m, const float* g, std::size_t n, float lr, float momentum,
+                  bool nesterov) override;
 };
 
 }  // namespace keras::reference

@@ -14,6 +14,7 @@
 #include "keras/ops/nn.hpp"
 #include "keras/core/variable.hpp"
 #include "keras/initializers/initializers.hpp"
+#include "keras/mixed_precision/policy.hpp"
 #include "keras/layers/activation.hpp"
 #include "keras/layers/add.hpp"
 #include "keras/layers/average.hpp"

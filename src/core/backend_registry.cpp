@@ -41,15 +41,20 @@ std::string list(const std::vector<std::string>& names) {
 std::unique_ptr<Backend> create(const std::string& name) {
   if (name == "reference") return internal::make_reference_backend();
   if (name == "cpu") {
+#ifdef KERASCPP_WITH_CPU_BACKEND
+    return internal::make_cpu_backend();
+#else
     throw BackendError(
-        "backend 'cpu' (oneDNN + Eigen) is not available: its kernels are not implemented in "
-        "this version of kerascpp. Use 'reference' (available: " + list(available()) + ")");
+        "backend 'cpu' (oneDNN + Eigen) is not available: this build of kerascpp was configured "
+        "without it (install libdnnl-dev and libeigen3-dev, then configure with "
+        "-DKERASCPP_WITH_CPU=ON). Available: " + list(available()));
+#endif
   }
   if (name == "cuda") {
     const std::string devices = internal::cuda_device_report();
     throw BackendError("backend 'cuda' (cuDNN + cuBLAS) is not available: its kernels are not "
                        "implemented in this version of kerascpp (" + devices +
-                       "). Use 'reference' (available: " + list(available()) + ")");
+                       "). Available: " + list(available()));
   }
   throw BackendError("unknown backend '" + name + "': expected one of " + list(known_names()));
 }
@@ -68,8 +73,12 @@ std::string default_name() {
 }  // namespace
 
 std::vector<std::string> available() {
-  // Only the reference backend has kernels in this version; the probe above reports the rest.
+  // Best first. The cuda backend's kernels are not written yet; create() says so.
+#ifdef KERASCPP_WITH_CPU_BACKEND
+  return {"cpu", "reference"};
+#else
   return {"reference"};
+#endif
 }
 
 void set(const std::string& name) {

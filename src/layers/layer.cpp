@@ -61,7 +61,8 @@ const std::string& KerasTensor::name() const { return node_->layer->name(); }
 
 Layer::Layer(std::string class_name, const std::string& name)
     : class_name_(std::move(class_name)),
-      name_(name.empty() ? unique_name(snake_case(class_name_)) : name) {}
+      name_(name.empty() ? unique_name(snake_case(class_name_)) : name),
+      dtype_policy_(mixed_precision::global_policy()) {}
 
 std::string Layer::describe() const { return "Layer '" + name_ + "' (" + class_name_ + ")"; }
 

@@ -226,7 +226,7 @@ Tensor max(const Tensor& x, int axis, bool keepdims) {
   return y;
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a, const Tensor& b, MathPrecision precision) {
   require_float32(a, "matmul");
   require_float32(b, "matmul");
   if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(0)) {
@@ -236,12 +236,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Backend& be = internal::common_backend({a, b}, "matmul");
   const std::int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
   Tensor y = new_output({m, n}, be);
-  be.gemm(false, false, m, n, k, 1.0f, f32(a), f32(b), 0.0f, f32(y));
-  record(y, "matmul", {a, b}, [a, b, m, n, k](const Tensor& dy) -> std::vector<Tensor> {
+  be.gemm(false, false, m, n, k, 1.0f, f32(a), f32(b), 0.0f, f32(y), precision);
+  record(y, "matmul", {a, b}, [a, b, m, n, k, precision](const Tensor& dy) -> std::vector<Tensor> {
     Backend& be = dy.backend();
     Tensor da = new_output(a.shape(), be), db = new_output(b.shape(), be);
-    be.gemm(false, true, m, k, n, 1.0f, f32(dy), f32(b), 0.0f, f32(da));  // dy @ b^T
-    be.gemm(true, false, k, n, m, 1.0f, f32(a), f32(dy), 0.0f, f32(db));  // a^T @ dy
+    be.gemm(false, true, m, k, n, 1.0f, f32(dy), f32(b), 0.0f, f32(da), precision);  // dy @ b^T
+    be.gemm(true, false, k, n, m, 1.0f, f32(a), f32(dy), 0.0f, f32(db), precision);  // a^T @ dy
     return {da, db};
   });
   return y;

@@ -77,6 +77,7 @@ Conv2DGeometry conv_geometry(const Tensor& x, const Tensor& kernel, const Conv2D
   g.kernel_h = kernel.dim(0), g.kernel_w = kernel.dim(1), g.out_c = kernel.dim(3);
   g.stride_h = o.stride_h, g.stride_w = o.stride_w;
   g.dilation_h = o.dilation_h, g.dilation_w = o.dilation_w, g.groups = o.groups;
+  g.precision = o.precision;
   g.out_h = conv_output_length(g.in_h, g.kernel_h, g.stride_h, g.dilation_h, o.padding);
   g.out_w = conv_output_length(g.in_w, g.kernel_w, g.stride_w, g.dilation_w, o.padding);
   if (g.out_h <= 0 || g.out_w <= 0) {

@@ -31,14 +31,10 @@ class SGDOptimizer final : public Optimizer {
     for (const auto& v : vars) add_slot(v->shape());
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    const auto lr_f = static_cast<float>(lr), mu = static_cast<float>(momentum_);
-    if (momentum_ == 0.0) {
-      var.assign(var.value() - g * lr_f);
-      return;
-    }
-    Tensor& m = slot(i);
-    m.assign(m * mu - g * lr_f);
-    var.assign(nesterov_ ? var.value() + m * mu - g * lr_f : var.value() + m);
+    float* m = momentum_ == 0.0 ? nullptr : slot(i).data<float>();
+    var.value().backend().sgd_update(var.value().data<float>(), m, g.data<float>(), g.size(),
+                                     static_cast<float>(lr), static_cast<float>(momentum_),
+                                     nesterov_);
   }
 
  private:
@@ -72,17 +68,11 @@ class AdamOptimizer final : public Optimizer {
     const auto t = static_cast<float>(iterations() + 1);
     const auto b1 = static_cast<float>(beta_1_), b2 = static_cast<float>(beta_2_);
     const float alpha = static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
-    Tensor& m = slot(i);
-    Tensor& v = slot(count_ + i);
-    m.assign(m + (g - m) * static_cast<float>(1.0 - beta_1_));
-    v.assign(v + (ops::square(g) - v) * static_cast<float>(1.0 - beta_2_));
-    Tensor denominator_source = v;
-    if (amsgrad_) {
-      Tensor& v_hat = slot(2 * count_ + i);
-      v_hat.assign(ops::maximum(v_hat, v));
-      denominator_source = v_hat;
-    }
-    var.assign(var.value() - m * alpha / (ops::sqrt(denominator_source) + static_cast<float>(epsilon_)));
+    float* v_max = amsgrad_ ? slot(2 * count_ + i).data<float>() : nullptr;
+    var.value().backend().adam_update(
+        var.value().data<float>(), slot(i).data<float>(), slot(count_ + i).data<float>(), v_max,
+        g.data<float>(), g.size(), alpha, static_cast<float>(1.0 - beta_1_),
+        static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
   }
 
  private:

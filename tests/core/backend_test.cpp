@@ -4,12 +4,27 @@
 
 using namespace keras;
 
-TEST_CASE("the reference backend is always available and the default here") {
+TEST_CASE("the reference backend is always available, the cpu one when built") {
   const auto names = backend::available();
   CHECK(std::find(names.begin(), names.end(), "reference") != names.end());
+#ifdef KERASCPP_TEST_CPU_BACKEND
+  CHECK(names.front() == "cpu");  // best first: what an unset $KERAS_BACKEND picks
+  CHECK(backend::get("cpu").name() == "cpu");
+#endif
+  const std::string before = backend::active_name();
   backend::set("reference");
   CHECK(backend::active_name() == "reference");
   CHECK(backend::get().device() == Device::cpu);
+  backend::set(before);
+}
+
+TEST_CASE("set_num_threads changes the host thread count and refuses zero") {
+  const int before = backend::num_threads();
+  CHECK(before >= 1);
+  backend::set_num_threads(1);
+  CHECK(backend::num_threads() == 1);
+  CHECK_THROWS_AS(backend::set_num_threads(0), ValueError);
+  backend::set_num_threads(before);
 }
 
 TEST_CASE("asking for a backend that cannot run says which and why") {
@@ -22,12 +37,16 @@ TEST_CASE("asking for a backend that cannot run says which and why") {
     CHECK(msg.find("reference") != std::string::npos);
     MESSAGE("cuda backend: " << msg);
   }
+#ifndef KERASCPP_TEST_CPU_BACKEND
   CHECK_THROWS_AS(backend::set("cpu"), BackendError);
+#endif
   try {
     backend::set("tpu");
     FAIL("expected a BackendError");
   } catch (const BackendError& e) {
     CHECK(std::string(e.what()).find("expected one of 'cuda', 'cpu', 'reference'") != std::string::npos);
   }
-  CHECK(backend::active_name() == "reference");  // a failed set changes nothing
+  const std::string active = backend::active_name();
+  CHECK_THROWS_AS(backend::set("tpu"), BackendError);
+  CHECK(backend::active_name() == active);  // a failed set changes nothing
 }

@@ -37,6 +37,11 @@ struct BroadcastSpec {
   std::vector<std::int64_t> b_strides;
 };
 
+// The arithmetic of convolutions and matrix products. bfloat16 rounds both operands to
+// bfloat16 and accumulates in float32 (Keras' "mixed_bfloat16" policy); inputs and outputs
+// stay float32 in memory.
+enum class MathPrecision : std::uint8_t { float32, bfloat16 };
+
 // A 2-D convolution, NHWC input, (kh, kw, in/groups, out) kernel, NHWC output.
 struct Conv2DGeometry {
   std::int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0;
@@ -45,6 +50,7 @@ struct Conv2DGeometry {
   std::int64_t pad_top = 0, pad_left = 0;  // bottom/right padding follows from out_h/out_w
   std::int64_t out_h = 0, out_w = 0;
   std::int64_t groups = 1;
+  MathPrecision precision = MathPrecision::float32;
 };
 
 enum class PoolMode : std::uint8_t { max, average };
@@ -123,7 +129,7 @@ class Backend {
   // c = alpha * op(a) @ op(b) + beta * c, op(a): (m, k), op(b): (k, n)
   virtual void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n,
                     std::int64_t k, float alpha, const float* a, const float* b, float beta,
-                    float* c) = 0;
+                    float* c, MathPrecision precision) = 0;
   // y[r, j] = act(x[r, j] + bias[j])
   virtual void bias_add(const float* x, const float* bias, float* y, std::int64_t rows,
                         std::int64_t cols, FusedActivation act) = 0;
@@ -183,6 +189,19 @@ class Backend {
   // y (n, depth) = one-hot of integer labels (already checked to lie in [0, depth)).
   virtual void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
                        float* y) = 0;
+
+  // --- optimizer updates, one pass over each variable ------------------------------------
+  // Each is the exact float32 operation sequence of Keras' update, element by element, so
+  // every backend rounds alike. Adam (v_max null unless amsgrad):
+  //   m += (g - m) * one_minus_beta_1;  v += (g*g - v) * one_minus_beta_2;
+  //   v_max = max(v_max, v);  var -= m * alpha / (sqrt(v or v_max) + epsilon)
+  virtual void adam_update(float* var, float* m, float* v, float* v_max, const float* g,
+                           std::size_t n, float alpha, float one_minus_beta_1,
+                           float one_minus_beta_2, float epsilon) = 0;
+  // SGD: momentum 0: var -= g * lr; else m = m * momentum - g * lr, then
+  //   var += m (or, nesterov: var = var + m * momentum - g * lr)
+  virtual void sgd_update(float* var, float* m, const float* g, std::size_t n, float lr,
+                          float momentum, bool nesterov) = 0;
 };
 
 namespace backend {
@@ -196,6 +215,12 @@ Backend& get(const std::string& name);
 std::string active_name();
 // Names of the backends built into this library and usable on this machine.
 std::vector<std::string> available();
+
+// The threads host backends compute with: one pool for the process. The default is the cores
+// this process may use ($OMP_NUM_THREADS if set, else the CPU affinity mask, capped by a
+// cgroup CPU quota). set_num_threads(n >= 1) changes it for every later kernel.
+void set_num_threads(int n);
+int num_threads();
 
 }  // namespace backend
 }  // namespace keras

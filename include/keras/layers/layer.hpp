@@ -10,6 +10,7 @@
 #include "keras/core/tensor.hpp"
 #include "keras/core/variable.hpp"
 #include "keras/initializers/initializers.hpp"
+#include "keras/mixed_precision/policy.hpp"
 #include "keras/regularizers/regularizers.hpp"
 
 namespace keras::layers {
@@ -63,6 +64,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const std::string& class_name() const { return class_name_; }
   // Frozen layers keep their weights out of training and count them as non-trainable.
   bool trainable = true;
+  // The global policy when the layer was made; Conv and Dense layers multiply in its
+  // precision.
+  const mixed_precision::DTypePolicy& dtype_policy() const { return dtype_policy_; }
 
   bool built() const { return built_; }
   // Creates the weights for these input shapes (the batch axis may be None). Runs once.
@@ -113,6 +117,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
  private:
   void check_input_count(std::size_t n) const;
   std::string class_name_, name_;
+  mixed_precision::DTypePolicy dtype_policy_;
   bool built_ = false;
   std::vector<Shape> built_shapes_;
   std::vector<VariablePtr> weights_;

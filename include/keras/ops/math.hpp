@@ -2,6 +2,7 @@
 // Differentiable arithmetic, reductions and matrix products.
 #include <vector>
 
+#include "keras/core/backend.hpp"
 #include "keras/core/tensor.hpp"
 
 namespace keras::ops {
@@ -32,7 +33,9 @@ Tensor mean(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
 Tensor max(const Tensor& x, int axis, bool keepdims = false);
 
 // (m, k) @ (k, n) -> (m, n)
-Tensor matmul(const Tensor& a, const Tensor& b);
+// precision bfloat16 multiplies bfloat16-rounded operands, accumulating in float32
+// (the "mixed_bfloat16" policy's Dense layers); forward and backward alike.
+Tensor matmul(const Tensor& a, const Tensor& b, MathPrecision precision = MathPrecision::float32);
 
 // Sums a broadcast gradient back to the shape of the operand it was broadcast from.
 Tensor sum_to_shape(const Tensor& x, const Shape& shape);

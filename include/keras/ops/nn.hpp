@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "keras/core/backend.hpp"
 #include "keras/core/tensor.hpp"
 
 namespace keras::ops {
@@ -16,6 +17,7 @@ struct Conv2DOptions {
   std::string padding = "valid";  // "valid" | "same"
   std::int64_t dilation_h = 1, dilation_w = 1;
   std::int64_t groups = 1;  // depthwise convolution: groups = input channels
+  MathPrecision precision = MathPrecision::float32;  // bfloat16: the mixed_bfloat16 policy
 };
 // x (n, h, w, c), kernel (kh, kw, c / groups, out) -> (n, oh, ow, out)
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Conv2DOptions& options = {});

@@ -1,0 +1,16 @@
+// The CPU backend's construction, and the factory the backend registry calls.
+#include "cpu_backend.hpp"
+
+#include "dnnl_primitives.hpp"
+#include "keras/internal/backend_factories.hpp"
+
+namespace keras {
+namespace cpu {
+CpuBackend::CpuBackend() : primitives_(std::make_unique<Primitives>()) {}
+CpuBackend::~CpuBackend() = default;
+}  // namespace cpu
+
+namespace internal {
+std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<cpu::CpuBackend>(); }
+}  // namespace internal
+}  // namespace keras

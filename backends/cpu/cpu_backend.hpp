@@ -1,0 +1,119 @@
+#pragma once
+// The CPU backend: convolutions, matrix products, pooling, batch normalization, softmax and
+// resampling on oneDNN primitives (created once per shape, then cached); element-wise maps,
+// reductions, copies and optimizer updates as vectorized loops over the same OpenMP pool.
+#include <memory>
+
+#include "keras/core/backend.hpp"
+
+namespace keras::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend();
+  ~CpuBackend() override;
+  std::string name() const override { return "cpu"; }
+  Device device() const override { return Device::cpu; }
+
+  void* allocate(std::size_t bytes) override;
+  void deallocate(void* ptr) noexcept override;
+  void copy_from_host(void* dst, const void* src, std::size_t bytes) override;
+  void copy_to_host(void* dst, const void* src, std::size_t bytes) override;
+  void copy(void* dst, const void* src, std::size_t bytes) override;
+  void fill(float* y, std::size_t n, float value) override;
+  void cast(const void* x, DType from, void* y, DType to, std::size_t n) override;
+
+  void random_uniform(float* y, std::size_t n, std::uint64_t seed, float low,
+                      float high) override;
+  void random_normal(float* y, std::size_t n, std::uint64_t seed, float mean,
+                     float stddev) override;
+  void dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) override;
+
+  void unary(UnaryOp op, UnaryParams p, const float* x, float* y, std::size_t n) override;
+  void unary_backward(UnaryOp op, UnaryParams p, const float* x, const float* y,
+                      const float* dy, float* dx, std::size_t n) override;
+  void binary(BinaryOp op, const float* a, const float* b, float* y,
+              const BroadcastSpec& spec) override;
+  void affine(const float* x, float* y, std::size_t n, float scale, float shift) override;
+  void select_mask(BinaryOp op, const float* a, const float* b, float* mask_a,
+                   const BroadcastSpec& spec) override;
+
+  void reduce_sum(const float* x, float* y, std::int64_t outer, std::int64_t mid,
+                  std::int64_t inner) override;
+  void reduce_max(const float* x, float* y, std::int32_t* argmax, std::int64_t outer,
+                  std::int64_t mid, std::int64_t inner) override;
+  void expand_mid(const float* x, float* y, std::int64_t outer, std::int64_t mid,
+                  std::int64_t inner, float scale) override;
+  void scatter_argmax(const float* dy, const std::int32_t* argmax, float* dx,
+                      std::int64_t outer, std::int64_t mid, std::int64_t inner) override;
+  void copy_rows(const float* src, std::int64_t src_stride, std::int64_t src_offset, float* dst,
+                 std::int64_t dst_stride, std::int64_t dst_offset, std::int64_t rows,
+                 std::int64_t len, bool accumulate) override;
+
+  void gather_rows(const void* src, std::size_t row_bytes, const std::int64_t* rows, std::size_t count,
+                   void* dst) override;
+
+  void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k,
+            float alpha, const float* a, const float* b, float beta, float* c,
+            MathPrecision precision) override;
+  void bias_add(const float* x, const float* bias, float* y, std::int64_t rows,
+                std::int64_t cols, FusedActivation act) override;
+
+  void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
+                      const float* bias, FusedActivation act, float* y) override;
+  void conv2d_backward_data(const Conv2DGeometry& g, const float* dy, const float* w,
+                            float* dx) override;
+  void conv2d_backward_filter(const Conv2DGeometry& g, const float* x, const float* dy,
+                              float* dw) override;
+
+  void pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const float* x,
+                      float* y) override;
+  void pool2d_backward(PoolMode mode, const Pool2DGeometry& g, const float* x, const float* y,
+                       const float* dy, float* dx) override;
+  void pad2d(const float* x, float* y, std::int64_t n, std::int64_t h, std::int64_t w,
+             std::int64_t c, std::int64_t top, std::int64_t bottom, std::int64_t left,
+             std::int64_t right, float value) override;
+  void crop2d(const float* x, float* y, std::int64_t n, std::int64_t h, std::int64_t w,
+              std::int64_t c, std::int64_t top, std::int64_t bottom, std::int64_t left,
+              std::int64_t right) override;
+  void resize2d_forward(Interpolation mode, const float* x, std::int64_t n, std::int64_t h,
+                        std::int64_t w, std::int64_t c, float* y, std::int64_t out_h,
+                        std::int64_t out_w) override;
+  void resize2d_backward(Interpolation mode, const float* dy, std::int64_t n, std::int64_t h,
+                         std::int64_t w, std::int64_t c, float* dx, std::int64_t out_h,
+                         std::int64_t out_w) override;
+
+  void batch_norm_training(const float* x, const float* gamma, const float* beta,
+                           std::int64_t rows, std::int64_t channels, float epsilon, float* y,
+                           float* mean, float* variance) override;
+  void batch_norm_inference(const float* x, const float* gamma, const float* beta,
+                            const float* mean, const float* variance, std::int64_t rows,
+                            std::int64_t channels, float epsilon, float* y) override;
+  void batch_norm_backward(const float* dy, const float* x, const float* gamma,
+                           const float* mean, const float* variance, std::int64_t rows,
+                           std::int64_t channels, float epsilon, float* dx, float* dgamma,
+                           float* dbeta) override;
+
+  void softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t cols,
+                       bool log) override;
+  void softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows,
+                        std::int64_t cols, bool log) override;
+
+  void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
+               float* y) override;
+
+  void adam_update(float* var, float* m, float* v, float* v_max, const float* g, std::size_t n,
+                   float alpha, float one_minus_beta_1, float one_minus_beta_2,
+                   float epsilon) override;
+  void sgd_update(float* var, float* m, const float* g, std::size_t n, float lr, float momentum,
+                  bool nesterov) override;
+
+  // oneDNN's engine, stream and primitive cache (dnnl_primitives.hpp); the kernel files'
+  // helpers take it.
+  struct Primitives;
+
+ private:
+  std::unique_ptr<Primitives> primitives_;
+};
+
+}  // namespace keras::cpu

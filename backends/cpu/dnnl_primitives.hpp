@@ -1,0 +1,119 @@
+#pragma once
+// What the CPU backend keeps of oneDNN: one engine and stream, and every primitive it has
+// created, keyed by the shape it serves, with the buffers and reorders around it. Kernels run
+// one at a time (the mutex), so the cached buffers are never shared by two calls.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+
+#include "cpu_backend.hpp"
+#include "keras/core/errors.hpp"
+#include "parallel.hpp"
+
+namespace keras::cpu {
+
+using dnnl::memory;
+using Tag = dnnl::memory::format_tag;
+using DT = dnnl::memory::data_type;
+
+// A buffer in the layout (and data type) a primitive wants, filled from or emptied into the
+// caller's memory by reorders made once. When the layouts agree it is the caller's memory.
+class Staged {
+ public:
+  Staged() = default;
+  Staged(const dnnl::engine& engine, const memory::desc& user, const memory::desc& wanted)
+      : engine_(engine), user_(user), wanted_(wanted), needed_(user != wanted) {
+    if (needed_) buffer_ = memory(wanted, engine);
+  }
+  // The primitive's view of input data at `user_ptr` (reordered into the buffer if needed).
+  memory in(dnnl::stream& s, const void* user_ptr) {
+    memory user(user_, engine_, const_cast<void*>(user_ptr));
+    if (!needed_) return user;
+    if (!to_wanted_) to_wanted_ = dnnl::reorder(user, buffer_);
+    to_wanted_.execute(s, user, buffer_);
+    return buffer_;
+  }
+  // Where the primitive writes output destined for `user_ptr`; call out_done afterwards.
+  memory out(void* user_ptr) {
+    return needed_ ? buffer_ : memory(user_, engine_, user_ptr);
+  }
+  void out_done(dnnl::stream& s, void* user_ptr) {
+    if (!needed_) return;
+    memory user(user_, engine_, user_ptr);
+    if (!to_user_) to_user_ = dnnl::reorder(buffer_, user);
+    to_user_.execute(s, buffer_, user);
+  }
+
+ private:
+  dnnl::engine engine_;
+  memory::desc user_, wanted_;
+  bool needed_ = false;
+  memory buffer_;
+  dnnl::reorder to_wanted_, to_user_;
+};
+
+// Cache entries of one kind, created on first use of a key. (shared_ptr: each kernel's file
+// defines its entry type, and shared_ptr deletes through the deleter made there.)
+template <class Entry>
+class PrimitiveCache {
+ public:
+  Entry& get(const std::string& key, const std::function<std::shared_ptr<Entry>()>& make) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) it = entries_.emplace(key, make()).first;
+    return *it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;
+};
+
+// Builds a cache key from any streamable values.
+template <class... Values>
+std::string cache_key(const Values&... values) {
+  std::ostringstream s;
+  ((s << values << ','), ...);
+  return s.str();
+}
+
+struct ConvolutionEntry;
+struct ConvolutionBackwardEntry;
+struct PoolingEntry;
+struct BatchNormEntry;
+struct SoftmaxEntry;
+struct ResamplingEntry;
+struct MatmulEntry;
+
+struct CpuBackend::Primitives {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::mutex mutex;
+  PrimitiveCache<ConvolutionEntry> convolutions;
+  PrimitiveCache<ConvolutionBackwardEntry> convolution_backwards;
+  PrimitiveCache<PoolingEntry> poolings;
+  PrimitiveCache<BatchNormEntry> batch_norms;
+  PrimitiveCache<SoftmaxEntry> softmaxes;
+  PrimitiveCache<ResamplingEntry> resamplings;
+  PrimitiveCache<MatmulEntry> matmuls;
+};
+
+// Runs `body` under the backend's lock with the configured thread count; a oneDNN error
+// becomes a BackendError naming the kernel and its shape.
+template <class Body>
+void run_dnnl(CpuBackend::Primitives& p, const std::string& what, Body&& body) {
+  std::lock_guard lock(p.mutex);
+  apply_thread_setting();
+  try {
+    body();
+    p.stream.wait();
+  } catch (const dnnl::error& e) {
+    throw BackendError("cpu backend: oneDNN failed in " + what + ": " + e.what() + " (status " +
+                       std::to_string(static_cast<int>(e.status)) + ")");
+  }
+}
+
+}  // namespace keras::cpu

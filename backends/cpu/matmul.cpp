@@ -1,0 +1,85 @@
+// Matrix products on oneDNN: float32 through its sgemm, bfloat16 through a matmul primitive
+// (operands converted to bfloat16, transposes expressed as strides, float32 output).
+#include <bit>
+#include <cstring>
+#include <vector>
+
+#include "dnnl_primitives.hpp"
+
+namespace keras::cpu {
+
+struct MatmulEntry {
+  dnnl::matmul::primitive_desc pd;
+  dnnl::matmul primitive;
+  memory a16, b16;  // the bfloat16 copies of the operands
+};
+
+namespace {
+
+// Round to nearest even, as keras::bfloat16_t does, in a loop the compiler vectorizes.
+void to_bfloat16(const float* x, std::uint16_t* y, std::int64_t n) {
+  parallel_for(n, kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t i = b; i < e; ++i) {
+      std::uint32_t u;
+      std::memcpy(&u, x + i, sizeof u);
+      const bool nan = (u & 0x7FFFFFFFu) > 0x7F800000u;
+      const std::uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+      y[i] = static_cast<std::uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
+    }
+  });
+}
+
+std::string what(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k) {
+  return "gemm (" + std::string(ta ? "A^T" : "A") + " " + std::to_string(m) + "x" +
+         std::to_string(k) + " @ " + (tb ? "B^T " : "B ") + std::to_string(k) + "x" +
+         std::to_string(n) + ")";
+}
+
+}  // namespace
+
+void CpuBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n,
+                      std::int64_t k, float alpha, const float* a, const float* b, float beta,
+                      float* c, MathPrecision precision) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum: c = beta * c
+    affine(c, c, static_cast<std::size_t>(m * n), beta, 0.0f);
+    if (beta == 0.0f) fill(c, static_cast<std::size_t>(m * n), 0.0f);
+    return;
+  }
+  // beta == 0 overwrites: garbage (even NaN) in c must not leak into the result.
+  if (beta == 0.0f) fill(c, static_cast<std::size_t>(m * n), 0.0f);
+  run_dnnl(*primitives_, what(transpose_a, transpose_b, m, n, k), [&] {
+    if (precision == MathPrecision::float32) {
+      const dnnl_status_t status =
+          dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a,
+                     transpose_a ? m : k, b, transpose_b ? k : n, beta, c, n);
+      if (status != dnnl_success) throw dnnl::error(status, "dnnl_sgemm");
+      return;
+    }
+    auto& p = *primitives_;
+    MatmulEntry& e = p.matmuls.get(cache_key(transpose_a, transpose_b, m, n, k, alpha, beta), [&] {
+      const memory::desc a_md({m, k}, DT::bf16, transpose_a ? memory::dims{1, m} : memory::dims{k, 1});
+      const memory::desc b_md({k, n}, DT::bf16, transpose_b ? memory::dims{1, k} : memory::dims{n, 1});
+      const memory::desc c_md({m, n}, DT::f32, memory::dims{n, 1});
+      dnnl::primitive_attr attr;
+      if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
+      if (beta != 0.0f) {
+        dnnl::post_ops ops;
+        ops.append_sum(beta);
+        attr.set_post_ops(ops);
+      }
+      auto entry = std::make_shared<MatmulEntry>();
+      entry->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, p.engine);
+      entry->primitive = dnnl::matmul(entry->pd);
+      entry->a16 = memory(a_md, p.engine);
+      entry->b16 = memory(b_md, p.engine);
+      return entry;
+    });
+    to_bfloat16(a, static_cast<std::uint16_t*>(e.a16.get_data_handle()), m * k);
+    to_bfloat16(b, static_cast<std::uint16_t*>(e.b16.get_data_handle()), k * n);
+    memory c_mem(e.pd.dst_desc(), p.engine, c);
+    e.primitive.execute(p.stream, {{DNNL_ARG_SRC, e.a16}, {DNNL_ARG_WEIGHTS, e.b16}, {DNNL_ARG_DST, c_mem}});
+  });
+}
+
+}  // namespace keras::cpu

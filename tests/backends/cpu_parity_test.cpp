@@ -1,0 +1,458 @@
+// The CPU backend against the reference backend, kernel by kernel, forward and backward, on
+// random data and shapes chosen to hit the awkward cases: batch 1, odd sizes, stride 2, "same"
+// and "valid", dilation, groups, depthwise, bfloat16. Both backends keep data in host memory,
+// so the same buffers feed both. Agreement: max |cpu - ref| <= 1e-4 * max |ref| (float32).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "keras/keras.hpp"
+
+using namespace keras;
+
+#ifdef KERASCPP_TEST_CPU_BACKEND
+
+namespace {
+
+Backend& ref() { return backend::get("reference"); }
+Backend& cpu() { return backend::get("cpu"); }
+
+std::vector<float> random_values(std::size_t n, unsigned seed, float low = -1.0f, float high = 1.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(low, high);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(gen);
+  return v;
+}
+
+double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  double diff = 0.0, scale = 0.0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(got[i]) != std::isnan(want[i])) return INFINITY;
+    if (std::isnan(want[i])) continue;
+    diff = std::max(diff, std::fabs(static_cast<double>(got[i]) - want[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+  }
+  return scale == 0.0 ? diff : diff / scale;
+}
+
+constexpr double kTolerance = 1e-4;
+
+#define CHECK_CLOSE(got, want) CHECK(relative_error(got, want) <= kTolerance)
+
+struct ConvCase {
+  std::int64_t n, h, w, c, kh, kw, out, stride, dilation, groups;
+  bool same;
+};
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+Conv2DGeometry geometry(const ConvCase& k, MathPrecision precision) {
+  Conv2DGeometry g;
+  g.batch = k.n, g.in_h = k.h, g.in_w = k.w, g.in_c = k.c;
+  g.kernel_h = k.kh, g.kernel_w = k.kw, g.out_c = k.out;
+  g.stride_h = g.stride_w = k.stride;
+  g.dilation_h = g.dilation_w = k.dilation;
+  g.groups = k.groups;
+  g.precision = precision;
+  const std::int64_t eh = (k.kh - 1) * k.dilation + 1, ew = (k.kw - 1) * k.dilation + 1;
+  if (k.same) {
+    g.out_h = ceil_div(k.h, k.stride), g.out_w = ceil_div(k.w, k.stride);
+    g.pad_top = std::max<std::int64_t>(0, (g.out_h - 1) * k.stride + eh - k.h) / 2;
+    g.pad_left = std::max<std::int64_t>(0, (g.out_w - 1) * k.stride + ew - k.w) / 2;
+  } else {
+    g.out_h = ceil_div(k.h - eh + 1, k.stride), g.out_w = ceil_div(k.w - ew + 1, k.stride);
+  }
+  return g;
+}
+
+const std::vector<ConvCase> kConvCases = {
+    // n  h   w   c  kh kw out s  d  g  same
+    {1, 7, 5, 3, 3, 3, 4, 1, 1, 1, true},     // batch 1, odd sizes
+    {2, 9, 9, 5, 3, 3, 6, 2, 1, 1, true},     // stride 2, "same" with uneven padding
+    {3, 8, 7, 4, 3, 2, 5, 2, 1, 1, false},    // stride 2, "valid", leftover column
+    {2, 10, 10, 6, 3, 3, 6, 1, 2, 1, true},   // dilation 2
+    {2, 6, 6, 8, 3, 3, 12, 1, 1, 4, true},    // groups 4
+    {2, 7, 7, 6, 3, 3, 6, 1, 1, 6, true},     // depthwise
+    {2, 7, 7, 6, 5, 5, 12, 2, 1, 6, false},   // depthwise, multiplier 2, stride 2
+    {4, 16, 16, 32, 3, 3, 64, 1, 1, 1, true}, // a VGG-like layer
+    {2, 5, 5, 16, 1, 1, 8, 1, 1, 1, false},   // pointwise
+};
+
+std::int64_t input_count(const Conv2DGeometry& g) { return g.batch * g.in_h * g.in_w * g.in_c; }
+std::int64_t output_count(const Conv2DGeometry& g) { return g.batch * g.out_h * g.out_w * g.out_c; }
+std::int64_t kernel_count(const Conv2DGeometry& g) { return g.kernel_h * g.kernel_w * (g.in_c / g.groups) * g.out_c; }
+
+}  // namespace
+
+TEST_CASE("cpu backend: conv2d forward, backward data and backward filter match the reference") {
+  for (const MathPrecision precision : {MathPrecision::float32, MathPrecision::bfloat16}) {
+    for (std::size_t i = 0; i < kConvCases.size(); ++i) {
+      const Conv2DGeometry g = geometry(kConvCases[i], precision);
+      CAPTURE(i);
+      CAPTURE(static_cast<int>(precision));
+      const auto x = random_values(input_count(g), 1 + i), w = random_values(kernel_count(g), 2 + i);
+      const auto bias = random_values(g.out_c, 3 + i), dy = random_values(output_count(g), 4 + i);
+      for (const bool with_bias : {false, true}) {
+        for (const FusedActivation act : {FusedActivation::none, FusedActivation::relu}) {
+          std::vector<float> y_ref(output_count(g)), y_cpu(output_count(g), NAN);
+          ref().conv2d_forward(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, act, y_ref.data());
+          cpu().conv2d_forward(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, act, y_cpu.data());
+          CHECK_CLOSE(y_cpu, y_ref);
+        }
+      }
+      std::vector<float> dx_ref(input_count(g)), dx_cpu(input_count(g), NAN);
+      ref().conv2d_backward_data(g, dy.data(), w.data(), dx_ref.data());
+      cpu().conv2d_backward_data(g, dy.data(), w.data(), dx_cpu.data());
+      CHECK_CLOSE(dx_cpu, dx_ref);
+      std::vector<float> dw_ref(kernel_count(g)), dw_cpu(kernel_count(g), NAN);
+      ref().conv2d_backward_filter(g, x.data(), dy.data(), dw_ref.data());
+      cpu().conv2d_backward_filter(g, x.data(), dy.data(), dw_cpu.data());
+      CHECK_CLOSE(dw_cpu, dw_ref);
+    }
+  }
+}
+
+TEST_CASE("cpu backend: bfloat16 convolutions really round their operands") {
+  // The float32 and bfloat16 results of the same convolution must differ by bfloat16's
+  // rounding (~2^-9 relative), or the precision flag is being ignored.
+  const Conv2DGeometry g32 = geometry(kConvCases[7], MathPrecision::float32);
+  const Conv2DGeometry g16 = geometry(kConvCases[7], MathPrecision::bfloat16);
+  const auto x = random_values(input_count(g32), 11), w = random_values(kernel_count(g32), 12);
+  std::vector<float> y32(output_count(g32)), y16(output_count(g32));
+  cpu().conv2d_forward(g32, x.data(), w.data(), nullptr, FusedActivation::none, y32.data());
+  cpu().conv2d_forward(g16, x.data(), w.data(), nullptr, FusedActivation::none, y16.data());
+  const double difference = relative_error(y16, y32);
+  CHECK(difference > 1e-4);
+  CHECK(difference < 2e-2);
+}
+
+TEST_CASE("cpu backend: gemm with every transpose, odd sizes, alpha and beta") {
+  struct Case { std::int64_t m, n, k; };
+  const std::vector<Case> cases = {{1, 1, 1}, {7, 5, 3}, {64, 1000, 8192 / 16}, {33, 17, 65}, {5, 100, 1000}};
+  for (const MathPrecision precision : {MathPrecision::float32, MathPrecision::bfloat16}) {
+    for (const auto& c : cases) {
+      for (int t = 0; t < 4; ++t) {
+        const bool ta = t & 1, tb = t & 2;
+        for (const auto& [alpha, beta] : std::vector<std::pair<float, float>>{{1.0f, 0.0f}, {0.5f, 1.0f}, {-2.0f, 0.25f}}) {
+          CAPTURE(c.m);
+          CAPTURE(c.n);
+          CAPTURE(c.k);
+          CAPTURE(t);
+          CAPTURE(alpha);
+          const auto a = random_values(c.m * c.k, 21), b = random_values(c.k * c.n, 22);
+          auto c_ref = random_values(c.m * c.n, 23);
+          auto c_cpu = c_ref;
+          if (beta == 0.0f) std::fill(c_cpu.begin(), c_cpu.end(), NAN);  // must be overwritten
+          ref().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_ref.data(), precision);
+          cpu().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_cpu.data(), precision);
+          CHECK_CLOSE(c_cpu, c_ref);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("cpu backend: max and average pooling, forward and backward") {
+  struct Case { std::int64_t n, h, w, c, pool, stride; bool same; };
+  const std::vector<Case> cases = {{1, 7, 5, 3, 2, 2, false}, {2, 7, 5, 3, 2, 2, true},
+                                   {2, 8, 8, 16, 3, 2, true}, {3, 9, 6, 4, 3, 1, false},
+                                   {2, 32, 32, 64, 2, 2, false}};
+  for (const auto& k : cases) {
+    Pool2DGeometry g;
+    g.batch = k.n, g.in_h = k.h, g.in_w = k.w, g.channels = k.c;
+    g.pool_h = g.pool_w = k.pool, g.stride_h = g.stride_w = k.stride;
+    if (k.same) {
+      g.out_h = ceil_div(k.h, k.stride), g.out_w = ceil_div(k.w, k.stride);
+      g.pad_top = std::max<std::int64_t>(0, (g.out_h - 1) * k.stride + k.pool - k.h) / 2;
+      g.pad_left = std::max<std::int64_t>(0, (g.out_w - 1) * k.stride + k.pool - k.w) / 2;
+    } else {
+      g.out_h = (k.h - k.pool) / k.stride + 1, g.out_w = (k.w - k.pool) / k.stride + 1;
+    }
+    const std::int64_t in = k.n * k.h * k.w * k.c, out = k.n * g.out_h * g.out_w * k.c;
+    const auto x = random_values(in, 31), dy = random_values(out, 32);
+    for (const PoolMode mode : {PoolMode::max, PoolMode::average}) {
+      CAPTURE(k.h);
+      CAPTURE(k.same);
+      CAPTURE(static_cast<int>(mode));
+      std::vector<float> y_ref(out), y_cpu(out, NAN), dx_ref(in), dx_cpu(in, NAN);
+      ref().pool2d_forward(mode, g, x.data(), y_ref.data());
+      cpu().pool2d_forward(mode, g, x.data(), y_cpu.data());
+      CHECK_CLOSE(y_cpu, y_ref);
+      ref().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_ref.data());
+      cpu().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_cpu.data());
+      CHECK_CLOSE(dx_cpu, dx_ref);
+    }
+  }
+}
+
+TEST_CASE("cpu backend: batch normalization training, inference and backward") {
+  for (const std::int64_t rows : {1, 7, 2 * 16 * 16}) {
+    for (const std::int64_t channels : {3, 64}) {
+      for (const bool affine : {true, false}) {
+        CAPTURE(rows);
+        CAPTURE(channels);
+        CAPTURE(affine);
+        const auto x = random_values(rows * channels, 41, -2.0f, 3.0f), dy = random_values(rows * channels, 42);
+        const auto gamma = random_values(channels, 43, 0.5f, 1.5f), beta = random_values(channels, 44);
+        const float* gp = affine ? gamma.data() : nullptr;
+        const float* bp = affine ? beta.data() : nullptr;
+        std::vector<float> y_ref(rows * channels), y_cpu(rows * channels, NAN);
+        std::vector<float> mean_ref(channels), var_ref(channels), mean_cpu(channels, NAN), var_cpu(channels, NAN);
+        ref().batch_norm_training(x.data(), gp, bp, rows, channels, 1e-3f, y_ref.data(), mean_ref.data(), var_ref.data());
+        cpu().batch_norm_training(x.data(), gp, bp, rows, channels, 1e-3f, y_cpu.data(), mean_cpu.data(), var_cpu.data());
+        CHECK_CLOSE(y_cpu, y_ref);
+        CHECK_CLOSE(mean_cpu, mean_ref);
+        CHECK_CLOSE(var_cpu, var_ref);
+        ref().batch_norm_inference(x.data(), gp, bp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f, y_ref.data());
+        cpu().batch_norm_inference(x.data(), gp, bp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f, y_cpu.data());
+        CHECK_CLOSE(y_cpu, y_ref);
+        if (rows == 1) continue;  // one row has no spread: the backward is 0/0 in float32
+        std::vector<float> dx_ref(rows * channels), dx_cpu(rows * channels, NAN);
+        std::vector<float> dg_ref(channels), db_ref(channels), dg_cpu(channels, NAN), db_cpu(channels, NAN);
+        ref().batch_norm_backward(dy.data(), x.data(), gp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
+                                  dx_ref.data(), affine ? dg_ref.data() : nullptr, affine ? db_ref.data() : nullptr);
+        cpu().batch_norm_backward(dy.data(), x.data(), gp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
+                                  dx_cpu.data(), affine ? dg_cpu.data() : nullptr, affine ? db_cpu.data() : nullptr);
+        CHECK_CLOSE(dx_cpu, dx_ref);
+        if (affine) {
+          CHECK_CLOSE(dg_cpu, dg_ref);
+          CHECK_CLOSE(db_cpu, db_ref);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("cpu backend: softmax and log-softmax, forward and backward") {
+  for (const auto& [rows, cols] : std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {3, 7}, {64, 100}}) {
+    for (const bool log : {false, true}) {
+      const auto x = random_values(rows * cols, 51, -5.0f, 5.0f), dy = random_values(rows * cols, 52);
+      std::vector<float> y_ref(rows * cols), y_cpu(rows * cols, NAN), dx_ref(rows * cols), dx_cpu(rows * cols, NAN);
+      ref().softmax_forward(x.data(), y_ref.data(), rows, cols, log);
+      cpu().softmax_forward(x.data(), y_cpu.data(), rows, cols, log);
+      CHECK_CLOSE(y_cpu, y_ref);
+      ref().softmax_backward(y_ref.data(), dy.data(), dx_ref.data(), rows, cols, log);
+      cpu().softmax_backward(y_ref.data(), dy.data(), dx_cpu.data(), rows, cols, log);
+      CHECK_CLOSE(dx_cpu, dx_ref);
+    }
+  }
+}
+
+TEST_CASE("cpu backend: resizing up and down, nearest and bilinear") {
+  struct Case { std::int64_t n, h, w, c, oh, ow; };
+  for (const auto& k : std::vector<Case>{{1, 4, 4, 3, 8, 8}, {2, 7, 5, 2, 3, 4}, {2, 5, 9, 4, 11, 6}}) {
+    for (const Interpolation mode : {Interpolation::nearest, Interpolation::bilinear}) {
+      CAPTURE(k.h);
+      CAPTURE(k.oh);
+      CAPTURE(static_cast<int>(mode));
+      const std::int64_t in = k.n * k.h * k.w * k.c, out = k.n * k.oh * k.ow * k.c;
+      const auto x = random_values(in, 61), dy = random_values(out, 62);
+      std::vector<float> y_ref(out), y_cpu(out, NAN), dx_ref(in), dx_cpu(in, NAN);
+      ref().resize2d_forward(mode, x.data(), k.n, k.h, k.w, k.c, y_ref.data(), k.oh, k.ow);
+      cpu().resize2d_forward(mode, x.data(), k.n, k.h, k.w, k.c, y_cpu.data(), k.oh, k.ow);
+      CHECK_CLOSE(y_cpu, y_ref);
+      ref().resize2d_backward(mode, dy.data(), k.n, k.h, k.w, k.c, dx_ref.data(), k.oh, k.ow);
+      cpu().resize2d_backward(mode, dy.data(), k.n, k.h, k.w, k.c, dx_cpu.data(), k.oh, k.ow);
+      CHECK_CLOSE(dx_cpu, dx_ref);
+    }
+  }
+}
+
+TEST_CASE("cpu backend: element-wise functions and their derivatives") {
+  const std::size_t n = 100003;  // odd, several chunks
+  auto x = random_values(n, 71, -3.0f, 3.0f);
+  const auto dy = random_values(n, 72);
+  struct Case { UnaryOp op; UnaryParams p; bool positive; };
+  const float inf = INFINITY;
+  const std::vector<Case> cases = {
+      {UnaryOp::relu, {0.0f, 0.0f, inf}, false}, {UnaryOp::relu, {0.1f, 0.5f, 2.0f}, false},
+      {UnaryOp::elu, {1.0f, 0, 0}, false},       {UnaryOp::leaky_relu, {0.3f, 0, 0}, false},
+      {UnaryOp::gelu, {}, false},                {UnaryOp::sigmoid, {}, false},
+      {UnaryOp::tanh, {}, false},                {UnaryOp::exp, {}, false},
+      {UnaryOp::log, {}, true},                  {UnaryOp::sqrt, {}, true},
+      {UnaryOp::square, {}, false},              {UnaryOp::abs, {}, false},
+      {UnaryOp::neg, {}, false},                 {UnaryOp::clip, {-0.5f, 0.7f, 0}, false},
+      {UnaryOp::reciprocal, {}, true}};
+  for (const auto& c : cases) {
+    CAPTURE(static_cast<int>(c.op));
+    std::vector<float> input = x;
+    if (c.positive) for (auto& v : input) v = std::fabs(v) + 0.1f;
+    std::vector<float> y_ref(n), y_cpu(n, NAN), dx_ref(n), dx_cpu(n, NAN);
+    ref().unary(c.op, c.p, input.data(), y_ref.data(), n);
+    cpu().unary(c.op, c.p, input.data(), y_cpu.data(), n);
+    CHECK_CLOSE(y_cpu, y_ref);
+    ref().unary_backward(c.op, c.p, input.data(), y_ref.data(), dy.data(), dx_ref.data(), n);
+    cpu().unary_backward(c.op, c.p, input.data(), y_ref.data(), dy.data(), dx_cpu.data(), n);
+    CHECK_CLOSE(dx_cpu, dx_ref);
+  }
+}
+
+TEST_CASE("cpu backend: broadcast arithmetic, masks, affine, bias_add") {
+  // (a, b) shapes as broadcast specs: same shape, row vector, column, scalar, middle axis.
+  struct Case { std::vector<std::int64_t> dims, a_strides, b_strides; std::int64_t a_size, b_size; };
+  const std::vector<Case> cases = {
+      {{37, 1001}, {1001, 1}, {1001, 1}, 37 * 1001, 37 * 1001},
+      {{64, 100}, {100, 1}, {0, 1}, 6400, 100},
+      {{64, 100}, {100, 1}, {1, 0}, 6400, 64},
+      {{5, 3, 7}, {21, 7, 1}, {0, 0, 0}, 105, 1},
+      {{4, 6, 5, 3}, {90, 15, 3, 1}, {0, 1, 0, 0}, 360, 6},
+      {{}, {}, {}, 1, 1}};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    CAPTURE(i);
+    const auto& c = cases[i];
+    const BroadcastSpec spec{c.dims, c.a_strides, c.b_strides};
+    std::int64_t total = 1;
+    for (auto d : c.dims) total *= d;
+    const auto a = random_values(c.a_size, 81), b = random_values(c.b_size, 82, 0.5f, 1.5f);
+    for (const BinaryOp op : {BinaryOp::add, BinaryOp::subtract, BinaryOp::multiply, BinaryOp::divide,
+                              BinaryOp::maximum, BinaryOp::minimum}) {
+      std::vector<float> y_ref(total), y_cpu(total, NAN);
+      ref().binary(op, a.data(), b.data(), y_ref.data(), spec);
+      cpu().binary(op, a.data(), b.data(), y_cpu.data(), spec);
+      CHECK(y_cpu == y_ref);  // one float operation per element: identical
+    }
+    for (const BinaryOp op : {BinaryOp::maximum, BinaryOp::minimum}) {
+      std::vector<float> m_ref(total), m_cpu(total, NAN);
+      ref().select_mask(op, a.data(), b.data(), m_ref.data(), spec);
+      cpu().select_mask(op, a.data(), b.data(), m_cpu.data(), spec);
+      CHECK(m_cpu == m_ref);
+    }
+  }
+  const auto x = random_values(70001, 83), bias = random_values(7, 84);
+  std::vector<float> y_ref(70001), y_cpu(70001, NAN);
+  ref().affine(x.data(), y_ref.data(), x.size(), 1.5f, -0.25f);
+  cpu().affine(x.data(), y_cpu.data(), x.size(), 1.5f, -0.25f);
+  CHECK(y_cpu == y_ref);
+  for (const FusedActivation act : {FusedActivation::none, FusedActivation::relu}) {
+    ref().bias_add(x.data(), bias.data(), y_ref.data(), 10000, 7, act);
+    cpu().bias_add(x.data(), bias.data(), y_cpu.data(), 10000, 7, act);
+    CHECK(std::equal(y_cpu.begin(), y_cpu.begin() + 70000, y_ref.begin()));
+  }
+}
+
+TEST_CASE("cpu backend: reductions, expansions and argmax scatter") {
+  struct Case { std::int64_t outer, mid, inner; };
+  for (const auto& c : std::vector<Case>{{1, 65536, 128}, {64, 100, 1}, {3, 5, 7}, {1, 1, 1}, {1000, 3, 2}}) {
+    CAPTURE(c.outer);
+    CAPTURE(c.mid);
+    const std::int64_t in = c.outer * c.mid * c.inner, out = c.outer * c.inner;
+    const auto x = random_values(in, 91), dy = random_values(out, 92);
+    std::vector<float> s_ref(out), s_cpu(out, NAN), m_ref(out), m_cpu(out, NAN);
+    std::vector<std::int32_t> a_ref(out), a_cpu(out, -1);
+    ref().reduce_sum(x.data(), s_ref.data(), c.outer, c.mid, c.inner);
+    cpu().reduce_sum(x.data(), s_cpu.data(), c.outer, c.mid, c.inner);
+    CHECK_CLOSE(s_cpu, s_ref);
+    ref().reduce_max(x.data(), m_ref.data(), a_ref.data(), c.outer, c.mid, c.inner);
+    cpu().reduce_max(x.data(), m_cpu.data(), a_cpu.data(), c.outer, c.mid, c.inner);
+    CHECK(m_cpu == m_ref);
+    CHECK(a_cpu == a_ref);
+    std::vector<float> e_ref(in), e_cpu(in, NAN);
+    ref().expand_mid(dy.data(), e_ref.data(), c.outer, c.mid, c.inner, 0.5f);
+    cpu().expand_mid(dy.data(), e_cpu.data(), c.outer, c.mid, c.inner, 0.5f);
+    CHECK(e_cpu == e_ref);
+    ref().scatter_argmax(dy.data(), a_ref.data(), e_ref.data(), c.outer, c.mid, c.inner);
+    cpu().scatter_argmax(dy.data(), a_ref.data(), e_cpu.data(), c.outer, c.mid, c.inner);
+    CHECK(e_cpu == e_ref);
+  }
+}
+
+TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, random numbers") {
+  const auto x = random_values(2 * 5 * 7 * 3, 101);
+  for (const bool accumulate : {false, true}) {
+    std::vector<float> d_ref(10 * 12, 1.0f), d_cpu(10 * 12, 1.0f);
+    ref().copy_rows(x.data(), 21, 2, d_ref.data(), 12, 3, 10, 8, accumulate);
+    cpu().copy_rows(x.data(), 21, 2, d_cpu.data(), 12, 3, 10, 8, accumulate);
+    CHECK(d_cpu == d_ref);
+  }
+  std::vector<float> p_ref(2 * 8 * 11 * 3), p_cpu(p_ref.size(), NAN);
+  ref().pad2d(x.data(), p_ref.data(), 2, 5, 7, 3, 1, 2, 3, 1, -7.0f);
+  cpu().pad2d(x.data(), p_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1, -7.0f);
+  CHECK(p_cpu == p_ref);
+  std::vector<float> c_ref(2 * 2 * 3 * 3), c_cpu(c_ref.size(), NAN);
+  ref().crop2d(x.data(), c_ref.data(), 2, 5, 7, 3, 1, 2, 3, 1);
+  cpu().crop2d(x.data(), c_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1);
+  CHECK(c_cpu == c_ref);
+  const std::vector<std::int64_t> rows{4, 0, 9, 9, 2};
+  std::vector<float> g_ref(5 * 21), g_cpu(5 * 21, NAN);
+  ref().gather_rows(x.data(), 21 * sizeof(float), rows.data(), rows.size(), g_ref.data());
+  cpu().gather_rows(x.data(), 21 * sizeof(float), rows.data(), rows.size(), g_cpu.data());
+  CHECK(g_cpu == g_ref);
+  const std::vector<float> wide{-1e10f, -3.7f, -0.5f, 0.0f, 0.5f, 2.5f, 255.9f, 300.0f, 3e9f, NAN};
+  for (const DType to : {DType::int32, DType::uint8, DType::bfloat16, DType::float16}) {
+    std::vector<std::uint8_t> r(wide.size() * 4), q(wide.size() * 4, 0xAB);
+    ref().cast(wide.data(), DType::float32, r.data(), to, wide.size());
+    cpu().cast(wide.data(), DType::float32, q.data(), to, wide.size());
+    CHECK(std::memcmp(r.data(), q.data(), wide.size() * size_of(to)) == 0);
+  }
+  const std::vector<std::int32_t> labels{3, 0, 9, 9};
+  std::vector<float> h_ref(40), h_cpu(40, NAN);
+  ref().one_hot(labels.data(), labels.size(), 10, h_ref.data());
+  cpu().one_hot(labels.data(), labels.size(), 10, h_cpu.data());
+  CHECK(h_cpu == h_ref);
+  std::vector<float> r_ref(100001), r_cpu(100001);
+  ref().random_uniform(r_ref.data(), r_ref.size(), 42, -2.0f, 3.0f);
+  cpu().random_uniform(r_cpu.data(), r_cpu.size(), 42, -2.0f, 3.0f);
+  CHECK(r_cpu == r_ref);
+  ref().random_normal(r_ref.data(), r_ref.size(), 43, 1.0f, 0.5f);
+  cpu().random_normal(r_cpu.data(), r_cpu.size(), 43, 1.0f, 0.5f);
+  CHECK(r_cpu == r_ref);
+  ref().dropout_mask(r_ref.data(), r_ref.size(), 44, 0.3f);
+  cpu().dropout_mask(r_cpu.data(), r_cpu.size(), 44, 0.3f);
+  CHECK(r_cpu == r_ref);
+}
+
+TEST_CASE("cpu backend: fused optimizer updates round exactly as the reference") {
+  const std::size_t n = 200003;
+  const auto g = random_values(n, 111);
+  for (const bool amsgrad : {false, true}) {
+    auto var_r = random_values(n, 112), m_r = random_values(n, 113), v_r = random_values(n, 114, 0.0f, 1.0f);
+    auto vmax_r = random_values(n, 115, 0.0f, 1.0f);
+    auto var_c = var_r, m_c = m_r, v_c = v_r, vmax_c = vmax_r;
+    ref().adam_update(var_r.data(), m_r.data(), v_r.data(), amsgrad ? vmax_r.data() : nullptr, g.data(), n,
+                      1e-3f, 0.1f, 0.001f, 1e-7f);
+    cpu().adam_update(var_c.data(), m_c.data(), v_c.data(), amsgrad ? vmax_c.data() : nullptr, g.data(), n,
+                      1e-3f, 0.1f, 0.001f, 1e-7f);
+    CHECK(var_c == var_r);
+    CHECK(m_c == m_r);
+    CHECK(v_c == v_r);
+    CHECK(vmax_c == vmax_r);
+  }
+  for (const float momentum : {0.0f, 0.9f}) {
+    for (const bool nesterov : {false, true}) {
+      auto var_r = random_values(n, 116), m_r = random_values(n, 117);
+      auto var_c = var_r, m_c = m_r;
+      ref().sgd_update(var_r.data(), momentum == 0.0f ? nullptr : m_r.data(), g.data(), n, 0.01f, momentum, nesterov);
+      cpu().sgd_update(var_c.data(), momentum == 0.0f ? nullptr : m_c.data(), g.data(), n, 0.01f, momentum, nesterov);
+      CHECK(var_c == var_r);
+      CHECK(m_c == m_r);
+    }
+  }
+}
+
+TEST_CASE("cpu backend: errors from oneDNN become BackendErrors naming the kernel") {
+  Conv2DGeometry g;  // 2 groups cannot split 3 input channels: oneDNN refuses it
+  g.batch = 1, g.in_h = 4, g.in_w = 4, g.in_c = 3, g.kernel_h = 3, g.kernel_w = 3, g.out_c = 2;
+  g.out_h = 2, g.out_w = 2, g.groups = 2;
+  std::vector<float> buffer(1000);
+  try {
+    cpu().conv2d_forward(g, buffer.data(), buffer.data(), nullptr, FusedActivation::none, buffer.data());
+    FAIL("expected a BackendError");
+  } catch (const BackendError& e) {
+    CHECK(std::string(e.what()).find("conv2d forward") != std::string::npos);
+  }
+}
+
+#else
+
+TEST_CASE("cpu backend: not built") {
+  MESSAGE("SKIPPED cpu backend parity: this build has no CPU backend (KERASCPP_WITH_CPU=OFF)");
+  CHECK_THROWS_AS(backend::get("cpu"), BackendError);
+}
+
+#endif
