@@ -1,10 +1,15 @@
 // Times seed 003's CIFAR CNN (batch 50) and seed 004's VGG9 (batch 64) on CIFAR-shaped
 // random inputs: inference (forward) and a full training step (forward, backward of the sparse
-// cross-entropy, Adam update: train_on_batch). Prints images/second. Usage: model_step_bench
-// [--backend NAME] [--iterations N] [--model cnn|vgg9|both]
+// cross-entropy, Adam update: train_on_batch). Prints images/second and the training step's
+// achieved GFLOP/s (convolutions and matrix products only), and with --peak the matrix-product
+// peak of the active backend (a 2048^3 gemm) in float32 and bfloat16 for comparison.
+// Usage: model_step_bench [--backend NAME] [--threads N] [--precision POLICY]
+//                         [--iterations N] [--model cnn|vgg9|both] [--peak yes]
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include "apps/cifar100_cnn/cnn_model.hpp"
 #include "apps/cifar100_vgg9/vgg9_model.hpp"
@@ -18,13 +23,43 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Multiply-adds x 2 of one image's forward pass through the Conv2D and Dense layers, and of
+// its training step: forward, backward weights, and backward data for every layer but the
+// first (nothing needs the input's gradient).
+struct Flops {
+  double forward = 0, training = 0;
+};
+
+Flops count_flops(keras::Sequential& model) {
+  Flops f;
+  keras::Shape shape{1, 32, 32, 3};
+  bool first = true;
+  for (const auto& layer : model.layers()) {
+    const keras::Shape out = layer->compute_output_shape({shape});
+    double layer_flops = 0;
+    if (auto* conv = dynamic_cast<keras::layers::Conv2DImpl*>(layer.get())) {
+      const auto k = conv->kernel_size();
+      layer_flops = 2.0 * static_cast<double>(out[1] * out[2] * out[3] * k.h * k.w * shape[3]);
+    } else if (auto* dense = dynamic_cast<keras::layers::DenseImpl*>(layer.get())) {
+      layer_flops = 2.0 * static_cast<double>(shape[shape.rank() - 1] * dense->units());
+    }
+    if (layer_flops > 0) {
+      f.forward += layer_flops;
+      f.training += layer_flops * (first ? 2 : 3);
+      first = false;
+    }
+    shape = out;
+  }
+  return f;
+}
+
 void bench(const char* label, keras::Sequential model, std::int64_t batch, int iterations) {
   const keras::Tensor x = keras::random::uniform({batch, 32, 32, 3}, {.seed = 1});
   const keras::Tensor y = keras::random::randint({batch}, 0, 100, {.seed = 2});
   model.compile({.optimizer = keras::optimizers::Adam(), .loss = "sparse_categorical_crossentropy"});
   auto forward = [&] { return model.predict_on_batch(x).size(); };
   auto training_step = [&] { return model.train_on_batch(x, y).size(); };
-  forward();  // warm-up: first-touch allocations
+  forward();  // warm-up: first-touch allocations, primitive creation
   auto start = Clock::now();
   for (int i = 0; i < iterations; ++i) forward();
   const double infer = seconds_since(start) / iterations;
@@ -32,8 +67,26 @@ void bench(const char* label, keras::Sequential model, std::int64_t batch, int i
   start = Clock::now();
   for (int i = 0; i < iterations; ++i) training_step();
   const double step = seconds_since(start) / iterations;
-  std::printf("%-34s batch %3lld  inference %9.1f img/s  training step %9.1f img/s\n", label,
-              static_cast<long long>(batch), batch / infer, batch / step);
+  const Flops flops = count_flops(model);
+  std::printf("%-34s batch %3lld  inference %9.1f img/s  training step %9.1f img/s  (%.1f GFLOP/s)\n",
+              label, static_cast<long long>(batch), batch / infer, batch / step,
+              flops.training * static_cast<double>(batch) / step / 1e9);
+}
+
+// The active backend's gemm on square matrices: the matrix-product ceiling of this machine.
+void gemm_peak(keras::MathPrecision precision, const char* label) {
+  const std::int64_t n = 2048;
+  keras::Backend& be = keras::backend::get();
+  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
+  be.gemm(false, false, n, n, n, 1.0f, a.data(), b.data(), 0.0f, c.data(), precision);
+  const int repeats = 5;
+  const auto start = Clock::now();
+  for (int i = 0; i < repeats; ++i) {
+    be.gemm(false, false, n, n, n, 1.0f, a.data(), b.data(), 0.0f, c.data(), precision);
+  }
+  const double seconds = seconds_since(start) / repeats;
+  std::printf("gemm peak %-9s 2048x2048x2048: %.1f GFLOP/s\n", label,
+              2.0 * static_cast<double>(n * n * n) / seconds / 1e9);
 }
 
 }  // namespace
@@ -42,7 +95,8 @@ int main(int argc, char** argv) {
   try {
     const auto args = apps::parse_args(argc, argv, "model_step_bench: images/second of seed models",
                                        {{"iterations", "N  timed repetitions (default 3)"},
-                                        {"model", "cnn|vgg9|both (default both)"}});
+                                        {"model", "cnn|vgg9|both (default both)"},
+                                        {"peak", "yes  also time the backend's gemm peak"}});
     apps::select_backend(args);
     const int iterations = args.extra.count("iterations")
                                ? static_cast<int>(apps::parse_positive("--iterations", args.extra.at("iterations")))
@@ -54,6 +108,10 @@ int main(int argc, char** argv) {
     }
     if (which != "vgg9") bench("seed 003 CIFAR CNN (270,372 params)", apps::make_cifar_cnn(), 50, iterations);
     if (which != "cnn") bench("seed 004 VGG9 (13,870,484 params)", apps::make_vgg9(), 64, iterations);
+    if (args.extra.count("peak")) {
+      gemm_peak(keras::MathPrecision::float32, "float32");
+      gemm_peak(keras::MathPrecision::bfloat16, "bfloat16");
+    }
     return 0;
   } catch (const keras::Error& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "keras/core/backend.hpp"
+#include "keras/mixed_precision/policy.hpp"
 
 namespace apps {
 
@@ -12,7 +13,9 @@ namespace {
   std::ostream& os = code == 0 ? std::cout : std::cerr;
   os << description << "\n\nusage: " << program << " [options]\n"
      << "  --backend NAME     reference | cpu | cuda (default: $KERAS_BACKEND, else the best built)\n"
-     << "  --batch-size N     samples per batch\n";
+     << "  --batch-size N     samples per batch\n"
+     << "  --threads N        host threads (default: the cores this process may use)\n"
+     << "  --precision NAME   dtype policy: float32 | mixed_bfloat16 (default float32)\n";
   for (const auto& [flag, help] : known) os << "  --" << flag << "  " << help << "\n";
   std::exit(code);
 }
@@ -48,6 +51,10 @@ CommonArgs parse_args(int argc, char** argv, const std::string& description,
       args.backend = value;
     } else if (name == "batch-size") {
       args.batch_size = parse_positive(flag, value);
+    } else if (name == "threads") {
+      args.threads = static_cast<int>(parse_positive(flag, value));
+    } else if (name == "precision") {
+      args.precision = value;
     } else if (known.count(name)) {
       args.extra[name] = value;
     } else {
@@ -60,7 +67,11 @@ CommonArgs parse_args(int argc, char** argv, const std::string& description,
 
 void select_backend(const CommonArgs& args) {
   if (!args.backend.empty()) keras::backend::set(args.backend);
-  std::cout << "backend: " << keras::backend::active_name() << "\n";
+  if (args.threads > 0) keras::backend::set_num_threads(args.threads);
+  if (!args.precision.empty()) keras::mixed_precision::set_global_policy(args.precision);
+  std::cout << "backend: " << keras::backend::active_name() << ", "
+            << keras::backend::num_threads() << " threads, dtype policy "
+            << keras::mixed_precision::global_policy().name() << "\n";
 }
 
 }  // namespace apps

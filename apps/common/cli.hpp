@@ -1,6 +1,7 @@
 #pragma once
 // The command line every app shares: --backend NAME (else $KERAS_BACKEND, else the best
-// built), --batch-size N, --help. Unknown flags are errors that list the known ones.
+// built), --batch-size N, --threads N, --precision POLICY, --help. Unknown flags are errors
+// that list the known ones.
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -11,6 +12,8 @@ namespace apps {
 struct CommonArgs {
   std::string backend;  // empty: keras' default choice
   std::int64_t batch_size = 0;
+  int threads = 0;         // 0: keras' default
+  std::string precision;   // empty: the default policy, float32
   std::map<std::string, std::string> extra;
 };
 
@@ -22,7 +25,8 @@ CommonArgs parse_args(int argc, char** argv, const std::string& description,
 // The value of a flag that must be a positive integer; exits with a message otherwise.
 std::int64_t parse_positive(const std::string& flag, const std::string& value);
 
-// Applies --backend and prints which backend runs, the way every app starts.
+// Applies --backend, --threads and --precision (before any layer is made) and prints them,
+// the way every app starts.
 void select_backend(const CommonArgs& args);
 
 }  // namespace apps

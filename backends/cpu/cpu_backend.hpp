@@ -4,6 +4,7 @@
 // reductions, copies and optimizer updates as vectorized loops over the same OpenMP pool.
 #include <memory>
 
+#include "block_cache.hpp"
 #include "keras/core/backend.hpp"
 
 namespace keras::cpu {
@@ -113,6 +114,7 @@ class CpuBackend final : public Backend {
   struct Primitives;
 
  private:
+  BlockCache blocks_{std::size_t{4} << 30};  // up to 4 GiB of idle blocks kept for reuse
   std::unique_ptr<Primitives> primitives_;
 };
 

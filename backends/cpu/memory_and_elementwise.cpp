@@ -19,12 +19,8 @@ namespace keras::cpu {
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
 
-void* CpuBackend::allocate(std::size_t bytes) {
-  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-void CpuBackend::deallocate(void* ptr) noexcept { std::free(ptr); }
+void* CpuBackend::allocate(std::size_t bytes) { return blocks_.allocate(bytes); }
+void CpuBackend::deallocate(void* ptr) noexcept { blocks_.deallocate(ptr); }
 
 namespace {
 void parallel_copy(void* dst, const void* src, std::size_t bytes) {
