@@ -493,4 +493,50 @@ void CpuBackend::sgd_update(float* var, float* m, const float* g, std::size_t n,
   });
 }
 
+void CpuBackend::rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average,
+                                const float* g, std::size_t n, float lr, float rho,
+                                float momentum, float epsilon) {
+  const float one_minus_rho = 1.0f - rho;
+  parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t i = b; i < e; ++i) {
+      velocity[i] = velocity[i] * rho + g[i] * g[i] * one_minus_rho;
+      float denominator = velocity[i] + epsilon;
+      if (average) {
+        average[i] = average[i] * rho + g[i] * one_minus_rho;
+        denominator = velocity[i] - average[i] * average[i] + epsilon;
+      }
+      const float increment = g[i] * lr / std::sqrt(denominator);
+      if (momentum_slot) {
+        momentum_slot[i] = momentum_slot[i] * momentum + increment;
+        var[i] = var[i] - momentum_slot[i];
+      } else {
+        var[i] = var[i] - increment;
+      }
+    }
+  });
+}
+
+void CpuBackend::adagrad_update(float* var, float* accumulator, const float* g, std::size_t n,
+                                float lr, float epsilon) {
+  parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t i = b; i < e; ++i) {
+      accumulator[i] = accumulator[i] + g[i] * g[i];
+      var[i] = var[i] - g[i] * lr / std::sqrt(accumulator[i] + epsilon);
+    }
+  });
+}
+
+void CpuBackend::nadam_update(float* var, float* m, float* v, const float* g, std::size_t n,
+                              float one_minus_beta_1, float one_minus_beta_2, float m_scale,
+                              float g_scale, float v_divisor, float lr, float epsilon) {
+  parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t i = b; i < e; ++i) {
+      m[i] = m[i] + (g[i] - m[i]) * one_minus_beta_1;
+      v[i] = v[i] + (g[i] * g[i] - v[i]) * one_minus_beta_2;
+      const float m_hat = m[i] * m_scale + g[i] * g_scale;
+      var[i] = var[i] - m_hat * lr / (std::sqrt(v[i] / v_divisor) + epsilon);
+    }
+  });
+}
+
 }  // namespace keras::cpu

@@ -102,6 +102,14 @@ class ReferenceBackend final : public Backend {
                    float epsilon) override;
   void sgd_update(float* var, float* m, const float* g, std::size_t n, float lr, float momentum,
                   bool nesterov) override;
+  void rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average,
+                      const float* g, std::size_t n, float lr, float rho, float momentum,
+                      float epsilon) override;
+  void adagrad_update(float* var, float* accumulator, const float* g, std::size_t n, float lr,
+                      float epsilon) override;
+  void nadam_update(float* var, float* m, float* v, const float* g, std::size_t n,
+                    float one_minus_beta_1, float one_minus_beta_2, float m_scale, float g_scale,
+                    float v_divisor, float lr, float epsilon) override;
 };
 
 }  // namespace keras::reference

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <map>
 
-#include "keras/ops/math.hpp"
 
 namespace keras::optimizers {
 
@@ -101,23 +100,12 @@ class RMSpropOptimizer final : public Optimizer {
     }
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    const auto rho = static_cast<float>(o_.rho), eps = static_cast<float>(o_.epsilon);
-    Tensor& velocity = slot(i);
-    velocity.assign(velocity * rho + ops::square(g) * (1.0f - rho));
-    Tensor denominator = velocity + eps;
-    if (o_.centered) {
-      Tensor& average = slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i);
-      average.assign(average * rho + g * (1.0f - rho));
-      denominator = velocity - ops::square(average) + eps;
-    }
-    const Tensor increment = g * static_cast<float>(lr) / ops::sqrt(denominator);
-    if (o_.momentum > 0.0) {
-      Tensor& momentum = slot(count_ + i);
-      momentum.assign(momentum * static_cast<float>(o_.momentum) + increment);
-      var.assign(var.value() - momentum);
-    } else {
-      var.assign(var.value() - increment);
-    }
+    float* momentum = o_.momentum > 0.0 ? slot(count_ + i).data<float>() : nullptr;
+    float* average = o_.centered ? slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i).data<float>() : nullptr;
+    var.value().backend().rmsprop_update(var.value().data<float>(), slot(i).data<float>(), momentum,
+                                         average, g.data<float>(), g.size(), static_cast<float>(lr),
+                                         static_cast<float>(o_.rho), static_cast<float>(o_.momentum),
+                                         static_cast<float>(o_.epsilon));
   }
 
  private:
@@ -135,10 +123,9 @@ class AdagradOptimizer final : public Optimizer {
     for (const auto& v : vars) add_slot(v->shape(), static_cast<float>(o_.initial_accumulator_value));
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    Tensor& accumulator = slot(i);
-    accumulator.assign(accumulator + ops::square(g));
-    var.assign(var.value() - g * static_cast<float>(lr) /
-                                 ops::sqrt(accumulator + static_cast<float>(o_.epsilon)));
+    var.value().backend().adagrad_update(var.value().data<float>(), slot(i).data<float>(),
+                                         g.data<float>(), g.size(), static_cast<float>(lr),
+                                         static_cast<float>(o_.epsilon));
   }
 
  private:
@@ -168,14 +155,11 @@ class NadamOptimizer final : public Optimizer {
     const float u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
     if (i == 0) u_product_ *= u_t;
     const float u_product_next = u_product_ * u_next;
-    Tensor& m = slot(i);
-    Tensor& v = slot(count_ + i);
-    m.assign(m + (g - m) * (1.0f - b1));
-    v.assign(v + (ops::square(g) - v) * (1.0f - b2));
-    const Tensor m_hat = m * (u_next / (1.0f - u_product_next)) + g * ((1.0f - u_t) / (1.0f - u_product_));
-    const Tensor v_hat = v / (1.0f - std::pow(b2, t));
-    var.assign(var.value() - m_hat * static_cast<float>(lr) /
-                                 (ops::sqrt(v_hat) + static_cast<float>(o_.epsilon)));
+    var.value().backend().nadam_update(
+        var.value().data<float>(), slot(i).data<float>(), slot(count_ + i).data<float>(),
+        g.data<float>(), g.size(), 1.0f - b1, 1.0f - b2, u_next / (1.0f - u_product_next),
+        (1.0f - u_t) / (1.0f - u_product_), 1.0f - std::pow(b2, t), static_cast<float>(lr),
+        static_cast<float>(o_.epsilon));
   }
 
  private:

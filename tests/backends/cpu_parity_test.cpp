@@ -435,6 +435,40 @@ TEST_CASE("cpu backend: fused optimizer updates round exactly as the reference")
   }
 }
 
+TEST_CASE("cpu backend: fused RMSprop, Adagrad and Nadam updates round exactly as the reference") {
+  const std::size_t n = 100003;
+  const auto g = random_values(n, 121);
+  for (const bool with_momentum : {false, true}) {
+    for (const bool centered : {false, true}) {
+      auto var_r = random_values(n, 122), vel_r = random_values(n, 123, 0.5f, 1.0f);
+      auto mom_r = random_values(n, 124), avg_r = random_values(n, 125, -0.1f, 0.1f);
+      auto var_c = var_r, vel_c = vel_r, mom_c = mom_r, avg_c = avg_r;
+      ref().rmsprop_update(var_r.data(), vel_r.data(), with_momentum ? mom_r.data() : nullptr,
+                           centered ? avg_r.data() : nullptr, g.data(), n, 1e-3f, 0.9f, 0.5f, 1e-7f);
+      cpu().rmsprop_update(var_c.data(), vel_c.data(), with_momentum ? mom_c.data() : nullptr,
+                           centered ? avg_c.data() : nullptr, g.data(), n, 1e-3f, 0.9f, 0.5f, 1e-7f);
+      CHECK(var_c == var_r);
+      CHECK(vel_c == vel_r);
+      CHECK(mom_c == mom_r);
+      CHECK(avg_c == avg_r);
+    }
+  }
+  auto var_r = random_values(n, 126), acc_r = random_values(n, 127, 0.1f, 1.0f);
+  auto var_c = var_r, acc_c = acc_r;
+  ref().adagrad_update(var_r.data(), acc_r.data(), g.data(), n, 1e-2f, 1e-7f);
+  cpu().adagrad_update(var_c.data(), acc_c.data(), g.data(), n, 1e-2f, 1e-7f);
+  CHECK(var_c == var_r);
+  CHECK(acc_c == acc_r);
+  auto m_r = random_values(n, 128), v_r = random_values(n, 129, 0.0f, 1.0f);
+  auto m_c = m_r, v_c = v_r;
+  var_c = var_r;
+  ref().nadam_update(var_r.data(), m_r.data(), v_r.data(), g.data(), n, 0.1f, 0.001f, 9.5f, 0.06f, 0.002f, 1e-3f, 1e-7f);
+  cpu().nadam_update(var_c.data(), m_c.data(), v_c.data(), g.data(), n, 0.1f, 0.001f, 9.5f, 0.06f, 0.002f, 1e-3f, 1e-7f);
+  CHECK(var_c == var_r);
+  CHECK(m_c == m_r);
+  CHECK(v_c == v_r);
+}
+
 TEST_CASE("cpu backend: errors from oneDNN become BackendErrors naming the kernel") {
   Conv2DGeometry g;  // 2 groups cannot split 3 input channels: oneDNN refuses it
   g.batch = 1, g.in_h = 4, g.in_w = 4, g.in_c = 3, g.kernel_h = 3, g.kernel_w = 3, g.out_c = 2;

@@ -202,6 +202,22 @@ class Backend {
   //   var += m (or, nesterov: var = var + m * momentum - g * lr)
   virtual void sgd_update(float* var, float* m, const float* g, std::size_t n, float lr,
                           float momentum, bool nesterov) = 0;
+  // RMSprop (momentum_slot null when momentum is 0, average null unless centered):
+  //   velocity = velocity * rho + g*g * (1 - rho);  average = average * rho + g * (1 - rho);
+  //   increment = g * lr / sqrt(velocity (- average^2) + epsilon);
+  //   momentum_slot = momentum_slot * momentum + increment;  var -= momentum_slot or increment
+  virtual void rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average,
+                              const float* g, std::size_t n, float lr, float rho,
+                              float momentum, float epsilon) = 0;
+  // Adagrad: accumulator += g*g;  var -= g * lr / sqrt(accumulator + epsilon)
+  virtual void adagrad_update(float* var, float* accumulator, const float* g, std::size_t n,
+                              float lr, float epsilon) = 0;
+  // Nadam, with the step's scalars computed by the optimizer:
+  //   m += (g - m) * one_minus_beta_1;  v += (g*g - v) * one_minus_beta_2;
+  //   var -= (m * m_scale + g * g_scale) * lr / (sqrt(v / v_divisor) + epsilon)
+  virtual void nadam_update(float* var, float* m, float* v, const float* g, std::size_t n,
+                            float one_minus_beta_1, float one_minus_beta_2, float m_scale,
+                            float g_scale, float v_divisor, float lr, float epsilon) = 0;
 };
 
 namespace backend {
