@@ -21,8 +21,9 @@ int cgroup_cpu_limit() {
   std::string quota;
   long long period = 0;
   if (!(in >> quota >> period) || quota == "max" || period <= 0) return 0;
-  const double cpus = std::stod(quota) / static_cast<double>(period);
-  return std::max(1, static_cast<int>(std::ceil(cpus)));
+  const double limit = std::strtod(quota.c_str(), nullptr);  // 0 when unreadable
+  if (!(limit > 0)) return 0;
+  return std::max(1, static_cast<int>(std::ceil(limit / static_cast<double>(period))));
 }
 
 int default_threads() {
