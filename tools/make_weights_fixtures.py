@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/keras_weights/: Keras 3 `.weights.h5` files of two small models with
-seeded random weights, and keras_weights.json with an input batch and Keras' outputs.
+"""Writes tests/fixtures/keras_weights/: for two small models with seeded random weights, Keras
+3 `.weights.h5` files, Keras 2-layout `.h5` files (Keras 3's legacy writer, the one
+`load_weights("x.h5")` reads), and keras_weights.json with an input batch and Keras' outputs.
 tests/saving/weights_h5_test.cpp builds the same models, loads the files and must reproduce
 the outputs. Run as tools/make_keras_fixtures.py says (Keras 3, any backend)."""
 import json
 import os
 
+import h5py
 import numpy as np
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
+from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = os.path.join(HERE, "..", "tests", "fixtures", "keras_weights")
@@ -51,6 +54,8 @@ def main():
         model = make()
         randomize(model)
         model.save_weights(os.path.join(TARGET, f"{name}.weights.h5"))
+        with h5py.File(os.path.join(TARGET, f"{name}.h5"), "w") as f:
+            legacy_h5_format.save_weights_to_hdf5_group(f, model)
         x = rng.uniform(-1, 1, shape).astype("float32")
         y = np.asarray(model(x, training=False))
         doc["models"][name] = {"input": x.ravel().tolist(), "input_shape": list(shape),

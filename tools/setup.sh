@@ -16,6 +16,7 @@ packages=(
   dataset-fashion-mnist    # real data for the main job and the training tests
   doctest-dev              # the test suite
   nlohmann-json3-dev       # the tests read Keras' golden fixtures (JSON)
+  python3-h5py             # a test reads our Keras 2-layout weights files with h5py
 )
 missing=()
 for p in "${packages[@]}"; do

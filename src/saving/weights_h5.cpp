@@ -1,44 +1,32 @@
-// Keras 3's weights file (keras/src/saving/saving_lib.py, H5IOStore): one group per layer under
-// "layers", named by the snake_case class name made unique within the model ("dense",
+// Model::save_weights / load_weights. The suffix picks the layout written, as in Keras:
+// `.weights.h5` is Keras 3's (keras/src/saving/saving_lib.py, H5IOStore: one group per layer
+// under "layers", named by the snake_case class name made unique within the model ("dense",
 // "dense_1"), holding "vars" (attribute "name": the layer's name) with datasets "0", "1", ...
-// in the layer's weight order; the model's own "vars" group at the root.
+// in the layer's weight order; the model's own "vars" group at the root); any other `.h5` is
+// Keras 2's (legacy_weights_h5.hpp). Loading recognizes either layout whatever the name.
 #include <hdf5.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <map>
 
 #include "../models/model_state.hpp"
+#include "hdf5_support.hpp"
 #include "keras/models/model.hpp"
+#include "legacy_weights_h5.hpp"
 
 namespace keras {
 
+using internal::Handle;
+
 namespace {
 
-// An HDF5 identifier closed by the matching H5*close.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
 
 // The layers Keras saves, in its order: a functional model's InputLayers too, a Sequential's not.
 std::vector<layers::LayerPtr> saved_layers(const internal::ModelState& st, const std::vector<layers::LayerPtr>& ls) {
   return st.class_name == "Sequential" ? ls : internal::keras_layer_order(st, /*with_inputs=*/true);
 }
-
-// HDF5 prints its error stack by default; we report our own errors instead.
-void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 // Keras' group names for the model's layers, in the model's layer order.
 std::vector<std::string> group_names(const std::vector<layers::LayerPtr>& ls) {
@@ -64,75 +52,64 @@ void write_name_attribute(hid_t group, const std::string& value, const std::stri
   }
 }
 
-hid_t create_group(hid_t parent, const std::string& name, const std::string& file) {
-  const hid_t g = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) throw IOError(file + ": cannot create the group '" + name + "'");
-  return g;
-}
-
 }  // namespace
 
 void Model::save_weights(const std::string& path) const {
-  const std::string suffix = ".weights.h5";
-  if (path.size() < suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    throw ValueError("save_weights: '" + path + "' must end in .weights.h5 (Keras 3's layout); the Keras 2 "
-                     "layout of other .h5 names is not supported yet");
+  const auto ls = saved_layers(state(), layers());
+  if (!ends_with(path, ".weights.h5")) {
+    if (!ends_with(path, ".h5") && !ends_with(path, ".hdf5")) {
+      throw ValueError("save_weights: '" + path + "' must end in .weights.h5 (Keras 3's layout) or .h5 "
+                       "(Keras 2's layout)");
+    }
+    internal::write_hdf5_atomically(path, "save_weights", [&](hid_t file) {
+      internal::write_legacy_weights(file, ls, "save_weights: " + path);
+    });
+    return;
   }
-  silence_hdf5();
-  const std::filesystem::path target(path);
-  const std::filesystem::path temporary =
-      target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()));
-  {
-    Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    if (!file.valid()) throw IOError("save_weights: cannot create '" + temporary.string() + "' (does the folder exist?)");
-    const auto ls = saved_layers(state(), layers());
+  internal::write_hdf5_atomically(path, "save_weights", [&](hid_t file) {
     const auto names = group_names(ls);
-    Handle layers_group(create_group(file.get(), "layers", path), H5Gclose);
+    Handle layers_group(internal::create_group(file, "layers", path), H5Gclose);
     for (std::size_t i = 0; i < ls.size(); ++i) {
-      Handle layer_group(create_group(layers_group.get(), names[i], path), H5Gclose);
-      Handle vars(create_group(layer_group.get(), "vars", path), H5Gclose);
+      Handle layer_group(internal::create_group(layers_group.get(), names[i], path), H5Gclose);
+      Handle vars(internal::create_group(layer_group.get(), "vars", path), H5Gclose);
       write_name_attribute(vars.get(), ls[i]->name(), path);
       const auto weights = ls[i]->weights();
       for (std::size_t k = 0; k < weights.size(); ++k) {
         const Tensor value = weights[k]->value().dtype() == float32 ? weights[k]->value() : weights[k]->value().astype(float32);
-        std::vector<hsize_t> dims(value.shape().dims().begin(), value.shape().dims().end());
-        Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-        Handle data(H5Dcreate2(vars.get(), std::to_string(k).c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
-                               H5P_DEFAULT, H5P_DEFAULT),
-                    H5Dclose);
-        const auto host = value.to_vector<float>();
-        if (!data.valid() || H5Dwrite(data.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.data()) < 0) {
-          throw IOError("save_weights: cannot write weight '" + weights[k]->path() + "' to " + path);
-        }
+        internal::write_float_dataset(vars.get(), std::to_string(k), value.shape().dims(), value.to_vector<float>(),
+                                      "save_weights: " + path);
       }
     }
-    Handle model_vars(create_group(file.get(), "vars", path), H5Gclose);
+    Handle model_vars(internal::create_group(file, "vars", path), H5Gclose);
     write_name_attribute(model_vars.get(), name(), path);
-    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw IOError("save_weights: cannot flush " + temporary.string());
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, target, error);
-  if (error) {
-    std::filesystem::remove(temporary);
-    throw IOError("save_weights: cannot rename '" + temporary.string() + "' to '" + path + "': " + error.message());
-  }
+  });
 }
 
 void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
-  silence_hdf5();
-  if (!std::filesystem::is_regular_file(path)) throw IOError("load_weights: '" + path + "' does not exist");
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    throw IOError("load_weights: '" + path + "' is not an HDF5 file (truncated, or another format?)");
-  }
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.valid()) throw IOError("load_weights: cannot open '" + path + "' (corrupt HDF5?)");
-  if (H5Lexists(file.get(), "layers", H5P_DEFAULT) <= 0) {
-    const bool legacy = H5Aexists(file.get(), "layer_names") > 0;
-    throw IOError("load_weights: '" + path + "' has no 'layers' group" +
-                  (legacy ? std::string(": it is a Keras 2 weights file, whose layout is not supported yet")
-                          : std::string(": not a Keras 3 weights file")));
-  }
+  Handle file(internal::open_hdf5_for_reading(path, "load_weights"), H5Fclose);
   const auto ls = saved_layers(state(), layers());
+  // Keras 2: layer_names at the root, or in "model_weights" of a full-model file.
+  if (internal::is_legacy_weights_group(file.get()) ||
+      (H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0 && H5Lexists(file.get(), "layers", H5P_DEFAULT) <= 0)) {
+    Handle group(H5Gopen2(file.get(), internal::is_legacy_weights_group(file.get()) ? "/" : "model_weights", H5P_DEFAULT),
+                 H5Gclose);
+    if (!internal::is_legacy_weights_group(group.get())) {
+      throw IOError("load_weights: '" + path + "' has a 'model_weights' group without layer_names: not a Keras "
+                    "weights file");
+    }
+    for (auto& [variable, value] : internal::read_legacy_weights(group.get(), ls, o.by_name, o.skip_mismatch, path)) {
+      variable->assign(value);
+    }
+    return;
+  }
+  if (H5Lexists(file.get(), "layers", H5P_DEFAULT) <= 0) {
+    throw IOError("load_weights: '" + path + "' has neither a 'layers' group (Keras 3) nor layer_names (Keras 2): "
+                  "not a Keras weights file");
+  }
+  if (o.by_name) {
+    throw ValueError("load_weights: by_name needs Keras 2's .h5 layout; '" + path +
+                     "' is Keras 3's, whose layers are matched by position (as Keras does)");
+  }
   const auto names = group_names(ls);
   // Read everything first: a file that does not fit leaves the model untouched.
   std::vector<std::pair<VariablePtr, Tensor>> updates;

@@ -80,12 +80,17 @@ class Model {
   // --- weights files (src/saving/weights_h5.cpp) ----------------------------------------
   // Keras 3's `.weights.h5` layout (layers/<class name>[_k]/vars/0, 1, ...), written to a
   // temporary file and renamed, so a failed save leaves the previous file as it was.
+  // `*.weights.h5` is written in Keras 3's layout, any other `*.h5` / `*.hdf5` in Keras 2's
+  // (layer_names, weight_names, "dense/kernel:0"). Atomic: a temporary file renamed into place.
   void save_weights(const std::string& path) const;
   struct LoadWeightsOptions {
+    bool by_name = false;        // Keras 2 layout only: match layers by name, not by position
     bool skip_mismatch = false;  // leave layers whose weights do not fit, instead of failing
   };
-  // Reads a Keras 3 `.weights.h5` file into this model's layers, in Keras' order. A weight of
-  // another shape raises an IOError naming the layer, the weight and both shapes.
+  // Reads either layout, whatever the file's name, into this model's layers: by position in
+  // Keras' order (layers with weights, for Keras 2 files), or by name. A weight of another shape
+  // raises an IOError naming the layer, the weight and both shapes. Nothing is assigned unless
+  // the whole file fits (or skip_mismatch leaves what does not).
   void load_weights(const std::string& path, LoadWeightsOptions options);
   void load_weights(const std::string& path) { load_weights(path, LoadWeightsOptions{}); }
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Reads a Keras 2-layout weights file the way Keras' legacy loader does (h5py, attributes
+layer_names / weight_names, datasets by name) and prints what it finds, one line per item, for
+tests/saving/legacy_weights_h5_test.cpp to compare with the model that wrote it:
+  attr <name> <value>                       root attributes backend, keras_version
+  layer <name> <number of weights>          in layer_names order
+  weight <layer> <dataset name> <shape> <sum of values>
+Usage: /usr/bin/python3 read_keras2_layout_with_h5py.py FILE.h5
+"""
+import sys
+
+import h5py
+import numpy as np
+
+
+def strings(attrs, name):
+    # Keras' load_attributes_from_hdf5_group: the attribute, or its chunks name0, name1, ...
+    if name in attrs:
+        values = list(attrs[name])
+    else:
+        values, k = [], 0
+        while f"{name}{k}" in attrs:
+            values.extend(attrs[f"{name}{k}"])
+            k += 1
+    return [v.decode("utf8") if hasattr(v, "decode") else v for v in values]
+
+
+def main():
+    with h5py.File(sys.argv[1], "r") as f:
+        for key in ("backend", "keras_version"):
+            value = f.attrs[key]
+            print("attr", key, value.decode("utf8") if hasattr(value, "decode") else value)
+        for layer in strings(f.attrs, "layer_names"):
+            names = strings(f[layer].attrs, "weight_names")
+            print("layer", layer, len(names))
+            for name in names:
+                data = np.asarray(f[layer][name])
+                print("weight", layer, name, ",".join(map(str, data.shape)), f"{float(data.sum(dtype=np.float64)):.6f}")
+
+
+if __name__ == "__main__":
+    main()
