@@ -10,8 +10,8 @@
 #include <new>
 #include <vector>
 
+#include "../common/element_rules.hpp"
 #include "cpu_backend.hpp"
-#include "keras/internal/random_bits.hpp"
 #include "parallel.hpp"
 
 namespace keras::cpu {
@@ -47,47 +47,13 @@ void CpuBackend::fill(float* y, std::size_t n, float value) {
                [&](std::int64_t b, std::int64_t e) { std::fill(y + b, y + e, value); });
 }
 
-namespace {
-template <class T>
-float load_as_float(const void* p, std::int64_t i) {
-  return static_cast<float>(static_cast<const T*>(p)[i]);
-}
-float load(const void* p, DType t, std::int64_t i) {
-  switch (t) {
-    case DType::float32: return load_as_float<float>(p, i);
-    case DType::bfloat16: return float(static_cast<const bfloat16_t*>(p)[i]);
-    case DType::float16: return float(static_cast<const float16_t*>(p)[i]);
-    case DType::int32: return load_as_float<std::int32_t>(p, i);
-    case DType::uint8: return load_as_float<std::uint8_t>(p, i);
-  }
-  return 0.0f;
-}
-template <class I>
-I saturate(double v) {
-  if (std::isnan(v)) return 0;
-  v = std::trunc(v);
-  return static_cast<I>(std::clamp(v, static_cast<double>(std::numeric_limits<I>::lowest()),
-                                   static_cast<double>(std::numeric_limits<I>::max())));
-}
-}  // namespace
-
 void CpuBackend::cast(const void* x, DType from, void* y, DType to, std::size_t n) {
   if (from == to) {
     parallel_copy(y, x, n * size_of(from));
     return;
   }
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) {
-      const double v = from == DType::int32 ? static_cast<const std::int32_t*>(x)[i]
-                                            : static_cast<double>(load(x, from, i));
-      switch (to) {
-        case DType::float32: static_cast<float*>(y)[i] = static_cast<float>(v); break;
-        case DType::bfloat16: static_cast<bfloat16_t*>(y)[i] = bfloat16_t(static_cast<float>(v)); break;
-        case DType::float16: static_cast<float16_t*>(y)[i] = float16_t(static_cast<float>(v)); break;
-        case DType::int32: static_cast<std::int32_t*>(y)[i] = saturate<std::int32_t>(v); break;
-        case DType::uint8: static_cast<std::uint8_t*>(y)[i] = saturate<std::uint8_t>(v); break;
-      }
-    }
+    for (std::int64_t i = b; i < e; ++i) element_rules::cast_element(x, from, y, to, static_cast<std::size_t>(i));
   });
 }
 
@@ -96,19 +62,19 @@ void CpuBackend::cast(const void* x, DType from, void* y, DType to, std::size_t 
 void CpuBackend::random_uniform(float* y, std::size_t n, std::uint64_t seed, float low,
                                 float high) {
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) y[i] = low + (high - low) * internal::random_unit(seed, i);
+    for (std::int64_t i = b; i < e; ++i) y[i] = element_rules::uniform_element(seed, i, low, high);
   });
 }
 void CpuBackend::random_normal(float* y, std::size_t n, std::uint64_t seed, float mean,
                                float stddev) {
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) y[i] = mean + stddev * internal::random_standard_normal(seed, i);
+    for (std::int64_t i = b; i < e; ++i) y[i] = element_rules::normal_element(seed, i, mean, stddev);
   });
 }
 void CpuBackend::dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) {
   const float keep_scale = 1.0f / (1.0f - rate);
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) mask[i] = internal::random_unit(seed, i) >= rate ? keep_scale : 0.0f;
+    for (std::int64_t i = b; i < e; ++i) mask[i] = element_rules::dropout_element(seed, i, rate, keep_scale);
   });
 }
 
@@ -202,18 +168,6 @@ void CpuBackend::unary_backward(UnaryOp op, UnaryParams p, const float* x, const
 }
 
 namespace {
-float combine(BinaryOp op, float a, float b) {
-  switch (op) {
-    case BinaryOp::add: return a + b;
-    case BinaryOp::subtract: return a - b;
-    case BinaryOp::multiply: return a * b;
-    case BinaryOp::divide: return a / b;
-    case BinaryOp::maximum: return std::max(a, b);
-    case BinaryOp::minimum: return std::min(a, b);
-  }
-  return 0.0f;
-}
-
 // y[j] = a[j*sa] (op) b[j*sb] for one output row; strides are 0 or 1, and the four cases are
 // separate loops so each vectorizes.
 template <class Op>
@@ -288,8 +242,8 @@ void CpuBackend::binary(BinaryOp op, const float* a, const float* b, float* y,
     case BinaryOp::subtract: broadcast_apply([](float u, float v) { return u - v; }, a, b, y, spec); return;
     case BinaryOp::multiply: broadcast_apply([](float u, float v) { return u * v; }, a, b, y, spec); return;
     case BinaryOp::divide: broadcast_apply([](float u, float v) { return u / v; }, a, b, y, spec); return;
-    case BinaryOp::maximum: broadcast_apply([](float u, float v) { return combine(BinaryOp::maximum, u, v); }, a, b, y, spec); return;
-    case BinaryOp::minimum: broadcast_apply([](float u, float v) { return combine(BinaryOp::minimum, u, v); }, a, b, y, spec); return;
+    case BinaryOp::maximum: broadcast_apply([](float u, float v) { return std::max(u, v); }, a, b, y, spec); return;
+    case BinaryOp::minimum: broadcast_apply([](float u, float v) { return std::min(u, v); }, a, b, y, spec); return;
   }
 }
 
@@ -452,24 +406,15 @@ void CpuBackend::one_hot(const std::int32_t* labels, std::size_t n, std::int64_t
                });
 }
 
-// Fused optimizer updates: the reference's float32 operation order, one pass, many threads.
+// Fused optimizer updates: the rules of element_rules.hpp (shared with the reference, so the
+// rounding is the same), one pass, many threads.
 void CpuBackend::adam_update(float* var, float* m, float* v, float* v_max, const float* g,
                              std::size_t n, float alpha, float one_minus_beta_1,
                              float one_minus_beta_2, float epsilon) {
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    if (v_max) {
-      for (std::int64_t i = b; i < e; ++i) {
-        m[i] = m[i] + (g[i] - m[i]) * one_minus_beta_1;
-        v[i] = v[i] + (g[i] * g[i] - v[i]) * one_minus_beta_2;
-        v_max[i] = std::max(v_max[i], v[i]);
-        var[i] = var[i] - m[i] * alpha / (std::sqrt(v_max[i]) + epsilon);
-      }
-      return;
-    }
     for (std::int64_t i = b; i < e; ++i) {
-      m[i] = m[i] + (g[i] - m[i]) * one_minus_beta_1;
-      v[i] = v[i] + (g[i] * g[i] - v[i]) * one_minus_beta_2;
-      var[i] = var[i] - m[i] * alpha / (std::sqrt(v[i]) + epsilon);
+      element_rules::adam_element(var[i], m[i], v[i], v_max ? v_max + i : nullptr, g[i], alpha,
+                                  one_minus_beta_1, one_minus_beta_2, epsilon);
     }
   });
 }
@@ -477,41 +422,17 @@ void CpuBackend::adam_update(float* var, float* m, float* v, float* v_max, const
 void CpuBackend::sgd_update(float* var, float* m, const float* g, std::size_t n, float lr,
                             float momentum, bool nesterov) {
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    if (!m) {
-      for (std::int64_t i = b; i < e; ++i) var[i] = var[i] - g[i] * lr;
-    } else if (nesterov) {
-      for (std::int64_t i = b; i < e; ++i) {
-        m[i] = m[i] * momentum - g[i] * lr;
-        var[i] = var[i] + m[i] * momentum - g[i] * lr;
-      }
-    } else {
-      for (std::int64_t i = b; i < e; ++i) {
-        m[i] = m[i] * momentum - g[i] * lr;
-        var[i] = var[i] + m[i];
-      }
-    }
+    for (std::int64_t i = b; i < e; ++i) element_rules::sgd_element(var[i], m ? m + i : nullptr, g[i], lr, momentum, nesterov);
   });
 }
 
 void CpuBackend::rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average,
                                 const float* g, std::size_t n, float lr, float rho,
                                 float momentum, float epsilon) {
-  const float one_minus_rho = 1.0f - rho;
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) {
-      velocity[i] = velocity[i] * rho + g[i] * g[i] * one_minus_rho;
-      float denominator = velocity[i] + epsilon;
-      if (average) {
-        average[i] = average[i] * rho + g[i] * one_minus_rho;
-        denominator = velocity[i] - average[i] * average[i] + epsilon;
-      }
-      const float increment = g[i] * lr / std::sqrt(denominator);
-      if (momentum_slot) {
-        momentum_slot[i] = momentum_slot[i] * momentum + increment;
-        var[i] = var[i] - momentum_slot[i];
-      } else {
-        var[i] = var[i] - increment;
-      }
+      element_rules::rmsprop_element(var[i], velocity[i], momentum_slot ? momentum_slot + i : nullptr,
+                                     average ? average + i : nullptr, g[i], lr, rho, momentum, epsilon);
     }
   });
 }
@@ -519,10 +440,7 @@ void CpuBackend::rmsprop_update(float* var, float* velocity, float* momentum_slo
 void CpuBackend::adagrad_update(float* var, float* accumulator, const float* g, std::size_t n,
                                 float lr, float epsilon) {
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) {
-      accumulator[i] = accumulator[i] + g[i] * g[i];
-      var[i] = var[i] - g[i] * lr / std::sqrt(accumulator[i] + epsilon);
-    }
+    for (std::int64_t i = b; i < e; ++i) element_rules::adagrad_element(var[i], accumulator[i], g[i], lr, epsilon);
   });
 }
 
@@ -531,10 +449,8 @@ void CpuBackend::nadam_update(float* var, float* m, float* v, const float* g, st
                               float g_scale, float v_divisor, float lr, float epsilon) {
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) {
-      m[i] = m[i] + (g[i] - m[i]) * one_minus_beta_1;
-      v[i] = v[i] + (g[i] * g[i] - v[i]) * one_minus_beta_2;
-      const float m_hat = m[i] * m_scale + g[i] * g_scale;
-      var[i] = var[i] - m_hat * lr / (std::sqrt(v[i] / v_divisor) + epsilon);
+      element_rules::nadam_element(var[i], m[i], v[i], g[i], one_minus_beta_1, one_minus_beta_2, m_scale,
+                                   g_scale, v_divisor, lr, epsilon);
     }
   });
 }

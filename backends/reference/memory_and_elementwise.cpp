@@ -7,8 +7,8 @@
 #include <new>
 #include <vector>
 
+#include "../common/element_rules.hpp"
 #include "keras/internal/backend_factories.hpp"
-#include "keras/internal/random_bits.hpp"
 #include "reference_backend.hpp"
 
 namespace keras {
@@ -38,63 +38,30 @@ void ReferenceBackend::copy(void* dst, const void* src, std::size_t bytes) {
 }
 void ReferenceBackend::fill(float* y, std::size_t n, float value) { std::fill(y, y + n, value); }
 
-namespace {
-float load(const void* p, DType t, std::size_t i) {
-  switch (t) {
-    case DType::float32: return static_cast<const float*>(p)[i];
-    case DType::bfloat16: return float(static_cast<const bfloat16_t*>(p)[i]);
-    case DType::float16: return float(static_cast<const float16_t*>(p)[i]);
-    case DType::int32: return static_cast<float>(static_cast<const std::int32_t*>(p)[i]);
-    case DType::uint8: return static_cast<float>(static_cast<const std::uint8_t*>(p)[i]);
-  }
-  return 0.0f;
-}
-// Float to integer truncates toward zero and saturates at the type's range (NaN -> 0).
-template <class I>
-I saturate(double v) {
-  if (std::isnan(v)) return 0;
-  v = std::trunc(v);
-  const double lo = static_cast<double>(std::numeric_limits<I>::lowest());
-  const double hi = static_cast<double>(std::numeric_limits<I>::max());
-  return static_cast<I>(std::clamp(v, lo, hi));
-}
-}  // namespace
-
 void ReferenceBackend::cast(const void* x, DType from, void* y, DType to, std::size_t n) {
   if (from == to) {
     copy(y, x, n * size_of(from));
     return;
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    // int32 -> int32-exact paths avoid float rounding of large integers.
-    const double v = from == DType::int32 ? static_cast<const std::int32_t*>(x)[i]
-                                          : static_cast<double>(load(x, from, i));
-    switch (to) {
-      case DType::float32: static_cast<float*>(y)[i] = static_cast<float>(v); break;
-      case DType::bfloat16: static_cast<bfloat16_t*>(y)[i] = bfloat16_t(static_cast<float>(v)); break;
-      case DType::float16: static_cast<float16_t*>(y)[i] = float16_t(static_cast<float>(v)); break;
-      case DType::int32: static_cast<std::int32_t*>(y)[i] = saturate<std::int32_t>(v); break;
-      case DType::uint8: static_cast<std::uint8_t*>(y)[i] = saturate<std::uint8_t>(v); break;
-    }
-  }
+  for (std::size_t i = 0; i < n; ++i) element_rules::cast_element(x, from, y, to, i);
 }
 
 void ReferenceBackend::random_uniform(float* y, std::size_t n, std::uint64_t seed, float low,
                                       float high) {
   for (std::size_t i = 0; i < n; ++i) {
-    y[i] = low + (high - low) * internal::random_unit(seed, i);
+    y[i] = element_rules::uniform_element(seed, i, low, high);
   }
 }
 void ReferenceBackend::random_normal(float* y, std::size_t n, std::uint64_t seed, float mean,
                                      float stddev) {
   for (std::size_t i = 0; i < n; ++i) {
-    y[i] = mean + stddev * internal::random_standard_normal(seed, i);
+    y[i] = element_rules::normal_element(seed, i, mean, stddev);
   }
 }
 void ReferenceBackend::dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) {
   const float keep_scale = 1.0f / (1.0f - rate);
   for (std::size_t i = 0; i < n; ++i) {
-    mask[i] = internal::random_unit(seed, i) >= rate ? keep_scale : 0.0f;
+    mask[i] = element_rules::dropout_element(seed, i, rate, keep_scale);
   }
 }
 
@@ -145,18 +112,6 @@ float derivative(UnaryOp op, UnaryParams p, float x, float y) {
   return 0.0f;
 }
 
-float combine(BinaryOp op, float a, float b) {
-  switch (op) {
-    case BinaryOp::add: return a + b;
-    case BinaryOp::subtract: return a - b;
-    case BinaryOp::multiply: return a * b;
-    case BinaryOp::divide: return a / b;
-    case BinaryOp::maximum: return std::max(a, b);
-    case BinaryOp::minimum: return std::min(a, b);
-  }
-  return 0.0f;
-}
-
 // Calls f(a_index, b_index, out_index) for every output element of a broadcast.
 template <class F>
 void for_each_broadcast(const BroadcastSpec& s, F f) {
@@ -203,7 +158,7 @@ void ReferenceBackend::unary_backward(UnaryOp op, UnaryParams p, const float* x,
 void ReferenceBackend::binary(BinaryOp op, const float* a, const float* b, float* y,
                               const BroadcastSpec& spec) {
   for_each_broadcast(spec, [&](std::int64_t ia, std::int64_t ib, std::int64_t o) {
-    y[o] = combine(op, a[ia], b[ib]);
+    y[o] = element_rules::combine(op, a[ia], b[ib]);
   });
 }
 

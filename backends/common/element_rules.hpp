@@ -1,0 +1,131 @@
+#pragma once
+// Per-element rules every host backend must apply identically (bit for bit): casts, binary
+// arithmetic, counter-based random numbers and Keras' optimizer updates. The backends differ in
+// how they loop (the reference plainly, cpu across threads); the arithmetic lives here once.
+// Each optimizer rule is Keras' float32 operation sequence in Keras' order.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "keras/core/backend.hpp"
+#include "keras/core/dtype.hpp"
+#include "keras/internal/random_bits.hpp"
+
+namespace keras::element_rules {
+
+namespace detail {
+inline float load(const void* p, DType t, std::size_t i) {
+  switch (t) {
+    case DType::float32: return static_cast<const float*>(p)[i];
+    case DType::bfloat16: return float(static_cast<const bfloat16_t*>(p)[i]);
+    case DType::float16: return float(static_cast<const float16_t*>(p)[i]);
+    case DType::int32: return static_cast<float>(static_cast<const std::int32_t*>(p)[i]);
+    case DType::uint8: return static_cast<float>(static_cast<const std::uint8_t*>(p)[i]);
+  }
+  return 0.0f;
+}
+// Float to integer truncates toward zero and saturates at the type's range (NaN -> 0).
+template <class I>
+I saturate(double v) {
+  if (std::isnan(v)) return 0;
+  v = std::trunc(v);
+  const double lo = static_cast<double>(std::numeric_limits<I>::lowest());
+  const double hi = static_cast<double>(std::numeric_limits<I>::max());
+  return static_cast<I>(std::clamp(v, lo, hi));
+}
+}  // namespace detail
+
+// y[i] = x[i] converted from `from` to `to` (from != to). int32 sources go through double so
+// large integers stay exact.
+inline void cast_element(const void* x, DType from, void* y, DType to, std::size_t i) {
+  const double v = from == DType::int32 ? static_cast<const std::int32_t*>(x)[i]
+                                        : static_cast<double>(detail::load(x, from, i));
+  switch (to) {
+    case DType::float32: static_cast<float*>(y)[i] = static_cast<float>(v); break;
+    case DType::bfloat16: static_cast<bfloat16_t*>(y)[i] = bfloat16_t(static_cast<float>(v)); break;
+    case DType::float16: static_cast<float16_t*>(y)[i] = float16_t(static_cast<float>(v)); break;
+    case DType::int32: static_cast<std::int32_t*>(y)[i] = detail::saturate<std::int32_t>(v); break;
+    case DType::uint8: static_cast<std::uint8_t*>(y)[i] = detail::saturate<std::uint8_t>(v); break;
+  }
+}
+
+inline float combine(BinaryOp op, float a, float b) {
+  switch (op) {
+    case BinaryOp::add: return a + b;
+    case BinaryOp::subtract: return a - b;
+    case BinaryOp::multiply: return a * b;
+    case BinaryOp::divide: return a / b;
+    case BinaryOp::maximum: return std::max(a, b);
+    case BinaryOp::minimum: return std::min(a, b);
+  }
+  return 0.0f;
+}
+
+// Counter-based draws: element i depends on (seed, i) only.
+inline float uniform_element(std::uint64_t seed, std::size_t i, float low, float high) {
+  return low + (high - low) * internal::random_unit(seed, i);
+}
+inline float normal_element(std::uint64_t seed, std::size_t i, float mean, float stddev) {
+  return mean + stddev * internal::random_standard_normal(seed, i);
+}
+// 1/(1-rate) (passed as keep_scale) with probability 1-rate, else 0.
+inline float dropout_element(std::uint64_t seed, std::size_t i, float rate, float keep_scale) {
+  return internal::random_unit(seed, i) >= rate ? keep_scale : 0.0f;
+}
+
+// Adam; v_max non-null for amsgrad (the denominator uses the running maximum of v).
+inline void adam_element(float& var, float& m, float& v, float* v_max, float g, float alpha,
+                         float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
+  m = m + (g - m) * one_minus_beta_1;
+  v = v + (g * g - v) * one_minus_beta_2;
+  float denominator_source = v;
+  if (v_max) denominator_source = *v_max = std::max(*v_max, v);
+  var = var - m * alpha / (std::sqrt(denominator_source) + epsilon);
+}
+
+// SGD; m null when momentum is 0.
+inline void sgd_element(float& var, float* m, float g, float lr, float momentum, bool nesterov) {
+  if (!m) {
+    var = var - g * lr;
+    return;
+  }
+  *m = *m * momentum - g * lr;
+  var = nesterov ? var + *m * momentum - g * lr : var + *m;
+}
+
+// RMSprop; momentum_slot null when momentum is 0, average null unless centered.
+inline void rmsprop_element(float& var, float& velocity, float* momentum_slot, float* average,
+                            float g, float lr, float rho, float momentum, float epsilon) {
+  const float one_minus_rho = 1.0f - rho;
+  velocity = velocity * rho + g * g * one_minus_rho;
+  float denominator = velocity + epsilon;
+  if (average) {
+    *average = *average * rho + g * one_minus_rho;
+    denominator = velocity - *average * *average + epsilon;
+  }
+  const float increment = g * lr / std::sqrt(denominator);
+  if (momentum_slot) {
+    *momentum_slot = *momentum_slot * momentum + increment;
+    var = var - *momentum_slot;
+  } else {
+    var = var - increment;
+  }
+}
+
+inline void adagrad_element(float& var, float& accumulator, float g, float lr, float epsilon) {
+  accumulator = accumulator + g * g;
+  var = var - g * lr / std::sqrt(accumulator + epsilon);
+}
+
+inline void nadam_element(float& var, float& m, float& v, float g, float one_minus_beta_1,
+                          float one_minus_beta_2, float m_scale, float g_scale, float v_divisor,
+                          float lr, float epsilon) {
+  m = m + (g - m) * one_minus_beta_1;
+  v = v + (g * g - v) * one_minus_beta_2;
+  const float m_hat = m * m_scale + g * g_scale;
+  var = var - m_hat * lr / (std::sqrt(v / v_divisor) + epsilon);
+}
+
+}  // namespace keras::element_rules
