@@ -134,13 +134,12 @@ void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
     std::vector<std::pair<VariablePtr, Tensor>> layer_updates;
     bool fits = true;
     for (std::size_t k = 0; k < weights.size() && fits; ++k) {
+      const std::string dataset = vars_path + "/" + std::to_string(k);
       Handle data(H5Dopen2(vars.get(), std::to_string(k).c_str(), H5P_DEFAULT), H5Dclose);
-      if (!data.valid()) throw IOError("load_weights: '" + path + "' lacks " + vars_path + "/" + std::to_string(k));
-      Handle space(H5Dget_space(data.get()), H5Sclose);
-      const int rank = H5Sget_simple_extent_ndims(space.get());
-      std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
-      H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-      const Shape stored(std::vector<std::int64_t>(dims.begin(), dims.end()));
+      if (!data.valid()) throw IOError("load_weights: '" + path + "' lacks " + dataset);
+      std::vector<std::int64_t> dims;
+      const auto host = internal::read_float_dataset(data.get(), dims, "load_weights: " + dataset + " in '" + path + "'");
+      const Shape stored(dims);
       if (stored != weights[k]->shape()) {
         if (o.skip_mismatch) {
           fits = false;
@@ -149,15 +148,6 @@ void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
         throw IOError("load_weights: layer '" + ls[i]->name() + "' weight '" + weights[k]->name() + "' has shape " +
                       to_string(weights[k]->shape()) + " but '" + path + "' stores " + to_string(stored) +
                       " (pass skip_mismatch to leave it)");
-      }
-      Handle type(H5Dget_type(data.get()), H5Tclose);
-      if (H5Tget_class(type.get()) != H5T_FLOAT) {
-        throw IOError("load_weights: " + vars_path + "/" + std::to_string(k) + " in '" + path +
-                      "' is not floating-point data");
-      }
-      std::vector<float> host(static_cast<std::size_t>(stored.num_elements()));
-      if (H5Dread(data.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.data()) < 0) {
-        throw IOError("load_weights: cannot read " + vars_path + "/" + std::to_string(k) + " from '" + path + "'");
       }
       layer_updates.emplace_back(weights[k], Tensor::from_vector(host, stored));
     }

@@ -12,6 +12,7 @@
 #include "support/error_of.hpp"
 #include "support/fixtures.hpp"
 #include "support/gradient_check.hpp"
+#include "support/weights_fixture_models.hpp"
 
 using namespace keras;
 using namespace keras::layers;
@@ -19,20 +20,9 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-const fs::path kFixtures = fs::path(KERASCPP_SOURCE_DIR) / "tests" / "fixtures" / "keras_weights";
-
-Sequential sequential() {
-  return Sequential({Input({8, 8, 3}), Conv2D(4, 3, {.padding = "same", .activation = "relu"}), BatchNormalization(),
-                     MaxPooling2D(2), Conv2D(6, 3), Flatten(), Dropout(0.3f), Dense(5, {.activation = "softmax"})});
-}
-
-Model functional() {
-  const KerasTensor in = Input({6});
-  const KerasTensor a = Dense(4, {.activation = "tanh"})(in);
-  const KerasTensor b = Dense(4)(in);
-  const KerasTensor merged = Concatenate()({Add()({a, b}), a});
-  return Model(in, Dense(2)(merged));
-}
+const fs::path& kFixtures = test_support::weights_fixtures();
+Sequential sequential() { return test_support::weights_fixture_sequential(); }
+Model functional() { return test_support::weights_fixture_functional(); }
 
 std::string temp_file(const std::string& name) { return (fs::temp_directory_path() / ("kerascpp_" + name)).string(); }
 
