@@ -9,6 +9,13 @@
 
 namespace keras::cpu {
 
+// The memory descriptions of one geometry: the caller's layouts and what the primitives ask for.
+struct ConvDescs {
+  memory::desc user_src, user_weights, user_dst, bias;
+  memory::desc src, weights, dst;  // what the primitives are asked for
+  memory::dims strides, dilates, pad_l, pad_r;
+};
+
 struct ConvolutionEntry {
   dnnl::convolution_forward::primitive_desc forward_pd;
   dnnl::convolution_forward forward;
@@ -17,6 +24,7 @@ struct ConvolutionEntry {
 
 // Both backward passes of one geometry, each created on its first call.
 struct ConvolutionBackwardEntry {
+  ConvDescs descs;
   std::optional<dnnl::convolution_backward_data::primitive_desc> data_pd;
   dnnl::convolution_backward_data backward_data;
   Staged data_diff_dst, data_weights, data_diff_src;
@@ -26,12 +34,6 @@ struct ConvolutionBackwardEntry {
 };
 
 namespace {
-
-struct ConvDescs {
-  memory::desc user_src, user_weights, user_dst, bias;
-  memory::desc src, weights, dst;  // what the primitives are asked for
-  memory::dims strides, dilates, pad_l, pad_r;
-};
 
 std::int64_t right_padding(std::int64_t in, std::int64_t out, std::int64_t kernel,
                            std::int64_t stride, std::int64_t dilation, std::int64_t left) {
@@ -113,8 +115,11 @@ ConvolutionEntry& entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g, 
 }
 
 ConvolutionBackwardEntry& backward_entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g) {
-  return p.convolution_backwards.get(key_of(g, false, FusedActivation::none),
-                                     [] { return std::make_shared<ConvolutionBackwardEntry>(); });
+  return p.convolution_backwards.get(key_of(g, false, FusedActivation::none), [&] {
+    auto e = std::make_shared<ConvolutionBackwardEntry>();
+    e->descs = describe(g);
+    return e;
+  });
 }
 
 // The forward hint backward primitives need: same shapes, no bias, no post-ops.
@@ -126,14 +131,13 @@ dnnl::convolution_forward::primitive_desc hint_for(CpuBackend::Primitives& p, co
 
 void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
                                 const float* bias, FusedActivation act, float* y) {
-  run_dnnl(*primitives_, what(g, "forward"), [&] {
+  run_dnnl(*primitives_, [&] { return what(g, "forward"); }, [&] {
     auto& p = *primitives_;
     ConvolutionEntry& e = entry_for(p, g, bias != nullptr, act);
-    const memory::desc user_dst = describe(g).user_dst;
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, e.forward_src.in(p.stream, x)},
         {DNNL_ARG_WEIGHTS, e.forward_weights.in(p.stream, w)},
-        {DNNL_ARG_DST, memory(user_dst, p.engine, y)}};
+        {DNNL_ARG_DST, memory(e.forward_pd.dst_desc(), p.engine, y)}};  // asked for as NHWC f32
     if (bias) {
       args.emplace(DNNL_ARG_BIAS, memory(e.forward_pd.bias_desc(), p.engine, const_cast<float*>(bias)));
     }
@@ -143,10 +147,10 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, const f
 
 void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const float* dy, const float* w,
                                       float* dx) {
-  run_dnnl(*primitives_, what(g, "backward data"), [&] {
+  run_dnnl(*primitives_, [&] { return what(g, "backward data"); }, [&] {
     auto& p = *primitives_;
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);
-    const ConvDescs d = describe(g);
+    const ConvDescs& d = e.descs;
     if (!e.data_pd) {
       const memory::desc diff_dst(d.user_dst.dims(), d.src.data_type(), Tag::nhwc);
       dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.user_src,
@@ -168,10 +172,10 @@ void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const float* dy, 
 
 void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const float* x, const float* dy,
                                         float* dw) {
-  run_dnnl(*primitives_, what(g, "backward weights"), [&] {
+  run_dnnl(*primitives_, [&] { return what(g, "backward weights"); }, [&] {
     auto& p = *primitives_;
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);
-    const ConvDescs d = describe(g);
+    const ConvDescs& d = e.descs;
     if (!e.weights_pd) {
       const memory::desc diff_dst(d.user_dst.dims(), d.src.data_type(), Tag::nhwc);
       const memory::desc diff_weights(d.user_weights.dims(), DT::f32, Tag::any);

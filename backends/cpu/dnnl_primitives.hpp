@@ -102,16 +102,17 @@ struct CpuBackend::Primitives {
 };
 
 // Runs `body` under the backend's lock with the configured thread count; a oneDNN error
-// becomes a BackendError naming the kernel and its shape.
-template <class Body>
-void run_dnnl(CpuBackend::Primitives& p, const std::string& what, Body&& body) {
+// becomes a BackendError naming the kernel and its shape. `describe()` makes that name, only
+// when there is an error: kernels are called thousands of times a second.
+template <class Describe, class Body>
+void run_dnnl(CpuBackend::Primitives& p, Describe&& describe, Body&& body) {
   std::lock_guard lock(p.mutex);
   apply_thread_setting();
   try {
     body();
     p.stream.wait();
   } catch (const dnnl::error& e) {
-    throw BackendError("cpu backend: oneDNN failed in " + what + ": " + e.what() + " (status " +
+    throw BackendError("cpu backend: oneDNN failed in " + describe() + ": " + e.what() + " (status " +
                        std::to_string(static_cast<int>(e.status)) + ")");
   }
 }

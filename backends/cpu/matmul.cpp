@@ -41,14 +41,13 @@ void CpuBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::i
                       std::int64_t k, float alpha, const float* a, const float* b, float beta,
                       float* c, MathPrecision precision) {
   if (m == 0 || n == 0) return;
-  if (k == 0) {  // an empty sum: c = beta * c
-    affine(c, c, static_cast<std::size_t>(m * n), beta, 0.0f);
-    if (beta == 0.0f) fill(c, static_cast<std::size_t>(m * n), 0.0f);
-    return;
-  }
   // beta == 0 overwrites: garbage (even NaN) in c must not leak into the result.
   if (beta == 0.0f) fill(c, static_cast<std::size_t>(m * n), 0.0f);
-  run_dnnl(*primitives_, what(transpose_a, transpose_b, m, n, k), [&] {
+  if (k == 0) {  // an empty sum: c = beta * c
+    if (beta != 0.0f) affine(c, c, static_cast<std::size_t>(m * n), beta, 0.0f);
+    return;
+  }
+  run_dnnl(*primitives_, [&] { return what(transpose_a, transpose_b, m, n, k); }, [&] {
     if (precision == MathPrecision::float32) {
       const dnnl_status_t status =
           dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a,

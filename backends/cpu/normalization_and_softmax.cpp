@@ -64,12 +64,13 @@ std::string bn_what(const char* pass, std::int64_t rows, std::int64_t channels) 
 
 }  // namespace
 
-void CpuBackend::batch_norm_training(const float* x, const float* gamma, const float* beta,
-                                     std::int64_t rows, std::int64_t channels, float epsilon,
-                                     float* y, float* mean, float* variance) {
-  run_dnnl(*primitives_, bn_what("training forward", rows, channels), [&] {
-    auto& p = *primitives_;
-    BatchNormEntry& e = bn_entry(p, true, gamma, beta, rows, channels, epsilon);
+namespace {
+// The training (batch statistics out) and inference (statistics in) forward passes.
+void batch_norm_forward(CpuBackend::Primitives& p, bool training, const float* x, const float* gamma,
+                        const float* beta, const float* mean, const float* variance,
+                        std::int64_t rows, std::int64_t channels, float epsilon, float* y) {
+  run_dnnl(p, [&] { return bn_what(training ? "training forward" : "inference", rows, channels); }, [&] {
+    BatchNormEntry& e = bn_entry(p, training, gamma, beta, rows, channels, epsilon);
     const memory::desc data = rows_channels(rows, channels);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(data, p.engine, const_cast<float*>(x))},
                                          {DNNL_ARG_DST, memory(data, p.engine, y)},
@@ -80,29 +81,25 @@ void CpuBackend::batch_norm_training(const float* x, const float* gamma, const f
     e.forward.execute(p.stream, args);
   });
 }
+}  // namespace
+
+void CpuBackend::batch_norm_training(const float* x, const float* gamma, const float* beta,
+                                     std::int64_t rows, std::int64_t channels, float epsilon,
+                                     float* y, float* mean, float* variance) {
+  batch_norm_forward(*primitives_, true, x, gamma, beta, mean, variance, rows, channels, epsilon, y);
+}
 
 void CpuBackend::batch_norm_inference(const float* x, const float* gamma, const float* beta,
                                       const float* mean, const float* variance, std::int64_t rows,
                                       std::int64_t channels, float epsilon, float* y) {
-  run_dnnl(*primitives_, bn_what("inference", rows, channels), [&] {
-    auto& p = *primitives_;
-    BatchNormEntry& e = bn_entry(p, false, gamma, beta, rows, channels, epsilon);
-    const memory::desc data = rows_channels(rows, channels);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(data, p.engine, const_cast<float*>(x))},
-                                         {DNNL_ARG_DST, memory(data, p.engine, y)},
-                                         {DNNL_ARG_MEAN, vector_memory(p, channels, mean)},
-                                         {DNNL_ARG_VARIANCE, vector_memory(p, channels, variance)}};
-    if (gamma) args.emplace(DNNL_ARG_SCALE, vector_memory(p, channels, gamma));
-    if (beta) args.emplace(DNNL_ARG_SHIFT, vector_memory(p, channels, beta));
-    e.forward.execute(p.stream, args);
-  });
+  batch_norm_forward(*primitives_, false, x, gamma, beta, mean, variance, rows, channels, epsilon, y);
 }
 
 void CpuBackend::batch_norm_backward(const float* dy, const float* x, const float* gamma,
                                      const float* mean, const float* variance, std::int64_t rows,
                                      std::int64_t channels, float epsilon, float* dx,
                                      float* dgamma, float* dbeta) {
-  run_dnnl(*primitives_, bn_what("backward", rows, channels), [&] {
+  run_dnnl(*primitives_, [&] { return bn_what("backward", rows, channels); }, [&] {
     auto& p = *primitives_;
     // Its own entry: the forward hint must carry the backward's flags (shift present when
     // the caller wants dbeta), which need not be the training forward's.
@@ -111,7 +108,7 @@ void CpuBackend::batch_norm_backward(const float* dy, const float* x, const floa
     const memory::desc data = rows_channels(rows, channels);
     BatchNormEntry& e = p.batch_norms.get(key, [&] {
       auto entry = std::make_shared<BatchNormEntry>();
-      const auto flags = bn_flags(gamma, with_shift ? dbeta : nullptr, false);
+      const auto flags = bn_flags(gamma, dbeta, false);
       entry->forward_pd = dnnl::batch_normalization_forward::primitive_desc(
           dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_training, data, epsilon, flags),
           p.engine);
@@ -169,7 +166,7 @@ std::string softmax_what(const char* pass, std::int64_t rows, std::int64_t cols,
 
 void CpuBackend::softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t cols,
                                  bool log) {
-  run_dnnl(*primitives_, softmax_what("forward", rows, cols, log), [&] {
+  run_dnnl(*primitives_, [&] { return softmax_what("forward", rows, cols, log); }, [&] {
     auto& p = *primitives_;
     SoftmaxEntry& e = softmax_entry(p, rows, cols, log);
     const memory::desc data = e.forward_pd.src_desc();
@@ -180,7 +177,7 @@ void CpuBackend::softmax_forward(const float* x, float* y, std::int64_t rows, st
 
 void CpuBackend::softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows,
                                   std::int64_t cols, bool log) {
-  run_dnnl(*primitives_, softmax_what("backward", rows, cols, log), [&] {
+  run_dnnl(*primitives_, [&] { return softmax_what("backward", rows, cols, log); }, [&] {
     auto& p = *primitives_;
     SoftmaxEntry& e = softmax_entry(p, rows, cols, log);
     const memory::desc data = e.forward_pd.src_desc();

@@ -77,22 +77,21 @@ PoolingEntry& pool_entry(CpuBackend::Primitives& p, PoolMode mode, const Pool2DG
 }  // namespace
 
 void CpuBackend::pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const float* x, float* y) {
-  run_dnnl(*primitives_, pool_what(mode, g, "forward"), [&] {
+  run_dnnl(*primitives_, [&] { return pool_what(mode, g, "forward"); }, [&] {
     auto& p = *primitives_;
     PoolingEntry& e = pool_entry(p, mode, g);
-    const PoolDescs d = describe(g);
-    e.inference.execute(p.stream, {{DNNL_ARG_SRC, memory(d.src, p.engine, const_cast<float*>(x))},
-                                   {DNNL_ARG_DST, memory(d.dst, p.engine, y)}});
+    e.inference.execute(p.stream, {{DNNL_ARG_SRC, memory(e.inference_pd.src_desc(), p.engine, const_cast<float*>(x))},
+                                   {DNNL_ARG_DST, memory(e.inference_pd.dst_desc(), p.engine, y)}});
   });
 }
 
 void CpuBackend::pool2d_backward(PoolMode mode, const Pool2DGeometry& g, const float* x,
                                  const float*, const float* dy, float* dx) {
-  run_dnnl(*primitives_, pool_what(mode, g, "backward"), [&] {
+  run_dnnl(*primitives_, [&] { return pool_what(mode, g, "backward"); }, [&] {
     auto& p = *primitives_;
     PoolingEntry& e = pool_entry(p, mode, g);
-    const PoolDescs d = describe(g);
     if (!e.backward_pd) {
+      const PoolDescs d = describe(g);
       e.training_pd.emplace(pool_forward_desc(dnnl::prop_kind::forward_training, mode, d), p.engine);
       e.training = dnnl::pooling_forward(*e.training_pd);
       dnnl::pooling_backward::desc desc(pool_algorithm(mode), d.src, d.dst, d.strides, d.kernel,
@@ -104,9 +103,11 @@ void CpuBackend::pool2d_backward(PoolMode mode, const Pool2DGeometry& g, const f
         e.workspace = memory(e.training_pd->workspace_desc(), p.engine);
       }
     }
-    const memory src(d.src, p.engine, const_cast<float*>(x));
-    std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, memory(d.dst, p.engine, const_cast<float*>(dy))},
-                                         {DNNL_ARG_DIFF_SRC, memory(d.src, p.engine, dx)}};
+    const memory::desc& src_desc = e.training_pd->src_desc();
+    const memory src(src_desc, p.engine, const_cast<float*>(x));
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_DIFF_DST, memory(e.training_pd->dst_desc(), p.engine, const_cast<float*>(dy))},
+        {DNNL_ARG_DIFF_SRC, memory(src_desc, p.engine, dx)}};
     if (mode == PoolMode::max) {
       e.training.execute(p.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, e.scratch_dst},
                                     {DNNL_ARG_WORKSPACE, e.workspace}});
@@ -180,7 +181,7 @@ std::string resize_what(const char* pass, std::int64_t n, std::int64_t h, std::i
 void CpuBackend::resize2d_forward(Interpolation mode, const float* x, std::int64_t n,
                                   std::int64_t h, std::int64_t w, std::int64_t c, float* y,
                                   std::int64_t out_h, std::int64_t out_w) {
-  run_dnnl(*primitives_, resize_what("forward", n, h, w, c, out_h, out_w), [&] {
+  run_dnnl(*primitives_, [&] { return resize_what("forward", n, h, w, c, out_h, out_w); }, [&] {
     auto& p = *primitives_;
     ResamplingEntry& e = resampling_entry(p, mode, n, h, w, c, out_h, out_w);
     e.forward.execute(p.stream, {{DNNL_ARG_SRC, memory(e.forward_pd.src_desc(), p.engine, const_cast<float*>(x))},
@@ -191,7 +192,7 @@ void CpuBackend::resize2d_forward(Interpolation mode, const float* x, std::int64
 void CpuBackend::resize2d_backward(Interpolation mode, const float* dy, std::int64_t n,
                                    std::int64_t h, std::int64_t w, std::int64_t c, float* dx,
                                    std::int64_t out_h, std::int64_t out_w) {
-  run_dnnl(*primitives_, resize_what("backward", n, h, w, c, out_h, out_w), [&] {
+  run_dnnl(*primitives_, [&] { return resize_what("backward", n, h, w, c, out_h, out_w); }, [&] {
     auto& p = *primitives_;
     ResamplingEntry& e = resampling_entry(p, mode, n, h, w, c, out_h, out_w);
     e.backward.execute(p.stream, {{DNNL_ARG_DIFF_DST, memory(e.forward_pd.dst_desc(), p.engine, const_cast<float*>(dy))},
