@@ -10,6 +10,7 @@
 #include <new>
 #include <vector>
 
+#include "../common/broadcast_rows.hpp"
 #include "../common/element_rules.hpp"
 #include "cpu_backend.hpp"
 #include "parallel.hpp"
@@ -187,7 +188,7 @@ void row_loop(Op op, const float* a, std::int64_t sa, const float* b, std::int64
 }
 
 // Calls row(a_offset, b_offset, out_offset, length) for every innermost row of a broadcast,
-// rows split across threads; each thread finds its first row's offsets by division.
+// rows split across threads, each starting its cursor at its first row.
 template <class Row>
 void for_each_broadcast_row(const BroadcastSpec& s, Row row) {
   const int rank = static_cast<int>(s.out_dims.size());
@@ -201,27 +202,8 @@ void for_each_broadcast_row(const BroadcastSpec& s, Row row) {
   const std::int64_t inner = s.out_dims[rank - 1];
   const std::int64_t rows = total / inner;
   parallel_for(rows, std::max<std::int64_t>(1, kElementwiseChunk / inner), [&](std::int64_t r0, std::int64_t r1) {
-    std::vector<std::int64_t> counter(rank, 0);
-    std::int64_t ia = 0, ib = 0, rest = r0;
-    for (int axis = rank - 2; axis >= 0; --axis) {
-      counter[axis] = rest % s.out_dims[axis];
-      rest /= s.out_dims[axis];
-      ia += counter[axis] * s.a_strides[axis];
-      ib += counter[axis] * s.b_strides[axis];
-    }
-    for (std::int64_t r = r0; r < r1; ++r) {
-      row(ia, ib, r * inner, inner);
-      for (int axis = rank - 2; axis >= 0; --axis) {
-        if (++counter[axis] < s.out_dims[axis]) {
-          ia += s.a_strides[axis];
-          ib += s.b_strides[axis];
-          break;
-        }
-        ia -= s.a_strides[axis] * (s.out_dims[axis] - 1);
-        ib -= s.b_strides[axis] * (s.out_dims[axis] - 1);
-        counter[axis] = 0;
-      }
-    }
+    BroadcastRowCursor cursor(s, r0);
+    for (std::int64_t r = r0; r < r1; ++r, cursor.next()) row(cursor.a(), cursor.b(), r * inner, inner);
   });
 }
 

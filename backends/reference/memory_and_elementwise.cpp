@@ -7,6 +7,7 @@
 #include <new>
 #include <vector>
 
+#include "../common/broadcast_rows.hpp"
 #include "../common/element_rules.hpp"
 #include "keras/internal/backend_factories.hpp"
 #include "reference_backend.hpp"
@@ -125,21 +126,9 @@ void for_each_broadcast(const BroadcastSpec& s, F f) {
   }
   const std::int64_t inner = s.out_dims[rank - 1];
   const std::int64_t sa = s.a_strides[rank - 1], sb = s.b_strides[rank - 1];
-  std::vector<std::int64_t> counter(rank, 0);
-  std::int64_t ia = 0, ib = 0;
-  for (std::int64_t out = 0; out < total; out += inner) {
-    for (std::int64_t j = 0; j < inner; ++j) f(ia + j * sa, ib + j * sb, out + j);
-    // Advance the counter over all but the last axis, updating both operand offsets.
-    for (int axis = rank - 2; axis >= 0; --axis) {
-      if (++counter[axis] < s.out_dims[axis]) {
-        ia += s.a_strides[axis];
-        ib += s.b_strides[axis];
-        break;
-      }
-      ia -= s.a_strides[axis] * (s.out_dims[axis] - 1);
-      ib -= s.b_strides[axis] * (s.out_dims[axis] - 1);
-      counter[axis] = 0;
-    }
+  BroadcastRowCursor cursor(s, 0);
+  for (std::int64_t out = 0; out < total; out += inner, cursor.next()) {
+    for (std::int64_t j = 0; j < inner; ++j) f(cursor.a() + j * sa, cursor.b() + j * sb, out + j);
   }
 }
 }  // namespace
