@@ -89,10 +89,10 @@ void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
   Handle file(internal::open_hdf5_for_reading(path, "load_weights"), H5Fclose);
   const auto ls = saved_layers(state(), layers());
   // Keras 2: layer_names at the root, or in "model_weights" of a full-model file.
-  if (internal::is_legacy_weights_group(file.get()) ||
-      (H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0 && H5Lexists(file.get(), "layers", H5P_DEFAULT) <= 0)) {
-    Handle group(H5Gopen2(file.get(), internal::is_legacy_weights_group(file.get()) ? "/" : "model_weights", H5P_DEFAULT),
-                 H5Gclose);
+  const bool legacy_at_root = internal::is_legacy_weights_group(file.get());
+  const bool has_layers = H5Lexists(file.get(), "layers", H5P_DEFAULT) > 0;
+  if (legacy_at_root || (!has_layers && H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0)) {
+    Handle group(H5Gopen2(file.get(), legacy_at_root ? "/" : "model_weights", H5P_DEFAULT), H5Gclose);
     if (!internal::is_legacy_weights_group(group.get())) {
       throw IOError("load_weights: '" + path + "' has a 'model_weights' group without layer_names: not a Keras "
                     "weights file");
@@ -102,7 +102,7 @@ void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
     }
     return;
   }
-  if (H5Lexists(file.get(), "layers", H5P_DEFAULT) <= 0) {
+  if (!has_layers) {
     throw IOError("load_weights: '" + path + "' has neither a 'layers' group (Keras 3) nor layer_names (Keras 2): "
                   "not a Keras weights file");
   }
