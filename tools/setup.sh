@@ -15,7 +15,8 @@ packages=(
   libhdf5-dev              # Keras weights files
   dataset-fashion-mnist    # real data for the main job and the training tests
   doctest-dev              # the test suite
-  nlohmann-json3-dev       # the tests read Keras' golden fixtures (JSON)
+  nlohmann-json3-dev       # Keras model configs and the golden fixtures (JSON)
+  libzip-dev               # Keras 3's .keras model archives
   python3-h5py             # a test reads our Keras 2-layout weights files with h5py
 )
 missing=()

@@ -55,6 +55,7 @@
 #include "keras/utils/progbar.hpp"
 #include "keras/utils/sequence.hpp"
 #include "keras/datasets/fashion_mnist.hpp"
+#include "keras/saving/saving.hpp"
 #include "keras/utils/plot.hpp"
 #include "keras/utils/reports.hpp"
 #include "keras/datasets/cifar.hpp"

@@ -9,15 +9,16 @@ namespace keras::layers {
 
 BatchNormalizationImpl::BatchNormalizationImpl(BatchNormalizationOptions options)
     : Layer("BatchNormalization", options.name), options_(std::move(options)) {
-  if (options_.axis != -1) {
-    throw ValueError(describe() + ": only axis=-1 (the channel axis of NHWC data) is supported, "
-                                  "got axis=" + std::to_string(options_.axis));
-  }
   if (!(options_.epsilon > 0.0f)) throw ValueError(describe() + ": epsilon must be positive");
 }
 
 Shape BatchNormalizationImpl::compute_output_shape(const std::vector<Shape>& shapes) const {
   const Shape& in = single_input(shapes, 2, 8);
+  // Keras 2 files spell the channel axis as a positive index ("axis": [3] for NHWC).
+  if (options_.axis != -1 && options_.axis != static_cast<int>(in.rank()) - 1) {
+    throw ValueError(describe() + ": only the channel (last) axis is supported, got axis=" +
+                     std::to_string(options_.axis) + " for input shape " + to_string(in));
+  }
   if (in[-1] < 1) {
     throw ShapeError(describe() + " needs a known channel axis, got input shape " + to_string(in));
   }

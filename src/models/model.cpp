@@ -129,6 +129,8 @@ void build_graph(ModelState& state, const std::vector<layers::KerasTensor>& inpu
 
 Model::Model(std::shared_ptr<internal::ModelState> state) : state_(std::move(state)) {}
 
+internal::ModelState& internal::state_of(const Model& model) { return *model.state_; }
+
 Model::Model(const std::vector<layers::KerasTensor>& inputs,
              const std::vector<layers::KerasTensor>& outputs, const std::string& name)
     : state_(std::make_shared<internal::ModelState>()) {

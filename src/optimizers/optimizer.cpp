@@ -33,23 +33,45 @@ Tensor& Optimizer::add_slot(const Shape& shape, float initial_value) {
   return slots_.back();
 }
 
+void Optimizer::build_for(const std::vector<VariablePtr>& variables) {
+  if (built_for_.empty()) {
+    NoGradGuard no_grad;
+    build(variables);
+    for (const auto& v : variables) built_for_.push_back(v.get());
+    return;
+  }
+  bool same = built_for_.size() == variables.size();
+  for (std::size_t i = 0; same && i < variables.size(); ++i) same = built_for_[i] == variables[i].get();
+  if (!same) {
+    throw ValueError(name_ + " was built for another list of variables; use one optimizer per "
+                             "model (compile again with a new optimizer)");
+  }
+}
+
+void Optimizer::restore(std::int64_t iterations, const std::vector<Tensor>& slot_values) {
+  if (iterations < 0) throw ValueError(name_ + ": a saved step counter cannot be negative");
+  if (slot_values.size() != slots_.size()) {
+    throw ValueError(name_ + ": the saved state has " + std::to_string(slot_values.size()) + " slot variables, this " +
+                     "optimizer has " + std::to_string(slots_.size()) + " (another optimizer configuration or model)");
+  }
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slot_values[i].shape() != slots_[i].shape()) {
+      throw ValueError(name_ + ": saved slot " + std::to_string(i) + " has shape " + to_string(slot_values[i].shape()) +
+                       ", this optimizer's has " + to_string(slots_[i].shape()));
+    }
+  }
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].assign(slot_values[i]);
+  iterations_ = iterations;
+}
+
 void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables) {
   if (gradients.size() != variables.size()) {
     throw ValueError(name_ + ": " + std::to_string(gradients.size()) + " gradients for " +
                      std::to_string(variables.size()) + " variables");
   }
   NoGradGuard no_grad;
-  if (built_for_.empty()) {
-    build(variables);
-    for (const auto& v : variables) built_for_.push_back(v.get());
-  } else {
-    bool same = built_for_.size() == variables.size();
-    for (std::size_t i = 0; same && i < variables.size(); ++i) same = built_for_[i] == variables[i].get();
-    if (!same) {
-      throw ValueError(name_ + " was built for another list of variables; use one optimizer per "
-                               "model (compile again with a new optimizer)");
-    }
-  }
+  build_for(variables);
   std::vector<Tensor> grads = gradients;
   for (std::size_t i = 0; i < grads.size(); ++i) {
     if (grads[i].shape() != variables[i]->shape()) {

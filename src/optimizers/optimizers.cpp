@@ -29,6 +29,9 @@ class SGDOptimizer final : public Optimizer {
     if (momentum_ == 0.0) return;
     for (const auto& v : vars) add_slot(v->shape());
   }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"momentum", momentum_}, {"nesterov", nesterov_ ? 1.0 : 0.0}};
+  }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
     float* m = momentum_ == 0.0 ? nullptr : slot(i).data<float>();
     var.value().backend().sgd_update(var.value().data<float>(), m, g.data<float>(), g.size(),
@@ -53,12 +56,17 @@ class AdamOptimizer final : public Optimizer {
 
  protected:
   void build(const std::vector<VariablePtr>& vars) override {
-    for (const auto& v : vars) add_slot(v->shape());  // m
-    for (const auto& v : vars) add_slot(v->shape());  // v
+    for (const auto& v : vars) {  // m and v of each variable in turn, as Keras 3 creates them
+      add_slot(v->shape());
+      add_slot(v->shape());
+    }
     if (amsgrad_) {
       for (const auto& v : vars) add_slot(v->shape());  // max of v
     }
     count_ = vars.size();
+  }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"beta_1", beta_1_}, {"beta_2", beta_2_}, {"epsilon", epsilon_}, {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
     // Scalars rounded as Keras rounds them: the bias correction in float32 (1 - 0.999f^t
@@ -69,7 +77,7 @@ class AdamOptimizer final : public Optimizer {
     const float alpha = static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
     float* v_max = amsgrad_ ? slot(2 * count_ + i).data<float>() : nullptr;
     var.value().backend().adam_update(
-        var.value().data<float>(), slot(i).data<float>(), slot(count_ + i).data<float>(), v_max,
+        var.value().data<float>(), slot(2 * i).data<float>(), slot(2 * i + 1).data<float>(), v_max,
         g.data<float>(), g.size(), alpha, static_cast<float>(1.0 - beta_1_),
         static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
   }
@@ -99,6 +107,9 @@ class RMSpropOptimizer final : public Optimizer {
       for (const auto& v : vars) add_slot(v->shape());  // average gradient
     }
   }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"rho", o_.rho}, {"momentum", o_.momentum}, {"epsilon", o_.epsilon}, {"centered", o_.centered ? 1.0 : 0.0}};
+  }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
     float* momentum = o_.momentum > 0.0 ? slot(count_ + i).data<float>() : nullptr;
     float* average = o_.centered ? slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i).data<float>() : nullptr;
@@ -122,6 +133,9 @@ class AdagradOptimizer final : public Optimizer {
   void build(const std::vector<VariablePtr>& vars) override {
     for (const auto& v : vars) add_slot(v->shape(), static_cast<float>(o_.initial_accumulator_value));
   }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"initial_accumulator_value", o_.initial_accumulator_value}, {"epsilon", o_.epsilon}};
+  }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
     var.value().backend().adagrad_update(var.value().data<float>(), slot(i).data<float>(),
                                          g.data<float>(), g.size(), static_cast<float>(lr),
@@ -142,8 +156,14 @@ class NadamOptimizer final : public Optimizer {
  protected:
   void build(const std::vector<VariablePtr>& vars) override {
     count_ = vars.size();
-    for (const auto& v : vars) add_slot(v->shape());  // m
-    for (const auto& v : vars) add_slot(v->shape());  // v
+    for (const auto& v : vars) {  // m and v of each variable in turn, as Keras 3 creates them
+      add_slot(v->shape());
+      add_slot(v->shape());
+    }
+    add_slot({}, 1.0f);  // the product of the momentum schedule's u's (Keras' last variable)
+  }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"beta_1", o_.beta_1}, {"beta_2", o_.beta_2}, {"epsilon", o_.epsilon}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
     // Keras' momentum schedule: u_t = beta_1 (1 - 0.5 * 0.96^t); the product of the u's is
@@ -153,19 +173,19 @@ class NadamOptimizer final : public Optimizer {
     const auto b1 = static_cast<float>(o_.beta_1), b2 = static_cast<float>(o_.beta_2);
     const float u_t = b1 * (1.0f - 0.5f * std::pow(0.96f, t));
     const float u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
-    if (i == 0) u_product_ *= u_t;
-    const float u_product_next = u_product_ * u_next;
+    float& u_product = slot(2 * count_).data<float>()[0];
+    if (i == 0) u_product *= u_t;
+    const float u_product_next = u_product * u_next;
     var.value().backend().nadam_update(
-        var.value().data<float>(), slot(i).data<float>(), slot(count_ + i).data<float>(),
+        var.value().data<float>(), slot(2 * i).data<float>(), slot(2 * i + 1).data<float>(),
         g.data<float>(), g.size(), 1.0f - b1, 1.0f - b2, u_next / (1.0f - u_product_next),
-        (1.0f - u_t) / (1.0f - u_product_), 1.0f - std::pow(b2, t), static_cast<float>(lr),
+        (1.0f - u_t) / (1.0f - u_product), 1.0f - std::pow(b2, t), static_cast<float>(lr),
         static_cast<float>(o_.epsilon));
   }
 
  private:
   NadamOptions o_;
   std::size_t count_ = 0;
-  float u_product_ = 1.0f;
 };
 
 }  // namespace

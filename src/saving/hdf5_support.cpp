@@ -166,6 +166,19 @@ void write_string_attribute(hid_t object, const std::string& name, const std::st
   write_fixed_strings(object, name, {value}, 0, 1, std::max<std::size_t>(value.size(), 1), true, where);
 }
 
+void write_utf8_attribute(hid_t object, const std::string& name, const std::string& value,
+                          const std::string& where) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  const char* text = value.c_str();
+  if (!attr.valid() || H5Awrite(attr.get(), type.get(), &text) < 0) {
+    throw IOError(where + ": cannot write the attribute '" + name + "'");
+  }
+}
+
 hid_t create_group(hid_t parent, const std::string& name, const std::string& where) {
   const hid_t g = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) throw IOError(where + ": cannot create the group '" + name + "'");
@@ -188,6 +201,32 @@ std::vector<float> read_float_dataset(hid_t dataset, std::vector<std::int64_t>& 
     throw IOError(where + ": cannot read the data (truncated file?)");
   }
   return values;
+}
+
+void write_scalar_dataset(hid_t parent, const std::string& name, double value, bool integer,
+                          const std::string& where) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle links(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(links.get(), 1);
+  Handle data(H5Dcreate2(parent, name.c_str(), integer ? H5T_STD_I64LE : H5T_IEEE_F32LE, space.get(), links.get(),
+                         H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose);
+  if (!data.valid() || H5Dwrite(data.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0) {
+    throw IOError(where + ": cannot write the dataset '" + name + "'");
+  }
+}
+
+double read_scalar_dataset(hid_t dataset, const std::string& where) {
+  Handle type(H5Dget_type(dataset), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) throw IOError(where + " is not numeric data");
+  Handle space(H5Dget_space(dataset), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) throw IOError(where + " is not a single number");
+  double value = 0.0;
+  if (H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0) {
+    throw IOError(where + ": cannot read the data (truncated file?)");
+  }
+  return value;
 }
 
 void write_float_dataset(hid_t parent, const std::string& name, const std::vector<std::int64_t>& shape,

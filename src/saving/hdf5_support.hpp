@@ -55,11 +55,20 @@ void write_string_list(hid_t object, const std::string& name, const std::vector<
 void write_string_attribute(hid_t object, const std::string& name, const std::string& value,
                             const std::string& where);
 
+// A scalar variable-length UTF-8 string attribute (what h5py writes for a str value): Keras 3's
+// "name" on vars groups, and model_config / training_config, which may exceed 64 KiB.
+void write_utf8_attribute(hid_t object, const std::string& name, const std::string& value,
+                          const std::string& where);
 // Opens or creates groups and reads float datasets with errors that name the file.
 hid_t create_group(hid_t parent, const std::string& name, const std::string& where);
 // The dataset's shape and its values converted to float32; IOError if it is not floating-point.
 std::vector<float> read_float_dataset(hid_t dataset, std::vector<std::int64_t>& shape,
                                       const std::string& where);
+// A scalar dataset (an optimizer's step counter or learning rate), stored as int64 or float32.
+void write_scalar_dataset(hid_t parent, const std::string& name, double value, bool integer,
+                          const std::string& where);
+// Any numeric dataset of a single element, as a double; IOError otherwise.
+double read_scalar_dataset(hid_t dataset, const std::string& where);
 void write_float_dataset(hid_t parent, const std::string& name, const std::vector<std::int64_t>& shape,
                          const std::vector<float>& values, const std::string& where);
 

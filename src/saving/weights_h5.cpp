@@ -8,25 +8,25 @@
 
 #include <map>
 
-#include "../models/model_state.hpp"
-#include "hdf5_support.hpp"
 #include "keras/models/model.hpp"
+#include "keras3_weights_h5.hpp"
 #include "legacy_weights_h5.hpp"
 
 namespace keras {
 
 using internal::Handle;
 
-namespace {
+namespace internal {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The layers Keras saves, in its order: a functional model's InputLayers too, a Sequential's not.
-std::vector<layers::LayerPtr> saved_layers(const internal::ModelState& st, const std::vector<layers::LayerPtr>& ls) {
-  return st.class_name == "Sequential" ? ls : internal::keras_layer_order(st, /*with_inputs=*/true);
+std::vector<layers::LayerPtr> saved_layers(const ModelState& st) {
+  return st.class_name == "Sequential" ? st.sequential_layers : keras_layer_order(st, /*with_inputs=*/true);
 }
+
+namespace {
 
 // Keras' group names for the model's layers, in the model's layer order.
 std::vector<std::string> group_names(const std::vector<layers::LayerPtr>& ls) {
@@ -40,54 +40,98 @@ std::vector<std::string> group_names(const std::vector<layers::LayerPtr>& ls) {
   return names;
 }
 
-void write_name_attribute(hid_t group, const std::string& value, const std::string& file) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(group, "name", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  const char* text = value.c_str();
-  if (!attr.valid() || H5Awrite(attr.get(), type.get(), &text) < 0) {
-    throw IOError(file + ": cannot write the attribute 'name'");
-  }
-}
-
 }  // namespace
 
+void write_keras3_weights(hid_t file, const ModelState& st, const std::string& path) {
+  const auto ls = saved_layers(st);
+  const auto names = group_names(ls);
+  Handle layers_group(create_group(file, "layers", path), H5Gclose);
+  for (std::size_t i = 0; i < ls.size(); ++i) {
+    Handle layer_group(create_group(layers_group.get(), names[i], path), H5Gclose);
+    Handle vars(create_group(layer_group.get(), "vars", path), H5Gclose);
+    write_utf8_attribute(vars.get(), "name", ls[i]->name(), path);
+    const auto weights = ls[i]->weights();
+    for (std::size_t k = 0; k < weights.size(); ++k) {
+      const Tensor value = weights[k]->value().dtype() == float32 ? weights[k]->value() : weights[k]->value().astype(float32);
+      write_float_dataset(vars.get(), std::to_string(k), value.shape().dims(), value.to_vector<float>(), path);
+    }
+  }
+  Handle model_vars(create_group(file, "vars", path), H5Gclose);
+  write_utf8_attribute(model_vars.get(), "name", st.name, path);
+}
+
+std::vector<std::pair<VariablePtr, Tensor>> read_keras3_weights(hid_t file, const ModelState& st, bool skip_mismatch,
+                                                                const std::string& path) {
+  const auto ls = saved_layers(st);
+  if (H5Lexists(file, "layers", H5P_DEFAULT) <= 0) {
+    throw IOError("load_weights: '" + path + "' has no 'layers' group: not a Keras 3 weights file");
+  }
+  const auto names = group_names(ls);
+  // Read everything first: a file that does not fit leaves the model untouched.
+  std::vector<std::pair<VariablePtr, Tensor>> updates;
+  for (std::size_t i = 0; i < ls.size(); ++i) {
+    const auto weights = ls[i]->weights();
+    const std::string vars_path = "layers/" + names[i] + "/vars";
+    if (H5Lexists(file, ("layers/" + names[i]).c_str(), H5P_DEFAULT) <= 0 ||
+        H5Lexists(file, vars_path.c_str(), H5P_DEFAULT) <= 0) {
+      if (weights.empty() || skip_mismatch) continue;
+      throw IOError("load_weights: '" + path + "' has no group '" + vars_path + "' for layer '" + ls[i]->name() + "' (" +
+                    ls[i]->class_name() + "); the file was saved from another architecture");
+    }
+    Handle vars(H5Gopen2(file, vars_path.c_str(), H5P_DEFAULT), H5Gclose);
+    H5G_info_t info{};
+    H5Gget_info(vars.get(), &info);
+    if (info.nlinks != weights.size()) {
+      if (skip_mismatch) continue;
+      throw IOError("load_weights: layer '" + ls[i]->name() + "' (" + ls[i]->class_name() + ") has " +
+                    std::to_string(weights.size()) + " weights but '" + path + "' holds " +
+                    std::to_string(info.nlinks) + " in " + vars_path);
+    }
+    std::vector<std::pair<VariablePtr, Tensor>> layer_updates;
+    bool fits = true;
+    for (std::size_t k = 0; k < weights.size() && fits; ++k) {
+      const std::string dataset = vars_path + "/" + std::to_string(k);
+      Handle data(H5Dopen2(vars.get(), std::to_string(k).c_str(), H5P_DEFAULT), H5Dclose);
+      if (!data.valid()) throw IOError("load_weights: '" + path + "' lacks " + dataset);
+      std::vector<std::int64_t> dims;
+      const auto host = read_float_dataset(data.get(), dims, "load_weights: " + dataset + " in '" + path + "'");
+      const Shape stored(dims);
+      if (stored != weights[k]->shape()) {
+        if (skip_mismatch) {
+          fits = false;
+          break;
+        }
+        throw IOError("load_weights: layer '" + ls[i]->name() + "' weight '" + weights[k]->name() + "' has shape " +
+                      to_string(weights[k]->shape()) + " but '" + path + "' stores " + to_string(stored) +
+                      " (pass skip_mismatch to leave it)");
+      }
+      layer_updates.emplace_back(weights[k], Tensor::from_vector(host, stored));
+    }
+    if (fits) updates.insert(updates.end(), layer_updates.begin(), layer_updates.end());
+  }
+  return updates;
+}
+
+}  // namespace internal
+
 void Model::save_weights(const std::string& path) const {
-  const auto ls = saved_layers(state(), layers());
-  if (!ends_with(path, ".weights.h5")) {
-    if (!ends_with(path, ".h5") && !ends_with(path, ".hdf5")) {
+  if (!internal::ends_with(path, ".weights.h5")) {
+    if (!internal::ends_with(path, ".h5") && !internal::ends_with(path, ".hdf5")) {
       throw ValueError("save_weights: '" + path + "' must end in .weights.h5 (Keras 3's layout) or .h5 "
                        "(Keras 2's layout)");
     }
     internal::write_hdf5_atomically(path, "save_weights", [&](hid_t file) {
-      internal::write_legacy_weights(file, ls, "save_weights: " + path);
+      internal::write_legacy_weights(file, internal::saved_layers(state()), "save_weights: " + path);
     });
     return;
   }
-  internal::write_hdf5_atomically(path, "save_weights", [&](hid_t file) {
-    const auto names = group_names(ls);
-    Handle layers_group(internal::create_group(file, "layers", path), H5Gclose);
-    for (std::size_t i = 0; i < ls.size(); ++i) {
-      Handle layer_group(internal::create_group(layers_group.get(), names[i], path), H5Gclose);
-      Handle vars(internal::create_group(layer_group.get(), "vars", path), H5Gclose);
-      write_name_attribute(vars.get(), ls[i]->name(), path);
-      const auto weights = ls[i]->weights();
-      for (std::size_t k = 0; k < weights.size(); ++k) {
-        const Tensor value = weights[k]->value().dtype() == float32 ? weights[k]->value() : weights[k]->value().astype(float32);
-        internal::write_float_dataset(vars.get(), std::to_string(k), value.shape().dims(), value.to_vector<float>(),
-                                      "save_weights: " + path);
-      }
-    }
-    Handle model_vars(internal::create_group(file, "vars", path), H5Gclose);
-    write_name_attribute(model_vars.get(), name(), path);
-  });
+  internal::write_hdf5_atomically(path, "save_weights",
+                                  [&](hid_t file) { internal::write_keras3_weights(file, state(), path); });
 }
 
 void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
   Handle file(internal::open_hdf5_for_reading(path, "load_weights"), H5Fclose);
-  const auto ls = saved_layers(state(), layers());
+  const auto ls = internal::saved_layers(state());
   // Keras 2: layer_names at the root, or in "model_weights" of a full-model file.
   const bool legacy_at_root = internal::is_legacy_weights_group(file.get());
   const bool has_layers = H5Lexists(file.get(), "layers", H5P_DEFAULT) > 0;
@@ -110,50 +154,9 @@ void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
     throw ValueError("load_weights: by_name needs Keras 2's .h5 layout; '" + path +
                      "' is Keras 3's, whose layers are matched by position (as Keras does)");
   }
-  const auto names = group_names(ls);
-  // Read everything first: a file that does not fit leaves the model untouched.
-  std::vector<std::pair<VariablePtr, Tensor>> updates;
-  for (std::size_t i = 0; i < ls.size(); ++i) {
-    const auto weights = ls[i]->weights();
-    const std::string vars_path = "layers/" + names[i] + "/vars";
-    if (H5Lexists(file.get(), ("layers/" + names[i]).c_str(), H5P_DEFAULT) <= 0 ||
-        H5Lexists(file.get(), vars_path.c_str(), H5P_DEFAULT) <= 0) {
-      if (weights.empty() || o.skip_mismatch) continue;
-      throw IOError("load_weights: '" + path + "' has no group '" + vars_path + "' for layer '" + ls[i]->name() + "' (" +
-                    ls[i]->class_name() + "); the file was saved from another architecture");
-    }
-    Handle vars(H5Gopen2(file.get(), vars_path.c_str(), H5P_DEFAULT), H5Gclose);
-    H5G_info_t info{};
-    H5Gget_info(vars.get(), &info);
-    if (info.nlinks != weights.size()) {
-      if (o.skip_mismatch) continue;
-      throw IOError("load_weights: layer '" + ls[i]->name() + "' (" + ls[i]->class_name() + ") has " +
-                    std::to_string(weights.size()) + " weights but '" + path + "' holds " +
-                    std::to_string(info.nlinks) + " in " + vars_path);
-    }
-    std::vector<std::pair<VariablePtr, Tensor>> layer_updates;
-    bool fits = true;
-    for (std::size_t k = 0; k < weights.size() && fits; ++k) {
-      const std::string dataset = vars_path + "/" + std::to_string(k);
-      Handle data(H5Dopen2(vars.get(), std::to_string(k).c_str(), H5P_DEFAULT), H5Dclose);
-      if (!data.valid()) throw IOError("load_weights: '" + path + "' lacks " + dataset);
-      std::vector<std::int64_t> dims;
-      const auto host = internal::read_float_dataset(data.get(), dims, "load_weights: " + dataset + " in '" + path + "'");
-      const Shape stored(dims);
-      if (stored != weights[k]->shape()) {
-        if (o.skip_mismatch) {
-          fits = false;
-          break;
-        }
-        throw IOError("load_weights: layer '" + ls[i]->name() + "' weight '" + weights[k]->name() + "' has shape " +
-                      to_string(weights[k]->shape()) + " but '" + path + "' stores " + to_string(stored) +
-                      " (pass skip_mismatch to leave it)");
-      }
-      layer_updates.emplace_back(weights[k], Tensor::from_vector(host, stored));
-    }
-    if (fits) updates.insert(updates.end(), layer_updates.begin(), layer_updates.end());
+  for (auto& [variable, value] : internal::read_keras3_weights(file.get(), state(), o.skip_mismatch, path)) {
+    variable->assign(value);
   }
-  for (auto& [variable, value] : updates) variable->assign(value);
 }
 
 }  // namespace keras

@@ -31,47 +31,54 @@ using Fn = std::function<Tensor(const Tensor&, const Tensor&)>;
 
 class FunctionLoss final : public Loss {
  public:
-  FunctionLoss(std::string name, Fn fn) : Loss(std::move(name)), fn_(std::move(fn)) {}
+  FunctionLoss(std::string name, std::string class_name, std::map<std::string, double> arguments, Fn fn)
+      : Loss(std::move(name), std::move(class_name), std::move(arguments)), fn_(std::move(fn)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override { return fn_(y_true, y_pred); }
 
  private:
   Fn fn_;
 };
 
-LossPtr make(std::string name, Fn fn) { return std::make_shared<FunctionLoss>(std::move(name), std::move(fn)); }
+LossPtr make(std::string name, std::string class_name, std::map<std::string, double> arguments, Fn fn) {
+  return std::make_shared<FunctionLoss>(std::move(name), std::move(class_name), std::move(arguments), std::move(fn));
+}
+
+std::map<std::string, double> crossentropy_arguments(const CrossentropyOptions& o) {
+  return {{"from_logits", o.from_logits ? 1.0 : 0.0}, {"label_smoothing", o.label_smoothing}};
+}
 
 // Regression targets may come as integers (labels as numbers); losses compute in float32.
 Tensor as_float(const Tensor& t) { return t.dtype() == float32 ? t : t.astype(float32); }
 }  // namespace
 
 LossPtr SparseCategoricalCrossentropy(CrossentropyOptions o) {
-  return make("sparse_categorical_crossentropy", [o](const Tensor& t, const Tensor& p) {
+  return make("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", crossentropy_arguments(o), [o](const Tensor& t, const Tensor& p) {
     return ops::sparse_categorical_crossentropy(t.dtype() == float32 ? t.astype(int32) : t, p,
                                                 o.from_logits, o.label_smoothing);
   });
 }
 LossPtr CategoricalCrossentropy(CrossentropyOptions o) {
-  return make("categorical_crossentropy", [o](const Tensor& t, const Tensor& p) {
+  return make("categorical_crossentropy", "CategoricalCrossentropy", crossentropy_arguments(o), [o](const Tensor& t, const Tensor& p) {
     return ops::categorical_crossentropy(as_float(t), p, o.from_logits, o.label_smoothing);
   });
 }
 LossPtr BinaryCrossentropy(CrossentropyOptions o) {
-  return make("binary_crossentropy", [o](const Tensor& t, const Tensor& p) {
+  return make("binary_crossentropy", "BinaryCrossentropy", crossentropy_arguments(o), [o](const Tensor& t, const Tensor& p) {
     return ops::binary_crossentropy(as_float(t), p, o.from_logits, o.label_smoothing);
   });
 }
 LossPtr MeanSquaredError() {
-  return make("mean_squared_error",
+  return make("mean_squared_error", "MeanSquaredError", {},
               [](const Tensor& t, const Tensor& p) { return ops::mean_squared_error(as_float(t), p); });
 }
 LossPtr MeanAbsoluteError() {
-  return make("mean_absolute_error", [](const Tensor& t, const Tensor& p) {
+  return make("mean_absolute_error", "MeanAbsoluteError", {}, [](const Tensor& t, const Tensor& p) {
     return ops::mean(ops::abs(ops::subtract(p, as_float(t))), {-1});
   });
 }
 LossPtr Huber(HuberOptions o) {
   if (!(o.delta > 0.0f)) throw ValueError("Huber: delta must be positive");
-  return make("huber_loss", [o](const Tensor& t, const Tensor& p) {
+  return make("huber_loss", "Huber", {{"delta", o.delta}}, [o](const Tensor& t, const Tensor& p) {
     // 0.5 e^2 where |e| <= delta, delta (|e| - delta / 2) beyond: split |e| at delta.
     const Tensor abs_error = ops::abs(ops::subtract(p, as_float(t)));
     const Tensor quadratic = ops::minimum(abs_error, Tensor::full({}, o.delta, float32, &p.backend()));
@@ -80,7 +87,7 @@ LossPtr Huber(HuberOptions o) {
   });
 }
 LossPtr KLDivergence() {
-  return make("kl_divergence", [](const Tensor& t, const Tensor& p) {
+  return make("kl_divergence", "KLDivergence", {}, [](const Tensor& t, const Tensor& p) {
     const Tensor yt = ops::clip(as_float(t), ops::kEpsilon, 1.0f), yp = ops::clip(p, ops::kEpsilon, 1.0f);
     return ops::sum(ops::multiply(yt, ops::log(ops::divide(yt, yp))), {-1});
   });

@@ -17,7 +17,9 @@ TEST_CASE("BatchNormalization: Keras weight order, trainable split, params") {
   BatchNormalization plain({.center = false, .scale = false});
   plain(Input({3}));
   CHECK(test_support::weight_layout(*plain) == Layout{{"moving_mean", {3}}, {"moving_variance", {3}}});
-  CHECK_THROWS_AS(BatchNormalization({.axis = 1}), ValueError);
+  // Only the channel axis: -1, or its positive index as Keras 2 files write it.
+  CHECK_THROWS_AS(BatchNormalization({.axis = 1})(Input({4, 4, 3})), ValueError);
+  CHECK(BatchNormalization({.axis = 3})(Input({4, 4, 3})).shape() == Shape{-1, 4, 4, 3});
 }
 
 TEST_CASE("BatchNormalization updates moving statistics with Keras' momentum only in training") {

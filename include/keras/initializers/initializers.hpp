@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "keras/core/tensor.hpp"
 
@@ -25,6 +26,10 @@ class Initializer {
   Tensor operator()(const Shape& shape) const;
   std::string name() const;  // Keras' class name, e.g. "GlorotUniform"
   Kind kind() const { return kind_; }
+  // What a config records: the seed, and the two numbers (constant: value; uniform: minval,
+  // maxval; normal and truncated normal: mean, stddev).
+  const std::optional<std::uint64_t>& seed() const { return seed_; }
+  std::pair<float, float> parameters() const { return {a_, b_}; }
 
  private:
   Kind kind_;

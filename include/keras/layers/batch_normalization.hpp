@@ -10,7 +10,7 @@
 namespace keras::layers {
 
 struct BatchNormalizationOptions {
-  int axis = -1;  // only the channel (last) axis is supported
+  int axis = -1;  // only the channel (last) axis is supported: -1 or rank - 1
   float momentum = 0.99f;
   float epsilon = 1e-3f;
   bool center = true;

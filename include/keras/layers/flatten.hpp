@@ -15,6 +15,7 @@ class FlattenImpl final : public Layer {
  public:
   explicit FlattenImpl(FlattenOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+  const FlattenOptions& options() const { return options_; }
 
  protected:
   Tensor call(const std::vector<Tensor>& inputs, bool training) override;

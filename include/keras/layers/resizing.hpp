@@ -17,6 +17,7 @@ class ResizingImpl final : public Layer {
  public:
   ResizingImpl(std::int64_t height, std::int64_t width, ResizingOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+  const ResizingOptions& options() const { return options_; }
   std::int64_t height() const { return height_; }
   std::int64_t width() const { return width_; }
 

@@ -15,6 +15,7 @@ class SoftmaxImpl final : public Layer {
  public:
   explicit SoftmaxImpl(SoftmaxOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+  const SoftmaxOptions& options() const { return options_; }
 
  protected:
   Tensor call(const std::vector<Tensor>& inputs, bool training) override;

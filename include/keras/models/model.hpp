@@ -15,9 +15,12 @@
 
 namespace keras {
 
+class Model;
 namespace internal {
 struct ModelState;
-}
+// The state behind a model, for the library's own code (saving); users never need it.
+ModelState& state_of(const Model& model);
+}  // namespace internal
 
 class Model {
  public:
@@ -99,6 +102,13 @@ class Model {
   void summary(std::ostream& os = std::cout, int line_length = 0) const;
   std::string summary_string(int line_length = 0) const;
 
+  // --- model files (src/saving/model_files.cpp) ----------------------------------------
+  // The whole model: architecture, weights, compile arguments and optimizer state. `.keras`
+  // writes Keras 3's archive (config.json, metadata.json, model.weights.h5), `.h5` / `.hdf5`
+  // Keras 2's legacy file (model_config, training_config, model_weights, optimizer_weights);
+  // keras::models::load_model reads both. Atomic, like save_weights.
+  void save(const std::string& path) const;
+
  protected:
   explicit Model(std::shared_ptr<internal::ModelState> state);
   internal::ModelState& state() const { return *state_; }
@@ -110,6 +120,7 @@ class Model {
   callbacks::History fit_sequences(utils::Sequence& train, utils::Sequence* validation, const FitOptions& o);
   callbacks::Logs evaluate_sequence(utils::Sequence& data, const EvaluateOptions& o);
 
+  friend internal::ModelState& internal::state_of(const Model& model);
   std::shared_ptr<internal::ModelState> state_;
 };
 

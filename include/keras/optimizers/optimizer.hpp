@@ -33,8 +33,21 @@ class Optimizer {
   // Sets a fixed learning rate (as callbacks do); replaces a schedule.
   void set_learning_rate(double value);
   std::int64_t iterations() const { return iterations_; }
-  // The optimizer's state tensors (slots), in creation order, for saving and restoring.
+  bool has_schedule() const { return learning_rate_.is_schedule(); }
+  // The optimizer's state tensors (slots) in Keras 3's creation order (Adam: m and v of each
+  // variable in turn, then AMSGrad's maxima), for saving and restoring.
   const std::vector<Tensor>& variables() const { return slots_; }
+  // Creates the slots for these variables now (apply does it on the first step), so that a
+  // saved state can be restored before training resumes. A second call must name the same list.
+  void build_for(const std::vector<VariablePtr>& variables);
+  bool built() const { return !built_for_.empty(); }
+  // Restores a saved state: the step counter and every slot (same count and shapes as
+  // variables(), else a ValueError naming the first that differs).
+  void restore(std::int64_t iterations, const std::vector<Tensor>& slot_values);
+  // Keras' config of the optimizer beyond name, learning rate and CommonOptions, in Keras'
+  // spelling ({"beta_1", 0.9}, {"amsgrad", 0}); flags are 0 or 1.
+  virtual std::vector<std::pair<std::string, double>> hyperparameters() const = 0;
+  const CommonOptions& common_options() const { return common_; }
 
  protected:
   // Called once with the variables before the first update: create slots with add_slot.
