@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "support/fixtures.hpp"
+#include "support/temp_path.hpp"
 #include "support/gradient_check.hpp"
 
 using namespace keras;
@@ -125,7 +126,7 @@ TEST_CASE("TerminateOnNaN stops on the first NaN loss") {
 TEST_CASE("LearningRateScheduler, CSVLogger (append) and LambdaCallback hooks") {
   auto [x, y] = line_data(32);
   Sequential model = tiny_model(0.1);
-  const std::string csv = "callbacks_test_log.csv";
+  const std::string csv = test_support::temp_path("callbacks_test_log.csv").string();
   std::vector<std::string> events;
   auto lambda = callbacks::LambdaCallback({
       .on_epoch_begin = [&](int e, callbacks::Logs&) { events.push_back("epoch_begin " + std::to_string(e)); },

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "keras/keras.hpp"
+#include "support/temp_path.hpp"
 
 using namespace keras;
 
@@ -39,8 +40,9 @@ TEST_CASE("plot_history writes a well-formed SVG with both panels") {
   h.history["val_loss"] = {1.0, 0.7, 0.65};
   h.history["accuracy"] = {0.6, 0.75, 0.8};
   h.history["val_accuracy"] = {0.55, 0.7, 0.72};
-  utils::plot_history(h, "plot_test_history.svg", {.title = "a <test> & more"});
-  std::ifstream in("plot_test_history.svg");
+  const std::string file = test_support::temp_path("plot_test_history.svg").string();
+  utils::plot_history(h, file, {.title = "a <test> & more"});
+  std::ifstream in(file);
   const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string problem;
   INFO(problem);

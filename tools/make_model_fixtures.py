@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Writes tests/fixtures/keras_models/: whole-model files saved by real Keras, with inputs and
+Keras' outputs, for tests/saving/model_files_test.cpp.
+
+Run it twice, once per Keras generation (each in a throwaway venv; CI installs neither):
+  python3 -m venv /tmp/kenv && /tmp/kenv/bin/pip install "keras>=3" "jax[cpu]" h5py
+  /tmp/kenv/bin/python tools/make_model_fixtures.py          # Keras 3: k3_*.h5, k3_*.keras
+  python3 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install "tensorflow-cpu==2.15.*"
+  /tmp/tfenv/bin/python tools/make_model_fixtures.py          # tf.keras 2.15: k2_*.h5
+Models: a Sequential CNN with BatchNormalization and Dropout; a functional model with Add,
+Concatenate, Multiply, Average, Depthwise/Separable convs, padding, cropping and the activation
+layers; "resume", an MLP trained one Adam step before saving, with the batch and the outputs
+after one more step (so a loaded optimizer state can be checked against Keras' next step).
+With `--check-ours DIR` it loads the files kerascpp wrote (DIR/ours_*.h5 and .keras) and checks
+that Keras reproduces the outputs recorded in DIR/ours.json."""
+import json
+import os
+import sys
+
+import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+try:
+    import keras
+    VERSION = keras.__version__
+except ImportError:
+    VERSION = ""
+KERAS3 = VERSION.startswith("3")
+if not KERAS3:
+    import tensorflow as tf
+    keras = tf.keras
+    VERSION = "tf.keras " + tf.__version__
+layers = keras.layers
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET = os.path.join(HERE, "..", "tests", "fixtures", "keras_models")
+PREFIX = "k3" if KERAS3 else "k2"
+rng = np.random.default_rng(5)
+
+
+def randomize(model):
+    for w in model.weights:
+        name = w.name
+        low, high = (0.5, 1.5) if "variance" in name or "gamma" in name else (-0.5, 0.5)
+        w.assign(rng.uniform(low, high, tuple(w.shape)).astype("float32"))
+
+
+def sequential():
+    # Keras 2 style: no Input, batch_input_shape on the first layer; Keras 3: an InputLayer.
+    first = [keras.Input((8, 8, 3))] if KERAS3 else []
+    conv_kwargs = {} if KERAS3 else {"input_shape": (8, 8, 3)}
+    return keras.Sequential(first + [
+        layers.Conv2D(4, 3, padding="same", activation="relu", **conv_kwargs),
+        layers.BatchNormalization(),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(6, 3, strides=1, kernel_regularizer=keras.regularizers.L2(1e-4)),
+        layers.Flatten(),
+        layers.Dropout(0.3),
+        layers.Dense(5, activation="softmax"),
+    ], name="cnn")
+
+
+def functional():
+    inp = keras.Input((9, 9, 3), name="image")
+    x = layers.Rescaling(0.5, offset=-0.25)(inp)
+    x = layers.ZeroPadding2D(((1, 0), (0, 1)))(x)
+    x = layers.Cropping2D(((0, 1), (1, 0)))(x)
+    a = layers.Conv2D(4, 3, padding="same")(x)
+    a = layers.LeakyReLU()(a)
+    b = layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2)(x)
+    b = layers.Conv2D(4, 1, activation="elu")(b)
+    c = layers.SeparableConv2D(4, 3, padding="same", activation="tanh")(x)
+    s = layers.Add()([a, b])
+    m = layers.Multiply()([a, c])
+    v = layers.Average()([b, c])
+    x = layers.Concatenate()([s, m, v])
+    x = layers.BatchNormalization(momentum=0.9, epsilon=1e-2)(x)
+    x = layers.ReLU(max_value=2.0)(x)
+    x = layers.AveragePooling2D(2, strides=1)(x)
+    x = layers.SpatialDropout2D(0.2)(x)
+    x = layers.MaxPooling2D(2, padding="same")(x)
+    g1 = layers.GlobalAveragePooling2D()(x)
+    g2 = layers.GlobalMaxPooling2D()(x)
+    x = layers.Concatenate()([g1, g2])
+    x = layers.Reshape((4, 6))(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(7, activation="sigmoid")(x)
+    x = layers.ELU(alpha=0.5)(x)
+    x = layers.Activation("sigmoid")(x)
+    out = layers.Softmax()(layers.Dense(3)(x))
+    return keras.Model(inp, out, name="branches")
+
+
+def resume():
+    first = [keras.Input((6,))] if KERAS3 else []
+    kwargs = {} if KERAS3 else {"input_shape": (6,)}
+    return keras.Sequential(first + [layers.Dense(5, activation="tanh", **kwargs), layers.Dense(3, activation="softmax")], name="resume")
+
+
+def compile_and_step(model, x, y, optimizer):
+    # The optimizer by name: Keras 3.15 leaves optimizer objects out of a .keras file's
+    # compile_config (and then loads it with its default RMSprop), names survive.
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.train_on_batch(x, y)
+
+
+def as_list(a):
+    return np.asarray(a, "float32").ravel().tolist()
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--check-ours":
+        return check_ours(sys.argv[2])
+    os.makedirs(TARGET, exist_ok=True)
+    doc = {"generator": "tools/make_model_fixtures.py", "keras_version": VERSION, "models": {}}
+    for name, make, shape, classes in [("sequential", sequential, (3, 8, 8, 3), 5),
+                                       ("functional", functional, (2, 9, 9, 3), 3)]:
+        model = make()
+        randomize(model)
+        x = rng.uniform(-1, 1, shape).astype("float32")
+        y = np.arange(shape[0]) % classes
+        compile_and_step(model, x, y, "adam")
+        out = np.asarray(model(x, training=False))
+        model.save(os.path.join(TARGET, f"{PREFIX}_{name}.h5"))
+        if KERAS3:
+            model.save(os.path.join(TARGET, f"{PREFIX}_{name}.keras"))
+        doc["models"][name] = {"input": as_list(x), "input_shape": list(shape), "output": as_list(out),
+                               "output_shape": list(out.shape)}
+    model = resume()
+    randomize(model)
+    x = rng.uniform(-1, 1, (4, 6)).astype("float32")
+    y = np.array([0, 1, 2, 1])
+    compile_and_step(model, x, y, "adam")
+    model.save(os.path.join(TARGET, f"{PREFIX}_resume.h5"))
+    if KERAS3:
+        model.save(os.path.join(TARGET, f"{PREFIX}_resume.keras"))
+    before = np.asarray(model(x, training=False))
+    model.train_on_batch(x, y)
+    after = np.asarray(model(x, training=False))
+    doc["models"]["resume"] = {"input": as_list(x), "input_shape": [4, 6], "labels": y.tolist(),
+                               "output": as_list(before), "output_after_step": as_list(after), "output_shape": [4, 3]}
+    with open(os.path.join(TARGET, f"{PREFIX}_models.json"), "w") as f:
+        json.dump(doc, f)
+
+
+def check_ours(folder):
+    with open(os.path.join(folder, "ours.json")) as f:
+        doc = json.load(f)
+    for file, record in doc.items():
+        path = os.path.join(folder, file)
+        if path.endswith(".keras") and not KERAS3:
+            continue
+        model = keras.models.load_model(path)
+        x = np.asarray(record["input"], "float32").reshape(record["input_shape"])
+        expected = np.asarray(record["output"], "float32").reshape(record["output_shape"])
+        error = float(np.max(np.abs(np.asarray(model(x, training=False)) - expected)))
+        print(f"Keras {VERSION} loads kerascpp's {file}: max |output - kerascpp's| = {error:.2e}")
+        assert error < 1e-5, file
+        if "labels" in record:
+            model.train_on_batch(x, np.asarray(record["labels"]))
+            after = np.asarray(record["output_after_step"], "float32").reshape(record["output_shape"])
+            error = float(np.max(np.abs(np.asarray(model(x, training=False)) - after)))
+            print(f"  and after one more training step (optimizer state restored): {error:.2e}")
+            assert error < 1e-5, file + " after a step"
+
+
+if __name__ == "__main__":
+    main()
