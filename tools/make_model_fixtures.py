@@ -157,7 +157,10 @@ def check_ours(folder):
         error = float(np.max(np.abs(np.asarray(model(x, training=False)) - expected)))
         print(f"Keras {VERSION} loads kerascpp's {file}: max |output - kerascpp's| = {error:.2e}")
         assert error < 1e-5, file
-        if "labels" in record:
+        # Keras' next step only from .keras: Keras 3.15 cannot train a model loaded from a legacy
+        # .h5 (its own files included: "optimizer was built with 0 variables"), and tf.keras
+        # 2.15 reads a legacy file's optimizer as its pre-2.11 optimizer, whose state differs.
+        if "labels" in record and path.endswith(".keras"):
             model.train_on_batch(x, np.asarray(record["labels"]))
             after = np.asarray(record["output_after_step"], "float32").reshape(record["output_shape"])
             error = float(np.max(np.abs(np.asarray(model(x, training=False)) - after)))

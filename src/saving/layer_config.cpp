@@ -591,6 +591,8 @@ nlohmann::json layer_to_config(const layers::Layer& layer, ConfigStyle style) {
               {"dtype", "float32"}, {"sparse", false}, {"ragged", false}, {"name", layer.name()}};
   } else {
     config.update(class_config(layer, style));
+    // Keras' SpatialDropout2D takes no `trainable` argument (its from_config rejects it).
+    if (layer.class_name() == "SpatialDropout2D") config.erase("trainable");
   }
   return keras_object("keras.layers", layer.class_name(), config);
 }

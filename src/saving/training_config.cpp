@@ -79,13 +79,16 @@ nlohmann::json optimizer_to_config(const optimizers::Optimizer& optimizer, Confi
                  {"weight_decay", optional_number(common.weight_decay)},
                  {"clipnorm", optional_number(common.clipnorm)},
                  {"global_clipnorm", optional_number(common.global_clipnorm)},
-                 {"clipvalue", optional_number(common.clipvalue)},
-                 {"use_ema", false},
-                 {"ema_momentum", 0.99},
-                 {"ema_overwrite_frequency", nullptr}};
+                 {"clipvalue", optional_number(common.clipvalue)}};
   if (style == ConfigStyle::keras3) {
-    config["loss_scale_factor"] = nullptr;
-    config["gradient_accumulation_steps"] = nullptr;
+    config.update({{"use_ema", false}, {"ema_momentum", 0.99}, {"ema_overwrite_frequency", nullptr},
+                   {"loss_scale_factor", nullptr}, {"gradient_accumulation_steps", nullptr}});
+  } else {
+    // tf.keras 2 reads a legacy file's optimizer as its pre-2.11 class, which takes none of
+    // the newer arguments: write only those it knows.
+    for (const char* key : {"weight_decay", "clipnorm", "global_clipnorm", "clipvalue"}) {
+      if (config[key].is_null()) config.erase(key);
+    }
   }
   for (const auto& [key, value] : optimizer.hyperparameters()) {
     config[key] = is_flag(key) ? json(value != 0.0) : json(value);

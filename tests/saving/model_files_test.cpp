@@ -205,3 +205,33 @@ TEST_CASE("Broken model files are IOErrors naming the file and the problem") {
   CHECK(unknown.find("renamed.h5") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("Our files of the fixture models reload exactly (and are left for Keras to check)") {
+  // tools/make_model_fixtures.py --check-ours <this folder> loads them in real Keras.
+  const fs::path dir = fs::temp_directory_path() / "kerascpp_model_files_for_keras";
+  fs::create_directories(dir);
+  nlohmann::json doc;
+  const auto& k3 = test_support::keras_fixture("keras_models/k3_models.json");
+  for (const std::string name : {"sequential", "functional", "resume"}) {
+    const auto& record = k3.at("models").at(name);
+    const Tensor x = fixture_tensor(record, "input", "input_shape");
+    for (const std::string suffix : {".h5", ".keras"}) {
+      Model model = models::load_model((kFixtures / ("k3_" + name + ".h5")).string());
+      const std::string file = "ours_" + name + suffix;
+      model.save((dir / file).string());
+      Model again = models::load_model((dir / file).string());
+      const Tensor out = model.predict(x, {.verbose = 0});
+      CHECK(max_difference(again.predict(x, {.verbose = 0}), out) == 0.0f);
+      nlohmann::json entry = {{"input", record.at("input")}, {"input_shape", record.at("input_shape")},
+                              {"output", out.to_vector<float>()}, {"output_shape", out.shape().dims()}};
+      if (record.contains("labels")) {
+        const auto labels = record.at("labels").get<std::vector<std::int32_t>>();
+        again.train_on_batch(x, Tensor::from_vector(labels, {static_cast<std::int64_t>(labels.size())}));
+        entry["labels"] = labels;
+        entry["output_after_step"] = again.predict(x, {.verbose = 0}).to_vector<float>();
+      }
+      doc[file] = entry;
+    }
+  }
+  std::ofstream(dir / "ours.json") << doc.dump();
+}
