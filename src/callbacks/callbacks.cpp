@@ -9,6 +9,7 @@
 
 #include "keras/models/model.hpp"
 #include "keras/utils/progbar.hpp"
+#include "monitor_rules.hpp"
 
 namespace keras::callbacks {
 
@@ -24,8 +25,14 @@ std::string strip_val(const std::string& monitor) {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
-// Keras' "auto": losses and errors go down, accuracies, AUC, precision and recall go up.
-bool maximize(const std::string& mode, const std::string& monitor, const char* callback) {
+std::string shortest(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+}  // namespace
+
+bool monitor_maximizes(const std::string& mode, const std::string& monitor, const char* callback) {
   if (mode == "max") return true;
   if (mode == "min") return false;
   if (mode != "auto") {
@@ -36,18 +43,12 @@ bool maximize(const std::string& mode, const std::string& monitor, const char* c
   return ends_with(name, "acc") || ends_with(name, "accuracy") || ends_with(name, "auc") ||
          ends_with(name, "precision") || ends_with(name, "recall");
 }
-void warn_missing(const std::string& monitor, const Logs& logs, const char* callback) {
+void warn_missing_monitor(const std::string& monitor, const Logs& logs, const char* callback) {
   std::string available;
   for (const auto& [k, v] : logs) available += (available.empty() ? "" : ", ") + k;
   std::cerr << "warning: " << callback << " is conditioned on metric '" << monitor
             << "' which is not available. Available metrics are: " << available << "\n";
 }
-std::string shortest(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-}  // namespace
 
 // --- History ----------------------------------------------------------------------------
 
@@ -111,7 +112,7 @@ void ProgbarLogger::on_predict_end(Logs&) {
 // --- EarlyStopping ----------------------------------------------------------------------
 
 EarlyStoppingCallback::EarlyStoppingCallback(EarlyStoppingOptions options)
-    : o_(std::move(options)), maximize_(maximize(o_.mode, o_.monitor, "EarlyStopping")) {
+    : o_(std::move(options)), maximize_(monitor_maximizes(o_.mode, o_.monitor, "EarlyStopping")) {
   if (o_.patience < 0) throw ValueError("EarlyStopping: patience must not be negative");
   o_.min_delta = std::fabs(o_.min_delta);
 }
@@ -132,7 +133,7 @@ void EarlyStoppingCallback::on_train_begin(Logs&) {
 void EarlyStoppingCallback::on_epoch_end(int epoch, Logs& logs) {
   const auto it = logs.find(o_.monitor);
   if (it == logs.end()) {
-    warn_missing(o_.monitor, logs, "EarlyStopping");
+    warn_missing_monitor(o_.monitor, logs, "EarlyStopping");
     return;
   }
   if (epoch < o_.start_from_epoch) return;
@@ -200,7 +201,7 @@ ReduceLROnPlateauCallback::ReduceLROnPlateauCallback(ReduceLROnPlateauOptions op
     throw ValueError("ReduceLROnPlateau does not support a factor >= 1.0, got " + std::to_string(o_.factor));
   }
   // Keras 3 shares EarlyStopping's rules (MonitorCallback): direction and min_delta alike.
-  maximize_ = maximize(o_.mode, o_.monitor, "ReduceLROnPlateau");
+  maximize_ = monitor_maximizes(o_.mode, o_.monitor, "ReduceLROnPlateau");
   o_.min_delta = std::fabs(o_.min_delta);
 }
 
@@ -219,7 +220,7 @@ void ReduceLROnPlateauCallback::on_epoch_end(int epoch, Logs& logs) {
   logs["learning_rate"] = optimizer->learning_rate();
   const auto it = logs.find(o_.monitor);
   if (it == logs.end()) {
-    warn_missing(o_.monitor, logs, "ReduceLROnPlateau");
+    warn_missing_monitor(o_.monitor, logs, "ReduceLROnPlateau");
     return;
   }
   const double current = it->second;

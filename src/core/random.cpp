@@ -29,6 +29,17 @@ std::uint64_t next_seed(std::optional<std::uint64_t> seed) {
   return internal::random_bits(g_seed_state, g_seed_counter++);
 }
 
+StreamState global_state() {
+  std::lock_guard lock(g_seed_mutex);
+  return {g_seed_state, g_seed_counter};
+}
+
+void set_global_state(StreamState state) {
+  std::lock_guard lock(g_seed_mutex);
+  g_seed_state = state.seed;
+  g_seed_counter = state.counter;
+}
+
 SeedGenerator::SeedGenerator(std::optional<std::uint64_t> seed) : seed_(next_seed(seed)) {}
 
 std::uint64_t SeedGenerator::next() { return internal::random_bits(seed_, counter_++); }

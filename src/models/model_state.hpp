@@ -24,6 +24,8 @@ struct TrainingState {
   metrics::Mean loss_tracker{"loss"};
   std::vector<metrics::Mean> output_loss_trackers;       // multi-output only
   bool stop_training = false;
+  // Set by BackupAndRestore in on_train_begin: the epoch a resumed fit starts at.
+  std::optional<int> resume_epoch;
 };
 
 struct ModelState {

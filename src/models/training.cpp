@@ -97,8 +97,11 @@ class ArraySequence final : public utils::Sequence {
   }
 
  private:
+  // Each epoch's order depends on its seed alone (not on the previous order), so a run resumed
+  // from a backup, which restores the seed stream, draws the order the interrupted run would.
   void reshuffle() {
     std::mt19937_64 rng(random::next_seed());  // reproducible under utils::set_random_seed
+    std::iota(order_.begin(), order_.end(), 0);
     std::shuffle(order_.begin(), order_.end(), rng);
   }
   Arrays data_;
@@ -431,8 +434,16 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
   st.training.stop_training = false;
   Logs logs;
   cbs.each([&](auto& c) { c.on_train_begin(logs); });
+  int first_epoch = o.initial_epoch;
+  if (st.training.resume_epoch) {
+    first_epoch = std::max(first_epoch, *st.training.resume_epoch);
+    st.training.resume_epoch.reset();
+    // The interrupted run reshuffled after its last finished epoch, from the random state the
+    // backup restored: draw that order again.
+    if (first_epoch > o.initial_epoch) train.on_epoch_end();
+  }
   std::size_t batch_index = 0;
-  for (int epoch = o.initial_epoch; epoch < o.epochs && !st.training.stop_training; ++epoch) {
+  for (int epoch = first_epoch; epoch < o.epochs && !st.training.stop_training; ++epoch) {
     reset_metrics(st.training);
     Logs epoch_logs;
     cbs.each([&](auto& c) { c.on_epoch_begin(epoch, epoch_logs); });

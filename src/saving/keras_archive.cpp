@@ -40,20 +40,7 @@ std::vector<char> weights_image(const ModelState& st, const std::string& path) {
   if (!file.valid()) throw IOError("save: " + path + ": cannot create the in-memory weights file");
   write_keras3_weights(file.get(), st, path);
   const TrainingState& t = st.training;
-  if (t.compiled && t.optimizer->built()) {
-    Handle optimizer(create_group(file.get(), "optimizer", path), H5Gclose);
-    Handle vars(create_group(optimizer.get(), "vars", path), H5Gclose);
-    write_utf8_attribute(vars.get(), "name", layers::snake_case(t.optimizer->name()), path);
-    const auto variables = optimizer_variables(*t.optimizer);
-    for (std::size_t i = 0; i < variables.size(); ++i) {
-      const auto& v = variables[i];
-      if (v.is_scalar()) {
-        write_scalar_dataset(vars.get(), std::to_string(i), v.scalar, v.integer, path);
-      } else {
-        write_float_dataset(vars.get(), std::to_string(i), v.value.shape().dims(), v.value.to_vector<float>(), path);
-      }
-    }
-  }
+  if (t.compiled && t.optimizer->built()) write_keras3_optimizer(file.get(), *t.optimizer, path);
   if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw IOError("save: " + path + ": cannot flush the weights file");
   const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
   std::vector<char> image(size > 0 ? static_cast<std::size_t>(size) : 0);
@@ -105,30 +92,6 @@ std::vector<char> read_entry(zip_t* zip, const char* name, std::uintmax_t archiv
   return data;
 }
 
-std::vector<OptimizerVariable> read_optimizer_vars(hid_t file, const std::string& where) {
-  Handle vars(H5Gopen2(file, "optimizer/vars", H5P_DEFAULT), H5Gclose);
-  if (!vars.valid()) throw IOError(where + ": optimizer/vars cannot be opened");
-  H5G_info_t info{};
-  if (H5Gget_info(vars.get(), &info) < 0) throw IOError(where + ": optimizer/vars is unreadable");
-  std::vector<OptimizerVariable> saved;
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const std::string name = std::to_string(i);
-    Handle data(H5Dopen2(vars.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-    if (!data.valid()) throw IOError(where + ": optimizer/vars lacks the dataset " + name);
-    Handle space(H5Dget_space(data.get()), H5Sclose);
-    // Keras 3 lists iteration and learning_rate first.
-    OptimizerVariable v{i == 0 ? "iteration" : i == 1 ? "learning_rate" : name, Tensor(), 0.0, i == 0};
-    if (H5Sget_simple_extent_ndims(space.get()) == 0) {
-      v.scalar = read_scalar_dataset(data.get(), where + ": optimizer/vars/" + name);
-    } else {
-      std::vector<std::int64_t> dims;
-      auto values = read_float_dataset(data.get(), dims, where + ": optimizer/vars/" + name);
-      v.value = Tensor::from_vector(values, Shape(dims));
-    }
-    saved.push_back(std::move(v));
-  }
-  return saved;
-}
 
 }  // namespace
 
@@ -198,7 +161,7 @@ Model load_keras_archive(const std::string& path, bool compile) {
       !config["compile_config"].empty()) {
     compile_loaded_model(model, config["compile_config"], path);
     if (H5Lexists(file.get(), "optimizer", H5P_DEFAULT) > 0 && H5Lexists(file.get(), "optimizer/vars", H5P_DEFAULT) > 0) {
-      restore_optimizer_variables(*model.optimizer(), model.trainable_weights(), read_optimizer_vars(file.get(), where),
+      restore_optimizer_variables(*model.optimizer(), model.trainable_weights(), read_keras3_optimizer(file.get(), where),
                                   where);
     }
   }

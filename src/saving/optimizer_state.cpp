@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "hdf5_support.hpp"
 #include "keras/layers/layer.hpp"
 
 namespace keras::internal {
@@ -45,6 +46,46 @@ void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::ve
     std::cerr << "WARNING: " << where << ": the saved optimizer state does not fit " << optimizer.name() << " (" << e.what()
               << "); the optimizer starts fresh, as Keras does in this case\n";
   }
+}
+
+void write_keras3_optimizer(hid_t file, const optimizers::Optimizer& optimizer, const std::string& where) {
+  Handle group(create_group(file, "optimizer", where), H5Gclose);
+  Handle vars(create_group(group.get(), "vars", where), H5Gclose);
+  write_utf8_attribute(vars.get(), "name", layers::snake_case(optimizer.name()), where);
+  const auto variables = optimizer_variables(optimizer);
+  for (std::size_t i = 0; i < variables.size(); ++i) {
+    const auto& v = variables[i];
+    if (v.is_scalar()) {
+      write_scalar_dataset(vars.get(), std::to_string(i), v.scalar, v.integer, where);
+    } else {
+      write_float_dataset(vars.get(), std::to_string(i), v.value.shape().dims(), v.value.to_vector<float>(), where);
+    }
+  }
+}
+
+std::vector<OptimizerVariable> read_keras3_optimizer(hid_t file, const std::string& where) {
+  Handle vars(H5Gopen2(file, "optimizer/vars", H5P_DEFAULT), H5Gclose);
+  if (!vars.valid()) throw IOError(where + ": optimizer/vars cannot be opened");
+  H5G_info_t info{};
+  if (H5Gget_info(vars.get(), &info) < 0) throw IOError(where + ": optimizer/vars is unreadable");
+  std::vector<OptimizerVariable> saved;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const std::string name = std::to_string(i);
+    Handle data(H5Dopen2(vars.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!data.valid()) throw IOError(where + ": optimizer/vars lacks the dataset " + name);
+    Handle space(H5Dget_space(data.get()), H5Sclose);
+    // Keras 3 lists iteration and learning_rate first.
+    OptimizerVariable v{i == 0 ? "iteration" : i == 1 ? "learning_rate" : name, Tensor(), 0.0, i == 0};
+    if (H5Sget_simple_extent_ndims(space.get()) == 0) {
+      v.scalar = read_scalar_dataset(data.get(), where + ": optimizer/vars/" + name);
+    } else {
+      std::vector<std::int64_t> dims;
+      auto values = read_float_dataset(data.get(), dims, where + ": optimizer/vars/" + name);
+      v.value = Tensor::from_vector(values, Shape(dims));
+    }
+    saved.push_back(std::move(v));
+  }
+  return saved;
 }
 
 }  // namespace keras::internal

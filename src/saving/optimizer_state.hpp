@@ -2,6 +2,8 @@
 // An optimizer's state as Keras lists its variables: the step counter, the learning rate
 // (Keras 3 only) and the slots in creation order. Both model file formats store this list;
 // they differ only in where and under which names.
+#include <hdf5.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,5 +30,10 @@ std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& 
 // stderr, as Keras does.
 void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::vector<VariablePtr>& trainable,
                                  const std::vector<OptimizerVariable>& saved, const std::string& where);
+
+// Keras 3's layout of the list in a weights file: "optimizer/vars" (attribute name: the
+// optimizer's snake_case name) with datasets 0, 1, ...
+void write_keras3_optimizer(hid_t file, const optimizers::Optimizer& optimizer, const std::string& where);
+std::vector<OptimizerVariable> read_keras3_optimizer(hid_t file, const std::string& where);
 
 }  // namespace keras::internal

@@ -18,11 +18,25 @@ namespace random {
 // Where a draw's seed comes from: a fixed one, or the next of the global sequence.
 std::uint64_t next_seed(std::optional<std::uint64_t> seed = std::nullopt);
 
+// A random stream's position: its seed and how many draws it has made. BackupAndRestore saves
+// and restores these so a resumed run draws what the uninterrupted one would have.
+struct StreamState {
+  std::uint64_t seed = 0;
+  std::uint64_t counter = 0;
+};
+StreamState global_state();
+void set_global_state(StreamState state);
+
 // Like keras.random.SeedGenerator: a layer's own stream, so seeded layers repeat exactly.
 class SeedGenerator {
  public:
   explicit SeedGenerator(std::optional<std::uint64_t> seed = std::nullopt);
   std::uint64_t next();
+  StreamState state() const { return {seed_, counter_}; }
+  void set_state(StreamState state) {
+    seed_ = state.seed;
+    counter_ = state.counter;
+  }
 
  private:
   std::uint64_t seed_;

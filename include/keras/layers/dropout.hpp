@@ -18,6 +18,7 @@ class DropoutImpl final : public Layer {
  public:
   DropoutImpl(float rate, DropoutOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+  std::vector<random::SeedGenerator*> seed_generators() override { return {&seeds_}; }
   float rate() const { return rate_; }
   const DropoutOptions& options() const { return options_; }
 

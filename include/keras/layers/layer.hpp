@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "keras/core/random.hpp"
 #include "keras/core/tensor.hpp"
 #include "keras/core/variable.hpp"
 #include "keras/initializers/initializers.hpp"
@@ -92,6 +93,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::int64_t count_params() const;
   // Sum of the weight regularizers' penalties; an undefined Tensor when there are none.
   Tensor regularization_loss() const;
+
+  // The layer's own random streams (Dropout's), whose positions training checkpoints keep.
+  virtual std::vector<random::SeedGenerator*> seed_generators() { return {}; }
 
   // How many inputs the layer takes (merge layers take two or more).
   virtual int min_inputs() const { return 1; }

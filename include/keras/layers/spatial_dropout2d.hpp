@@ -18,6 +18,7 @@ class SpatialDropout2DImpl final : public Layer {
  public:
   SpatialDropout2DImpl(float rate, SpatialDropout2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+  std::vector<random::SeedGenerator*> seed_generators() override { return {&seeds_}; }
   const SpatialDropout2DOptions& options() const { return options_; }
   float rate() const { return rate_; }
 
