@@ -10,6 +10,11 @@ function(kerascpp_compile_options target)
   if(KERASCPP_WARNINGS_AS_ERRORS)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  if(KERASCPP_BUILD_FUZZERS)
+    # Coverage for libFuzzer and AddressSanitizer in the library the fuzzers drive.
+    target_compile_options(${target} PUBLIC -fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer)
+    target_link_options(${target} PUBLIC -fsanitize=address)
+  endif()
   if(KERASCPP_SANITIZE)
     target_compile_options(${target} PUBLIC -fsanitize=address,undefined
       -fno-sanitize-recover=undefined -fno-omit-frame-pointer)

@@ -58,16 +58,7 @@ std::vector<OptimizerVariable> read_optimizer_weights(hid_t file, const std::str
   for (const auto& name : read_string_list(group.get(), "weight_names", where)) {
     Handle data(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!data.valid()) throw IOError(where + " lists '" + name + "' but has no such dataset");
-    Handle space(H5Dget_space(data.get()), H5Sclose);
-    OptimizerVariable v{name, Tensor(), 0.0, false};
-    if (H5Sget_simple_extent_ndims(space.get()) == 0) {
-      v.scalar = read_scalar_dataset(data.get(), where + "/" + name);
-    } else {
-      std::vector<std::int64_t> dims;
-      auto values = read_float_dataset(data.get(), dims, where + "/" + name);
-      v.value = Tensor::from_vector(values, Shape(dims));
-    }
-    saved.push_back(std::move(v));
+    saved.push_back(read_optimizer_dataset(data.get(), name, where + "/" + name));
   }
   return saved;
 }

@@ -48,6 +48,19 @@ void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::ve
   }
 }
 
+OptimizerVariable read_optimizer_dataset(hid_t dataset, const std::string& name, const std::string& where) {
+  Handle space(H5Dget_space(dataset), H5Sclose);
+  OptimizerVariable v{name, Tensor(), 0.0, false};  // `integer` matters only when writing
+  if (H5Sget_simple_extent_ndims(space.get()) == 0) {
+    v.scalar = read_scalar_dataset(dataset, where);
+  } else {
+    std::vector<std::int64_t> dims;
+    auto values = read_float_dataset(dataset, dims, where);
+    v.value = Tensor::from_vector(values, Shape(dims));
+  }
+  return v;
+}
+
 void write_keras3_optimizer(hid_t file, const optimizers::Optimizer& optimizer, const std::string& where) {
   Handle group(create_group(file, "optimizer", where), H5Gclose);
   Handle vars(create_group(group.get(), "vars", where), H5Gclose);
@@ -73,17 +86,9 @@ std::vector<OptimizerVariable> read_keras3_optimizer(hid_t file, const std::stri
     const std::string name = std::to_string(i);
     Handle data(H5Dopen2(vars.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!data.valid()) throw IOError(where + ": optimizer/vars lacks the dataset " + name);
-    Handle space(H5Dget_space(data.get()), H5Sclose);
     // Keras 3 lists iteration and learning_rate first.
-    OptimizerVariable v{i == 0 ? "iteration" : i == 1 ? "learning_rate" : name, Tensor(), 0.0, i == 0};
-    if (H5Sget_simple_extent_ndims(space.get()) == 0) {
-      v.scalar = read_scalar_dataset(data.get(), where + ": optimizer/vars/" + name);
-    } else {
-      std::vector<std::int64_t> dims;
-      auto values = read_float_dataset(data.get(), dims, where + ": optimizer/vars/" + name);
-      v.value = Tensor::from_vector(values, Shape(dims));
-    }
-    saved.push_back(std::move(v));
+    saved.push_back(read_optimizer_dataset(data.get(), i == 0 ? "iteration" : i == 1 ? "learning_rate" : name,
+                                           where + ": optimizer/vars/" + name));
   }
   return saved;
 }

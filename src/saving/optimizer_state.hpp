@@ -31,6 +31,9 @@ std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& 
 void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::vector<VariablePtr>& trainable,
                                  const std::vector<OptimizerVariable>& saved, const std::string& where);
 
+// One saved variable: a scalar (rank 0, any numeric type) or a float32 slot.
+OptimizerVariable read_optimizer_dataset(hid_t dataset, const std::string& name, const std::string& where);
+
 // Keras 3's layout of the list in a weights file: "optimizer/vars" (attribute name: the
 // optimizer's snake_case name) with datasets 0, 1, ...
 void write_keras3_optimizer(hid_t file, const optimizers::Optimizer& optimizer, const std::string& where);

@@ -10,6 +10,7 @@
 
 #include "keras/keras.hpp"
 #include "support/error_of.hpp"
+#include "support/run_command.hpp"
 #include "support/fixtures.hpp"
 #include "support/gradient_check.hpp"
 #include "support/weights_fixture_models.hpp"
@@ -99,12 +100,7 @@ TEST_CASE("h5py reads our Keras 2-layout file as Keras' legacy loader does") {
   const std::string path = temp_file("for_h5py.h5");
   model.save_weights(path);
   const std::string script = std::string(KERASCPP_SOURCE_DIR) + "/tests/saving/read_keras2_layout_with_h5py.py";
-  FILE* pipe = popen(("/usr/bin/python3 " + script + " " + path + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-  const int status = pclose(pipe);
+  const auto [status, out] = test_support::run_command("/usr/bin/python3 " + script + " " + path);
   INFO(out);
   REQUIRE(status == 0);
   std::string expected = "attr backend tensorflow\nattr keras_version kerascpp 0.1.0\n";

@@ -10,6 +10,7 @@
 
 #include "keras/keras.hpp"
 #include "support/error_of.hpp"
+#include "support/run_command.hpp"
 #include "support/fixtures.hpp"
 #include "support/temp_path.hpp"
 
@@ -234,4 +235,31 @@ TEST_CASE("Our files of the fixture models reload exactly (and are left for Kera
     }
   }
   std::ofstream(dir / "ours.json") << doc.dump();
+}
+
+TEST_CASE("h5py reads our legacy model file as Keras' load_model_from_hdf5 does") {
+  // tools/setup.sh installs python3-h5py; the script prints what h5py sees.
+  Model model = trained_functional();
+  auto [x, y] = batch(3);
+  model.train_on_batch(x, y);
+  const fs::path file = test_support::temp_path("for_h5py_model.h5");
+  model.save(file.string());
+  const std::string script = std::string(KERASCPP_SOURCE_DIR) + "/tests/saving/read_keras2_layout_with_h5py.py";
+  const auto [status, out] = test_support::run_command("/usr/bin/python3 " + script + " " + file.string());
+  INFO(out);
+  REQUIRE(status == 0);
+  // The config lists the InputLayer too; the optimizer's list is Keras 3's.
+  std::string expected = "model Functional " + std::to_string(model.layers().size() + 1) + "\noptimizer Adam\n" +
+                         "optimizer_weight adam/iteration \noptimizer_weight adam/learning_rate \n";
+  const auto& slots = model.optimizer()->variables();
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    std::string dims;
+    for (auto d : slots[i].shape().dims()) dims += (dims.empty() ? "" : ",") + std::to_string(d);
+    expected += "optimizer_weight adam/slot_" + std::to_string(i) + " " + dims + "\n";
+  }
+  CHECK(out.rfind(expected, 0) == 0);
+  for (const auto& layer : model.layers()) {
+    CHECK(out.find("layer " + layer->name() + " " + std::to_string(layer->weights().size()) + "\n") != std::string::npos);
+  }
+  fs::remove(file);
 }
