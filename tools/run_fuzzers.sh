@@ -31,10 +31,10 @@ mkdir -p "$build/findings"
 grep -E "^#[0-9]+" "$build/fuzz.log" | tail -1
 ours=0 hdf5=0
 for finding in "$build"/findings/*; do
-  [[ -e "$finding" ]] || continue
+  [[ -s "$finding" ]] || continue  # fork mode also records an empty unit for a crashed job
   # The first stack frame outside the sanitizer, libc and libFuzzer: libhdf5's or ours?
   frame=$(timeout 60 "$build/fuzz/model_files_fuzzer" -timeout=5 -detect_leaks=0 -close_fd_mask=2 "$finding" 2>&1 |
-          grep -E "^ +#[0-9]+ " | grep -vE "__interceptor|__asan|__sanitizer|libc\.so|fuzzer::|AlarmCallback" | head -1)
+          grep -E "^ +#[0-9]+ " | grep -vE "__interceptor| in (malloc|calloc|realloc|free|operator new)|__asan|__sanitizer|libc\.so|fuzzer::|AlarmCallback" | head -1 || true)
   if [[ "$frame" == *libhdf5* ]]; then
     hdf5=$((hdf5 + 1))
   else

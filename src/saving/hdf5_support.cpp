@@ -65,6 +65,12 @@ std::vector<std::string> read_one_attribute(hid_t object, const std::string& nam
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
   if (count < 0) throw IOError(where + ": cannot read the shape of the attribute '" + name + "'");
   const auto n = static_cast<std::size_t>(count);
+  // Every element takes at least a byte of the attribute's storage: a larger count is a
+  // corrupt header, not a reason to allocate it.
+  if (n > H5Aget_storage_size(attr.get())) {
+    throw IOError(where + ": the attribute '" + name + "' claims " + std::to_string(n) + " elements in " +
+                  std::to_string(H5Aget_storage_size(attr.get())) + " bytes (corrupt file)");
+  }
   if (H5Tget_class(type.get()) != H5T_STRING) {
     if (n == 0) return {};  // h5py writes an empty list as an empty float64 array
     throw IOError(where + ": the attribute '" + name + "' holds numbers, not the strings expected");
@@ -83,6 +89,9 @@ std::vector<std::string> read_one_attribute(hid_t object, const std::string& nam
     return values;
   }
   const std::size_t size = H5Tget_size(type.get());
+  if (size == 0 || n * size > H5Aget_storage_size(attr.get())) {
+    throw IOError(where + ": the attribute '" + name + "' claims more string bytes than it stores (corrupt file)");
+  }
   std::vector<char> raw(n * size + 1, '\0');
   if (n && H5Aread(attr.get(), type.get(), raw.data()) < 0) {
     throw IOError(where + ": cannot read the attribute '" + name + "'");
@@ -195,7 +204,17 @@ std::vector<float> read_float_dataset(hid_t dataset, std::vector<std::int64_t>& 
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   shape.assign(dims.begin(), dims.end());
   std::size_t count = 1;
-  for (auto d : dims) count *= static_cast<std::size_t>(d);
+  for (auto d : dims) {
+    if (d > (std::size_t{1} << 40) || (d != 0 && count > (std::size_t{1} << 40) / d)) {
+      throw IOError(where + ": impossible shape (corrupt file)");
+    }
+    count *= static_cast<std::size_t>(d);
+  }
+  // Stored bytes bound the values (deflate packs at most ~1032:1): a larger shape is corrupt.
+  if (count * sizeof(float) > H5Dget_storage_size(dataset) * 1100 + (std::size_t{1} << 20)) {
+    throw IOError(where + ": its shape claims " + std::to_string(count) + " values but the file stores " +
+                  std::to_string(H5Dget_storage_size(dataset)) + " bytes (truncated or corrupt)");
+  }
   std::vector<float> values(count);
   if (count && H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) {
     throw IOError(where + ": cannot read the data (truncated file?)");

@@ -35,6 +35,9 @@ void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::ve
       throw ValueError("the file holds " + std::to_string(saved.size()) + " optimizer variables, " + optimizer.name() +
                        " has " + std::to_string(slots) + " slots plus its step counter");
     }
+    if (!(saved[0].scalar >= 0.0 && saved[0].scalar < 9.0e15)) {
+      throw ValueError("the saved step counter " + std::to_string(saved[0].scalar) + " is not a step count");
+    }
     std::vector<Tensor> values;
     for (std::size_t i = first_slot; i < saved.size(); ++i) {
       // A scalar slot (Nadam's momentum product) comes back as a one-element dataset.
