@@ -263,3 +263,93 @@ TEST_CASE("h5py reads our legacy model file as Keras' load_model_from_hdf5 does"
   }
   fs::remove(file);
 }
+
+namespace {
+
+// Replaces a root attribute with a variable-length string, as h5py would write it.
+void replace_root_attribute(const std::string& path, const char* name, const std::string& value) {
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  REQUIRE(f >= 0);
+  H5Adelete(f, name);
+  const hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR);
+  H5Tset_size(type, H5T_VARIABLE);
+  const hid_t attr = H5Acreate2(f, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  const char* text = value.c_str();
+  REQUIRE(H5Awrite(attr, type, &text) >= 0);
+  H5Aclose(attr);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Fclose(f);
+}
+
+}  // namespace
+
+TEST_CASE("Keras 2.0-2.2 configs load: list-shaped Sequential, batch_input_shape, VarianceScaling, class Model") {
+  Sequential original({Input({4}), Dense(3, {.activation = "relu"}), Dense(2)});
+  const fs::path file = test_support::temp_path("keras20.h5");
+  original.save(file.string());
+  const std::string dense = R"({"name": "%s", "trainable": true, %s "units": %d,
+      "activation": "%s", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config":
+      {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer":
+      {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null,
+      "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null})";
+  auto config = [&](const char* name, const char* extra, int units, const char* activation) {
+    char text[1024];
+    std::snprintf(text, sizeof text, dense.c_str(), name, extra, units, activation);
+    return std::string(text);
+  };
+  auto layer = [&](const char* name, const char* extra, int units, const char* activation) {
+    return R"({"class_name": "Dense", "config": )" + config(name, extra, units, activation) + "}";
+  };
+  const auto x = random::uniform({5, 4}, {-1.0f, 1.0f, 9});
+  const Tensor expected = original.predict(x, {.verbose = 0});
+  // Keras 2.0's Sequential: a bare list, the input shape on the first layer.
+  replace_root_attribute(file.string(), "model_config",
+                         R"({"class_name": "Sequential", "config": [)" +
+                             layer("dense_1", R"("batch_input_shape": [null, 4], "dtype": "float32",)", 3, "relu") +
+                             ", " + layer("dense_2", "", 2, "linear") + "]}");
+  Model sequential = models::load_model(file.string());
+  CHECK(sequential.layers().front()->name() == "dense_1");
+  CHECK(max_difference(sequential.predict(x, {.verbose = 0}), expected) == 0.0f);
+  // Keras 2.0's functional class name "Model", with old-style inbound nodes.
+  replace_root_attribute(file.string(), "model_config",
+                         R"({"class_name": "Model", "config": {"name": "model_1", "layers": [
+                              {"name": "input_1", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 4],
+                               "dtype": "float32", "sparse": false, "name": "input_1"}, "inbound_nodes": []},
+                              {"name": "dense_1", "class_name": "Dense", "config": )" +
+                             config("dense_1", "", 3, "relu") +
+                             R"(, "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+                              {"name": "dense_2", "class_name": "Dense", "config": )" +
+                             config("dense_2", "", 2, "linear") +
+                             R"(, "inbound_nodes": [[["dense_1", 0, 0, {}]]]}],
+                            "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_2", 0, 0]]}})");
+  Model functional = models::load_model(file.string());
+  CHECK(functional.name() == "model_1");
+  CHECK(max_difference(functional.predict(x, {.verbose = 0}), expected) == 0.0f);
+  fs::remove(file);
+}
+
+TEST_CASE("A weight stored with the wrong dtype is an IOError naming the file and the dataset") {
+  Sequential model({Input({4}), Dense(3)});
+  const fs::path file = test_support::temp_path("wrong_dtype.h5");
+  model.save(file.string());
+  {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const std::string dataset = "model_weights/" + model.layers()[0]->name() + "/" + model.layers()[0]->name() + "/kernel:0";
+    REQUIRE(H5Ldelete(f, dataset.c_str(), H5P_DEFAULT) >= 0);
+    const hsize_t dims[2] = {4, 3};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t data = H5Dcreate2(f, dataset.c_str(), H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const std::vector<std::int32_t> values(12, 1);
+    REQUIRE(H5Dwrite(data, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0);
+    H5Dclose(data);
+    H5Sclose(space);
+    H5Fclose(f);
+  }
+  const std::string error = test_support::error_of([&] { models::load_model(file.string()); });
+  CHECK(error.find("wrong_dtype.h5") != std::string::npos);
+  CHECK(error.find("kernel:0") != std::string::npos);
+  CHECK(error.find("not floating-point") != std::string::npos);
+  fs::remove(file);
+}
