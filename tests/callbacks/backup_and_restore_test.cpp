@@ -123,7 +123,10 @@ TEST_CASE("A training run killed (SIGKILL) during an epoch and during backup wri
   // random streams: shuffling and dropout, not only on weights).
   pid_t pid = start_training(killed, epochs);
   const auto backup = killed / "backup" / "latest.weights.h5";
-  while (!fs::exists(killed / "checkpoint.03.keras")) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  while (!fs::exists(killed / "checkpoint.03.keras")) {
+    REQUIRE_MESSAGE(waitpid(pid, &status, WNOHANG) == 0, "the training run ended before its fourth epoch");
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
