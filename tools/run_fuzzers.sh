@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/) with clang in build-fuzz/ and runs each for a bounded
-# time, starting from the golden fixture files. Prints libFuzzer's summary, with the number of
-# executions. Usage: tools/run_fuzzers.sh [seconds per target, default 60]
+# Builds the libFuzzer target (fuzz/) with clang in build-fuzz/ and runs it for a bounded time,
+# starting from the golden fixture files. Prints libFuzzer's last status line (#executions,
+# coverage, timeouts and crashes) and the triage of its findings; the full log is
+# build-fuzz/fuzz.log. Replaying findings adds up to 5 s each after the fuzzing time.
+# Usage: tools/run_fuzzers.sh [seconds, default 60]
 set -euo pipefail
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +16,7 @@ corpus="$build/corpus/model_files"
 mkdir -p "$corpus"
 # The small fixtures: every layout (Keras 2 and 3 weights, legacy .h5 and .keras models).
 cp "$root"/tests/fixtures/keras_models/*_resume.* "$root"/tests/fixtures/keras_weights/*.h5 "$corpus"/
-# Findings (crash-*, leak-*) land in build-fuzz/findings; a finding fails this script.
+# Findings (crash-*, timeout-*) land in build-fuzz/findings.
 mkdir -p "$build/findings"
 # -detect_leaks=0: HDF5 allocates its free lists and caches lazily on first use of a code path,
 # which LeakSanitizer's per-input check reports as leaks (a finding of that kind did not
@@ -24,7 +26,8 @@ mkdir -p "$build/findings"
 # overflows in its object header parser (H5O__msg_iterate_real, under H5Aexists); inputs kept in
 # fuzz/known_hdf5_hangs/ and fuzz/known_hdf5_crashes/. So the fuzzer runs in fork mode and goes
 # on past timeouts and crashes, and each finding is replayed afterwards: one whose innermost
-# frame of ours is reached from a libhdf5 frame is HDF5's; any other fails this script.
+# frame (past the sanitizer runtime, libc and libFuzzer) is in libhdf5 is HDF5's; any other
+# fails this script.
 "$build/fuzz/model_files_fuzzer" "$corpus" -fork=1 -ignore_timeouts=1 -ignore_crashes=1 -ignore_ooms=1 \
   -timeout=5 -rss_limit_mb=4096 -max_total_time="$seconds" -max_len=65536 -detect_leaks=0 -close_fd_mask=2 \
   -artifact_prefix="$build/findings/" > "$build/fuzz.log" 2>&1 || true
