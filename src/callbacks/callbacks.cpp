@@ -22,9 +22,6 @@ namespace {
 std::string strip_val(const std::string& monitor) {
   return monitor.rfind("val_", 0) == 0 ? monitor.substr(4) : monitor;
 }
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 std::string shortest(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -40,8 +37,8 @@ bool monitor_maximizes(const std::string& mode, const std::string& monitor, cons
   }
   const std::string name = strip_val(monitor);
   if (name.find("loss") != std::string::npos) return false;
-  return ends_with(name, "acc") || ends_with(name, "accuracy") || ends_with(name, "auc") ||
-         ends_with(name, "precision") || ends_with(name, "recall");
+  return name.ends_with("acc") || name.ends_with("accuracy") || name.ends_with("auc") ||
+         name.ends_with("precision") || name.ends_with("recall");
 }
 void warn_missing_monitor(const std::string& monitor, const Logs& logs, const char* callback) {
   std::string available;

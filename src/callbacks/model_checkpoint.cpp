@@ -14,10 +14,6 @@ namespace keras::callbacks {
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Python's format spec for one number: [0][width][.precision][type], type one of d f e g.
 std::string format_number(double value, const std::string& spec, const std::string& pattern) {
   std::size_t i = 0;
@@ -106,11 +102,11 @@ ModelCheckpointCallback::ModelCheckpointCallback(std::string filepath, ModelChec
     : filepath_(std::move(filepath)), o_(std::move(options)),
       maximize_(monitor_maximizes(o_.mode, o_.monitor, "ModelCheckpoint")) {
   if (o_.save_weights_only) {
-    if (!ends_with(filepath_, ".weights.h5") && !ends_with(filepath_, ".h5")) {
+    if (!filepath_.ends_with(".weights.h5") && !filepath_.ends_with(".h5")) {
       throw ValueError("ModelCheckpoint: with save_weights_only the file name must end in .weights.h5 (Keras 3's "
                        "layout) or .h5 (Keras 2's), got '" + filepath_ + "'");
     }
-  } else if (!ends_with(filepath_, ".keras") && !ends_with(filepath_, ".h5")) {
+  } else if (!filepath_.ends_with(".keras") && !filepath_.ends_with(".h5")) {
     throw ValueError("ModelCheckpoint: the file name must end in .keras (or .h5 for Keras 2's legacy format), got '" +
                      filepath_ + "'; pass save_weights_only = true to save weights only");
   }

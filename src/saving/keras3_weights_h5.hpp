@@ -12,7 +12,6 @@
 
 namespace keras::internal {
 
-bool ends_with(const std::string& s, const std::string& suffix);
 // The layers Keras saves, in its order: a functional model's InputLayers too, a Sequential's not.
 std::vector<layers::LayerPtr> saved_layers(const ModelState& st);
 // "layers/<group>/vars/<k>" for every layer, and the model's own "vars".

@@ -103,6 +103,13 @@ std::string string_member(const json& object, const char* key, const std::string
   return v.get<std::string>();
 }
 
+// An Input for a batch shape whose first axis is None (-1) or a fixed batch size.
+KerasTensor input_of_batch_shape(const Shape& batch_shape, const std::string& name) {
+  std::optional<std::int64_t> batch;
+  if (batch_shape[0] >= 0) batch = batch_shape[0];
+  return layers::Input(batch_shape.without_batch(), {.batch_size = batch, .name = name});
+}
+
 KerasTensor make_input(const json& config, const std::string& where) {
   const auto batch_shape = config_batch_shape(config);
   if (!batch_shape || batch_shape->rank() < 1) {
@@ -111,10 +118,8 @@ KerasTensor make_input(const json& config, const std::string& where) {
   if (config.contains("dtype") && config["dtype"].is_string() && config["dtype"] != "float32") {
     throw ValueError(where + ": InputLayer dtype " + config["dtype"].dump() + " is not supported (float32 only)");
   }
-  std::optional<std::int64_t> batch;
-  if ((*batch_shape)[0] >= 0) batch = (*batch_shape)[0];
   const std::string name = config.contains("name") && config["name"].is_string() ? config["name"].get<std::string>() : "";
-  return layers::Input(batch_shape->without_batch(), {.batch_size = batch, .name = name});
+  return input_of_batch_shape(*batch_shape, name);
 }
 
 Model sequential_from_config(const json& config) {
@@ -138,8 +143,7 @@ Model sequential_from_config(const json& config) {
     if (i == 0) {
       // Keras 2 without an InputLayer: the first layer carries batch_input_shape.
       if (const auto shape = config_batch_shape(cfg)) {
-        model.add(layers::Input(shape->without_batch(),
-                                {.batch_size = (*shape)[0] >= 0 ? std::optional<std::int64_t>((*shape)[0]) : std::nullopt}));
+        model.add(input_of_batch_shape(*shape, ""));
         has_input = true;
       }
     }

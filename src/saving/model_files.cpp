@@ -12,10 +12,10 @@
 namespace keras {
 
 void Model::save(const std::string& path) const {
-  if (internal::ends_with(path, ".keras")) {
+  if (path.ends_with(".keras")) {
     internal::save_keras_archive(state(), path);
-  } else if (internal::ends_with(path, ".h5") || internal::ends_with(path, ".hdf5")) {
-    if (internal::ends_with(path, ".weights.h5")) {
+  } else if (path.ends_with(".h5") || path.ends_with(".hdf5")) {
+    if (path.ends_with(".weights.h5")) {
       throw ValueError("save: '" + path + "' ends in .weights.h5, the suffix of weights-only files; call "
                        "save_weights for those, or name the model file *.keras or *.h5");
     }

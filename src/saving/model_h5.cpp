@@ -31,13 +31,7 @@ void save_model_h5(const ModelState& st, const std::string& path) {
       std::vector<std::string> names;
       for (const auto& v : variables) names.push_back(v.name);
       write_string_list(group.get(), "weight_names", names, where);
-      for (const auto& v : variables) {
-        if (v.is_scalar()) {
-          write_scalar_dataset(group.get(), v.name, v.scalar, v.integer, where);
-        } else {
-          write_float_dataset(group.get(), v.name, v.value.shape().dims(), v.value.to_vector<float>(), where);
-        }
-      }
+      for (const auto& v : variables) write_optimizer_dataset(group.get(), v.name, v, where);
     }
   });
 }

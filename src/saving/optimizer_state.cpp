@@ -21,11 +21,8 @@ void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::ve
                                  const std::vector<OptimizerVariable>& saved, const std::string& where) {
   optimizer.build_for(trainable);
   const std::size_t slots = optimizer.variables().size();
-  auto ends_with = [](const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-  };
   std::size_t first_slot = 0;
-  if (saved.size() == slots + 2 && saved[1].is_scalar() && ends_with(saved[1].name, "learning_rate")) {
+  if (saved.size() == slots + 2 && saved[1].is_scalar() && saved[1].name.ends_with("learning_rate")) {
     first_slot = 2;  // Keras 3: iteration, learning_rate, slots
   } else if (saved.size() == slots + 1) {
     first_slot = 1;  // tf.keras 2.11-2.15: iteration, slots
@@ -64,19 +61,20 @@ OptimizerVariable read_optimizer_dataset(hid_t dataset, const std::string& name,
   return v;
 }
 
+void write_optimizer_dataset(hid_t parent, const std::string& name, const OptimizerVariable& v, const std::string& where) {
+  if (v.is_scalar()) {
+    write_scalar_dataset(parent, name, v.scalar, v.integer, where);
+  } else {
+    write_float_dataset(parent, name, v.value.shape().dims(), v.value.to_vector<float>(), where);
+  }
+}
+
 void write_keras3_optimizer(hid_t file, const optimizers::Optimizer& optimizer, const std::string& where) {
   Handle group(create_group(file, "optimizer", where), H5Gclose);
   Handle vars(create_group(group.get(), "vars", where), H5Gclose);
   write_utf8_attribute(vars.get(), "name", layers::snake_case(optimizer.name()), where);
   const auto variables = optimizer_variables(optimizer);
-  for (std::size_t i = 0; i < variables.size(); ++i) {
-    const auto& v = variables[i];
-    if (v.is_scalar()) {
-      write_scalar_dataset(vars.get(), std::to_string(i), v.scalar, v.integer, where);
-    } else {
-      write_float_dataset(vars.get(), std::to_string(i), v.value.shape().dims(), v.value.to_vector<float>(), where);
-    }
-  }
+  for (std::size_t i = 0; i < variables.size(); ++i) write_optimizer_dataset(vars.get(), std::to_string(i), variables[i], where);
 }
 
 std::vector<OptimizerVariable> read_keras3_optimizer(hid_t file, const std::string& where) {

@@ -31,7 +31,9 @@ std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& 
 void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::vector<VariablePtr>& trainable,
                                  const std::vector<OptimizerVariable>& saved, const std::string& where);
 
-// One saved variable: a scalar (rank 0, any numeric type) or a float32 slot.
+// One saved variable: a scalar (int64 or float32 when written, any numeric type when read) or a
+// float32 slot.
+void write_optimizer_dataset(hid_t parent, const std::string& name, const OptimizerVariable& v, const std::string& where);
 OptimizerVariable read_optimizer_dataset(hid_t dataset, const std::string& name, const std::string& where);
 
 // Keras 3's layout of the list in a weights file: "optimizer/vars" (attribute name: the

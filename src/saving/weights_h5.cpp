@@ -18,10 +18,6 @@ using internal::Handle;
 
 namespace internal {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::vector<layers::LayerPtr> saved_layers(const ModelState& st) {
   return st.class_name == "Sequential" ? st.sequential_layers : keras_layer_order(st, /*with_inputs=*/true);
 }
@@ -115,8 +111,8 @@ std::vector<std::pair<VariablePtr, Tensor>> read_keras3_weights(hid_t file, cons
 }  // namespace internal
 
 void Model::save_weights(const std::string& path) const {
-  if (!internal::ends_with(path, ".weights.h5")) {
-    if (!internal::ends_with(path, ".h5") && !internal::ends_with(path, ".hdf5")) {
+  if (!path.ends_with(".weights.h5")) {
+    if (!path.ends_with(".h5") && !path.ends_with(".hdf5")) {
       throw ValueError("save_weights: '" + path + "' must end in .weights.h5 (Keras 3's layout) or .h5 "
                        "(Keras 2's layout)");
     }

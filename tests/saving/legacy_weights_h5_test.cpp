@@ -11,6 +11,7 @@
 #include "keras/keras.hpp"
 #include "support/error_of.hpp"
 #include "support/run_command.hpp"
+#include "support/temp_path.hpp"
 #include "support/fixtures.hpp"
 #include "support/gradient_check.hpp"
 #include "support/weights_fixture_models.hpp"
@@ -25,7 +26,7 @@ const fs::path& kFixtures = test_support::weights_fixtures();
 Sequential sequential() { return test_support::weights_fixture_sequential(); }
 Model functional() { return test_support::weights_fixture_functional(); }
 
-std::string temp_file(const std::string& name) { return (fs::temp_directory_path() / ("kerascpp_" + name)).string(); }
+std::string temp_file(const std::string& name) { return test_support::temp_path(name).string(); }
 
 // The strings of a fixed-length string array attribute, as h5py would return them.
 std::vector<std::string> string_attribute(hid_t object, const char* name) {

@@ -12,6 +12,7 @@
 #include "support/error_of.hpp"
 #include "support/run_command.hpp"
 #include "support/fixtures.hpp"
+#include "support/gradient_check.hpp"
 #include "support/temp_path.hpp"
 
 using namespace keras;
@@ -25,14 +26,6 @@ const fs::path kFixtures = fs::path(KERASCPP_SOURCE_DIR) / "tests" / "fixtures" 
 Tensor fixture_tensor(const nlohmann::json& record, const char* values, const char* shape) {
   return Tensor::from_vector(record.at(values).get<std::vector<float>>(),
                              Shape(record.at(shape).get<std::vector<std::int64_t>>()));
-}
-
-float max_difference(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const auto x = a.to_vector<float>(), y = b.to_vector<float>();
-  float worst = 0.0f;
-  for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::abs(x[i] - y[i]));
-  return worst;
 }
 
 // A small model with every kind of state: BatchNormalization statistics, Adam slots.
@@ -68,7 +61,7 @@ TEST_CASE("Models saved by real Keras (tf.keras 2.15 and Keras 3) load and repro
         Model model = models::load_model(file.string());
         CHECK(model.compiled());
         const Tensor x = fixture_tensor(record, "input", "input_shape");
-        CHECK(max_difference(model.predict(x, {.verbose = 0}), fixture_tensor(record, "output", "output_shape")) < 1e-5f);
+        CHECK(test_support::max_abs_diff(model.predict(x, {.verbose = 0}), fixture_tensor(record, "output", "output_shape")) < 1e-5);
         // Keras 3.15 writes a .keras compile_config without the optimizer (and itself loads such
         // files with a fresh RMSprop), so Keras' next step is checked on the .h5 files; our own
         // .keras files carry the optimizer (the round-trip test below).
@@ -77,7 +70,7 @@ TEST_CASE("Models saved by real Keras (tf.keras 2.15 and Keras 3) load and repro
           const auto labels = record.at("labels").get<std::vector<std::int32_t>>();
           model.train_on_batch(x, Tensor::from_vector(labels, {static_cast<std::int64_t>(labels.size())}));
           CHECK(model.optimizer()->iterations() == 2);
-          CHECK(max_difference(model.predict(x, {.verbose = 0}), fixture_tensor(record, "output_after_step", "output_shape")) < 1e-5f);
+          CHECK(test_support::max_abs_diff(model.predict(x, {.verbose = 0}), fixture_tensor(record, "output_after_step", "output_shape")) < 1e-5);
         }
       }
     }
@@ -114,14 +107,14 @@ TEST_CASE("save / load_model round trip: same predictions, and training resumes 
     model.save(file.string());
     Model loaded = models::load_model(file.string());
     auto [x2, y2] = batch(2);
-    CHECK(max_difference(model.predict(x2, {.verbose = 0}), loaded.predict(x2, {.verbose = 0})) == 0.0f);
+    CHECK(test_support::max_abs_diff(model.predict(x2, {.verbose = 0}), loaded.predict(x2, {.verbose = 0})) == 0.0);
     CHECK(loaded.optimizer()->iterations() == 2);
     // The uninterrupted run and the resumed one take the same next step.
     model.train_on_batch(x2, y2);
     loaded.train_on_batch(x2, y2);
     const auto w1 = model.get_weights(), w2 = loaded.get_weights();
     REQUIRE(w1.size() == w2.size());
-    for (std::size_t i = 0; i < w1.size(); ++i) CHECK(max_difference(w1[i], w2[i]) == 0.0f);
+    for (std::size_t i = 0; i < w1.size(); ++i) CHECK(test_support::max_abs_diff(w1[i], w2[i]) == 0.0);
     fs::remove(file);
   }
 }
@@ -222,7 +215,7 @@ TEST_CASE("Our files of the fixture models reload exactly (and are left for Kera
       model.save((dir / file).string());
       Model again = models::load_model((dir / file).string());
       const Tensor out = model.predict(x, {.verbose = 0});
-      CHECK(max_difference(again.predict(x, {.verbose = 0}), out) == 0.0f);
+      CHECK(test_support::max_abs_diff(again.predict(x, {.verbose = 0}), out) == 0.0);
       nlohmann::json entry = {{"input", record.at("input")}, {"input_shape", record.at("input_shape")},
                               {"output", out.to_vector<float>()}, {"output_shape", out.shape().dims()}};
       if (record.contains("labels")) {
@@ -310,7 +303,7 @@ TEST_CASE("Keras 2.0-2.2 configs load: list-shaped Sequential, batch_input_shape
                              ", " + layer("dense_2", "", 2, "linear") + "]}");
   Model sequential = models::load_model(file.string());
   CHECK(sequential.layers().front()->name() == "dense_1");
-  CHECK(max_difference(sequential.predict(x, {.verbose = 0}), expected) == 0.0f);
+  CHECK(test_support::max_abs_diff(sequential.predict(x, {.verbose = 0}), expected) == 0.0);
   // Keras 2.0's functional class name "Model", with old-style inbound nodes.
   replace_root_attribute(file.string(), "model_config",
                          R"({"class_name": "Model", "config": {"name": "model_1", "layers": [
@@ -325,7 +318,7 @@ TEST_CASE("Keras 2.0-2.2 configs load: list-shaped Sequential, batch_input_shape
                             "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_2", 0, 0]]}})");
   Model functional = models::load_model(file.string());
   CHECK(functional.name() == "model_1");
-  CHECK(max_difference(functional.predict(x, {.verbose = 0}), expected) == 0.0f);
+  CHECK(test_support::max_abs_diff(functional.predict(x, {.verbose = 0}), expected) == 0.0);
   fs::remove(file);
 }
 

@@ -12,6 +12,7 @@
 #include "support/error_of.hpp"
 #include "support/fixtures.hpp"
 #include "support/gradient_check.hpp"
+#include "support/temp_path.hpp"
 #include "support/weights_fixture_models.hpp"
 
 using namespace keras;
@@ -72,7 +73,7 @@ TEST_CASE("our weights files have Keras' structure and round-trip exactly") {
     CAPTURE(name);
     backend::clear_session();
     Model model = name == "sequential" ? Model(sequential()) : functional();
-    const std::string ours = (fs::temp_directory_path() / ("kerascpp_" + name + ".weights.h5")).string();
+    const std::string ours = test_support::temp_path(name + ".weights.h5").string();
     model.save_weights(ours);
     const std::string keras_file = (kFixtures / (name + ".weights.h5")).string();
     CHECK(tree(ours) == tree(keras_file));
@@ -102,12 +103,14 @@ TEST_CASE("weights files that do not fit are clear errors, and saving is atomic"
   const auto before = wider.get_weights();
   wider.load_weights(seq, {.skip_mismatch = true});  // loads what fits, leaves the rest
   CHECK(test_support::max_abs_diff(wider.get_weights()[0], before[0]) == 0.0);
-  const fs::path junk = fs::temp_directory_path() / "kerascpp_junk.weights.h5";
+  const fs::path junk = test_support::temp_path("junk.weights.h5");
   std::ofstream(junk) << "not hdf5";
   CHECK(test_support::error_of([&] { model.load_weights(junk.string()); }).find("is not an HDF5 file") != std::string::npos);
   CHECK_THROWS_AS(model.save_weights("model.txt"), ValueError);
   // A save that cannot happen leaves the previous file as it was and no stray files.
-  const fs::path target = fs::temp_directory_path() / "kerascpp_atomic.weights.h5";
+  // In a folder of its own: the test takes its write permission away for a moment.
+  const fs::path target = test_support::temp_path("atomic") / "atomic.weights.h5";
+  fs::create_directories(target.parent_path());
   model.save_weights(target.string());
   const auto size = fs::file_size(target);
   fs::permissions(target.parent_path(), fs::perms::owner_write, fs::perm_options::remove);
@@ -116,4 +119,5 @@ TEST_CASE("weights files that do not fit are clear errors, and saving is atomic"
   if (!can_write) CHECK_THROWS_AS(model.save_weights(target.string()), IOError);
   CHECK(fs::file_size(target) == size);
   CHECK_THROWS_AS(model.save_weights("/nonexistent-folder/x.weights.h5"), IOError);
+  fs::remove_all(target.parent_path());
 }
