@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "isa_namespace.hpp"
 #include "keras/core/backend.hpp"
 
 namespace keras {
+inline namespace KERASCPP_LOOPS_ISA {  // see isa_namespace.hpp
 
 class BroadcastRowCursor {
  public:
@@ -43,4 +45,5 @@ class BroadcastRowCursor {
   std::int64_t a_ = 0, b_ = 0;
 };
 
+}  // inline namespace KERASCPP_LOOPS_ISA
 }  // namespace keras

@@ -2,18 +2,25 @@
 // Per-element rules every host backend must apply identically (bit for bit): casts, binary
 // arithmetic, counter-based random numbers and Keras' optimizer updates. The backends differ in
 // how they loop (the reference plainly, cpu across threads); the arithmetic lives here once.
-// Each optimizer rule is Keras' float32 operation sequence in Keras' order.
+// Each optimizer rule is Keras' float32 operation sequence in Keras' order. Non-finite values
+// follow TensorFlow where it is consistent and NumPy where it is not: NaN propagates through
+// relu, maximum, minimum, max reductions and max pooling (a NaN anywhere wins), and a softmax
+// row with a NaN or infinity is computed plainly, so it comes out NaN as in TensorFlow.
+// (The inline namespace: see isa_namespace.hpp.)
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
+#include "isa_namespace.hpp"
 #include "keras/core/backend.hpp"
 #include "keras/core/dtype.hpp"
 #include "keras/internal/random_bits.hpp"
 
 namespace keras::element_rules {
+inline namespace KERASCPP_LOOPS_ISA {
 
 namespace detail {
 inline float load(const void* p, DType t, std::size_t i) {
@@ -51,14 +58,67 @@ inline void cast_element(const void* x, DType from, void* y, DType to, std::size
   }
 }
 
+// maximum/minimum with NaN winning from either side (std::max keeps `a` when `b` is NaN).
+inline float maximum(float a, float b) { return (b > a || b != b) ? b : a; }
+inline float minimum(float a, float b) { return (b < a || b != b) ? b : a; }
+// Whether `v` replaces `best` as a running maximum: larger, or the first NaN.
+inline bool beats(float v, float best) { return v > best || (v != v && best == best); }
+
+// Keras' ReLU layer: alpha = negative_slope, beta = threshold, gamma = max_value. NaN stays
+// NaN; below the threshold with no slope the result is +0 (also for -inf, as tf.nn.relu).
+inline float relu(float x, UnaryParams p) {
+  const float below = p.alpha == 0.0f ? 0.0f : p.alpha * (x - p.beta);
+  return x > p.beta ? std::min(x, p.gamma) : (x != x ? x : below);
+}
+// The relu epilogue fused into producers (bias_add, convolutions): max(v, 0), NaN kept.
+inline float fused_relu(float v) { return (v > 0.0f || v != v) ? v : 0.0f; }
+inline float clip(float x, float low, float high) { return std::min(std::max(x, low), high); }
+
+// Softmax (or log-softmax) of one row, in double: the plain formula, so a NaN or +inf anywhere
+// makes the whole row NaN, as TensorFlow's does.
+inline void softmax_row(const float* x, float* y, std::int64_t cols, bool log) {
+  float top = x[0];
+  for (std::int64_t j = 1; j < cols; ++j) top = maximum(top, x[j]);
+  double total = 0.0;
+  for (std::int64_t j = 0; j < cols; ++j) total += std::exp(static_cast<double>(x[j] - top));
+  const double log_total = std::log(total);
+  for (std::int64_t j = 0; j < cols; ++j) {
+    const double shifted = static_cast<double>(x[j] - top);
+    y[j] = static_cast<float>(log ? shifted - log_total : std::exp(shifted) / total);
+  }
+}
+inline void softmax_backward_row(const float* y, const float* dy, float* dx, std::int64_t cols, bool log) {
+  double s = 0.0;
+  for (std::int64_t j = 0; j < cols; ++j) s += log ? dy[j] : dy[j] * y[j];
+  for (std::int64_t j = 0; j < cols; ++j) {
+    dx[j] = log ? static_cast<float>(dy[j] - std::exp(y[j]) * s) : static_cast<float>(y[j] * (dy[j] - s));
+  }
+}
+
+// bfloat16 rounding (nearest even) kept in a float: what the bf16 kernels see of an operand.
+// NaN stays a quiet NaN, infinities stay infinite.
+inline std::uint32_t bfloat16_bits_of(float x) {
+  std::uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  const bool nan = (u & 0x7FFFFFFFu) > 0x7F800000u;
+  const std::uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+  return nan ? ((u >> 16) | 0x40u) : rounded;
+}
+inline float round_to_bfloat16(float x) {
+  const std::uint32_t u = bfloat16_bits_of(x) << 16;
+  float r;
+  std::memcpy(&r, &u, sizeof r);
+  return r;
+}
+
 inline float combine(BinaryOp op, float a, float b) {
   switch (op) {
     case BinaryOp::add: return a + b;
     case BinaryOp::subtract: return a - b;
     case BinaryOp::multiply: return a * b;
     case BinaryOp::divide: return a / b;
-    case BinaryOp::maximum: return std::max(a, b);
-    case BinaryOp::minimum: return std::min(a, b);
+    case BinaryOp::maximum: return maximum(a, b);
+    case BinaryOp::minimum: return minimum(a, b);
   }
   return 0.0f;
 }
@@ -128,4 +188,5 @@ inline void nadam_element(float& var, float& m, float& v, float g, float one_min
   var = var - m_hat * lr / (std::sqrt(v / v_divisor) + epsilon);
 }
 
+}  // inline namespace KERASCPP_LOOPS_ISA
 }  // namespace keras::element_rules

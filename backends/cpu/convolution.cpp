@@ -1,8 +1,16 @@
 // Convolutions on oneDNN: forward with bias and relu fused as a post-op, backward data and
 // backward weights. Activations stay NHWC (oneDNN's nhwc kernels read them in place); kernels
 // are reordered from Keras' HWIO into the layout oneDNN picks. With bfloat16 precision the
-// operands are converted on the way in and results come out in float32.
+// operands are converted on the way in (natively, or emulated where this CPU has no bf16
+// kernels: bfloat16_emulation.hpp) and results come out in float32.
+//
+// oneDNN's relu post-op is max(x, 0), which turns NaN into 0. The fused path runs only when no
+// output can be NaN: no NaN among the operands and no overflow possible (max|x| * max|w| times
+// the window size, plus max|bias|, below FLT_MAX). Otherwise the convolution runs unfused and
+// relu follows as our NaN-keeping loop. The check is one read of the input per call.
 #include <algorithm>
+#include <cfloat>
+#include <limits>
 #include <optional>
 
 #include "dnnl_primitives.hpp"
@@ -17,6 +25,7 @@ struct ConvDescs {
 };
 
 struct ConvolutionEntry {
+  bool emulated = false;  // bf16 asked for, float32 kernel on rounded operands
   dnnl::convolution_forward::primitive_desc forward_pd;
   dnnl::convolution_forward forward;
   Staged forward_src, forward_weights;
@@ -25,6 +34,7 @@ struct ConvolutionEntry {
 // Both backward passes of one geometry, each created on its first call.
 struct ConvolutionBackwardEntry {
   ConvDescs descs;
+  bool data_emulated = false, weights_emulated = false;
   std::optional<dnnl::convolution_backward_data::primitive_desc> data_pd;
   dnnl::convolution_backward_data backward_data;
   Staged data_diff_dst, data_weights, data_diff_src;
@@ -41,9 +51,9 @@ std::int64_t right_padding(std::int64_t in, std::int64_t out, std::int64_t kerne
   return std::max<std::int64_t>(0, (out - 1) * stride + extent - in - left);
 }
 
-ConvDescs describe(const Conv2DGeometry& g) {
+// `compute` is the operands' data type inside the primitive (bf16 for native bfloat16).
+ConvDescs describe(const Conv2DGeometry& g, DT compute) {
   ConvDescs d;
-  const DT compute = g.precision == MathPrecision::bfloat16 ? DT::bf16 : DT::f32;
   const memory::dims src_dims{g.batch, g.in_c, g.in_h, g.in_w};
   const memory::dims dst_dims{g.batch, g.out_c, g.out_h, g.out_w};
   memory::dims w_dims;
@@ -68,6 +78,12 @@ ConvDescs describe(const Conv2DGeometry& g) {
   d.pad_r = {right_padding(g.in_h, g.out_h, g.kernel_h, g.stride_h, g.dilation_h, g.pad_top),
              right_padding(g.in_w, g.out_w, g.kernel_w, g.stride_w, g.dilation_w, g.pad_left)};
   return d;
+}
+
+std::int64_t input_count(const Conv2DGeometry& g) { return g.batch * g.in_h * g.in_w * g.in_c; }
+std::int64_t output_count(const Conv2DGeometry& g) { return g.batch * g.out_h * g.out_w * g.out_c; }
+std::int64_t kernel_count(const Conv2DGeometry& g) {
+  return g.kernel_h * g.kernel_w * (g.in_c / g.groups) * g.out_c;
 }
 
 std::string key_of(const Conv2DGeometry& g, bool bias, FusedActivation act) {
@@ -95,10 +111,20 @@ dnnl::convolution_forward::desc forward_desc(const ConvDescs& d, bool with_bias)
           d.strides, d.dilates, d.pad_l, d.pad_r};
 }
 
+// Creates the primitive descriptor `make(compute type)` for g's precision: float32, native
+// bfloat16, or (setting `emulated`) float32 for bf16-rounded operands.
+template <class PrimitiveDesc, class Make>
+PrimitiveDesc for_precision(const Conv2DGeometry& g, bool& emulated, Make&& make) {
+  if (g.precision == MathPrecision::bfloat16) {
+    if (auto native = native_bfloat16<PrimitiveDesc>([&] { return make(DT::bf16); })) return *native;
+    emulated = true;
+  }
+  return make(DT::f32);
+}
+
 ConvolutionEntry& entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g, bool with_bias,
                             FusedActivation act) {
   return p.convolutions.get(key_of(g, with_bias, act), [&] {
-    const ConvDescs d = describe(g);
     dnnl::primitive_attr attr;
     if (act == FusedActivation::relu) {
       dnnl::post_ops ops;
@@ -106,8 +132,11 @@ ConvolutionEntry& entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g, 
       attr.set_post_ops(ops);
     }
     auto e = std::make_shared<ConvolutionEntry>();
-    e->forward_pd = dnnl::convolution_forward::primitive_desc(forward_desc(d, with_bias), attr, p.engine);
+    e->forward_pd = for_precision<dnnl::convolution_forward::primitive_desc>(g, e->emulated, [&](DT compute) {
+      return dnnl::convolution_forward::primitive_desc(forward_desc(describe(g, compute), with_bias), attr, p.engine);
+    });
     e->forward = dnnl::convolution_forward(e->forward_pd);
+    const ConvDescs d = describe(g, DT::f32);
     e->forward_src = Staged(p.engine, d.user_src, e->forward_pd.src_desc());
     e->forward_weights = Staged(p.engine, d.user_weights, e->forward_pd.weights_desc());
     return e;
@@ -117,7 +146,7 @@ ConvolutionEntry& entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g, 
 ConvolutionBackwardEntry& backward_entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g) {
   return p.convolution_backwards.get(key_of(g, false, FusedActivation::none), [&] {
     auto e = std::make_shared<ConvolutionBackwardEntry>();
-    e->descs = describe(g);
+    e->descs = describe(g, DT::f32);
     return e;
   });
 }
@@ -127,13 +156,30 @@ dnnl::convolution_forward::primitive_desc hint_for(CpuBackend::Primitives& p, co
   return dnnl::convolution_forward::primitive_desc(forward_desc(d, false), p.engine);
 }
 
+// Whether a relu fused as oneDNN's post-op gives what the NaN-keeping relu gives (see the top).
+bool relu_may_fuse(CpuBackend::Primitives& p, const Conv2DGeometry& g, const float* x, const float* w,
+                   const float* bias) {
+  const double window = static_cast<double>(g.kernel_h * g.kernel_w * (g.in_c / g.groups));
+  const double max_x = p.loops.max_magnitude(x, input_count(g));
+  const double max_w = p.loops.max_magnitude(w, kernel_count(g));
+  const double max_b = bias ? p.loops.max_magnitude(bias, g.out_c) : 0.0;
+  // 2x margin: bfloat16 rounding and float32 partial sums may exceed the exact bound a little.
+  const double bound = 2.0 * (max_x * max_w * window + max_b);
+  return bound < static_cast<double>(FLT_MAX);  // false for NaN and infinity
+}
+
 }  // namespace
 
 void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
                                 const float* bias, FusedActivation act, float* y) {
   run_dnnl(*primitives_, [&] { return what(g, "forward"); }, [&] {
     auto& p = *primitives_;
-    ConvolutionEntry& e = entry_for(p, g, bias != nullptr, act);
+    const bool fuse = act == FusedActivation::relu && relu_may_fuse(p, g, x, w, bias);
+    ConvolutionEntry& e = entry_for(p, g, bias != nullptr, fuse ? act : FusedActivation::none);
+    if (e.emulated) {
+      x = p.rounded.round(0, p.loops, x, input_count(g));
+      w = p.rounded.round(1, p.loops, w, kernel_count(g));
+    }
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, e.forward_src.in(p.stream, x)},
         {DNNL_ARG_WEIGHTS, e.forward_weights.in(p.stream, w)},
@@ -142,6 +188,11 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, const f
       args.emplace(DNNL_ARG_BIAS, memory(e.forward_pd.bias_desc(), p.engine, const_cast<float*>(bias)));
     }
     e.forward.execute(p.stream, args);
+    if (act == FusedActivation::relu && !fuse) {
+      p.stream.wait();
+      p.loops.unary(UnaryOp::relu, {0.0f, 0.0f, std::numeric_limits<float>::infinity()}, y, y,
+                    static_cast<std::size_t>(output_count(g)));
+    }
   });
 }
 
@@ -152,15 +203,23 @@ void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const float* dy, 
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);
     const ConvDescs& d = e.descs;
     if (!e.data_pd) {
-      const memory::desc diff_dst(d.user_dst.dims(), d.src.data_type(), Tag::nhwc);
-      dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.user_src,
-                                                 d.weights, diff_dst, d.strides, d.dilates,
-                                                 d.pad_l, d.pad_r);
-      e.data_pd.emplace(desc, p.engine, hint_for(p, d));
+      using PD = dnnl::convolution_backward_data::primitive_desc;
+      e.data_pd = for_precision<PD>(g, e.data_emulated, [&](DT compute) {
+        const ConvDescs c = describe(g, compute);
+        const memory::desc diff_dst(d.user_dst.dims(), compute, Tag::nhwc);
+        dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.user_src,
+                                                   c.weights, diff_dst, d.strides, d.dilates,
+                                                   d.pad_l, d.pad_r);
+        return PD(desc, p.engine, hint_for(p, c));
+      });
       e.backward_data = dnnl::convolution_backward_data(*e.data_pd);
       e.data_diff_dst = Staged(p.engine, d.user_dst, e.data_pd->diff_dst_desc());
       e.data_weights = Staged(p.engine, d.user_weights, e.data_pd->weights_desc());
       e.data_diff_src = Staged(p.engine, d.user_src, e.data_pd->diff_src_desc());
+    }
+    if (e.data_emulated) {
+      dy = p.rounded.round(0, p.loops, dy, output_count(g));
+      w = p.rounded.round(1, p.loops, w, kernel_count(g));
     }
     memory out = e.data_diff_src.out(dx);
     e.backward_data.execute(p.stream, {{DNNL_ARG_DIFF_DST, e.data_diff_dst.in(p.stream, dy)},
@@ -177,16 +236,24 @@ void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const float* x,
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);
     const ConvDescs& d = e.descs;
     if (!e.weights_pd) {
-      const memory::desc diff_dst(d.user_dst.dims(), d.src.data_type(), Tag::nhwc);
-      const memory::desc diff_weights(d.user_weights.dims(), DT::f32, Tag::any);
-      dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src,
-                                                    diff_weights, diff_dst, d.strides,
-                                                    d.dilates, d.pad_l, d.pad_r);
-      e.weights_pd.emplace(desc, p.engine, hint_for(p, d));
+      using PD = dnnl::convolution_backward_weights::primitive_desc;
+      e.weights_pd = for_precision<PD>(g, e.weights_emulated, [&](DT compute) {
+        const ConvDescs c = describe(g, compute);
+        const memory::desc diff_dst(d.user_dst.dims(), compute, Tag::nhwc);
+        const memory::desc diff_weights(d.user_weights.dims(), DT::f32, Tag::any);
+        dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, c.src,
+                                                      diff_weights, diff_dst, d.strides,
+                                                      d.dilates, d.pad_l, d.pad_r);
+        return PD(desc, p.engine, hint_for(p, c));
+      });
       e.backward_weights = dnnl::convolution_backward_weights(*e.weights_pd);
       e.weights_src = Staged(p.engine, d.user_src, e.weights_pd->src_desc());
       e.weights_diff_dst = Staged(p.engine, d.user_dst, e.weights_pd->diff_dst_desc());
       e.weights_diff_weights = Staged(p.engine, d.user_weights, e.weights_pd->diff_weights_desc());
+    }
+    if (e.weights_emulated) {
+      x = p.rounded.round(0, p.loops, x, input_count(g));
+      dy = p.rounded.round(1, p.loops, dy, output_count(g));
     }
     memory out = e.weights_diff_weights.out(dw);
     e.backward_weights.execute(p.stream, {{DNNL_ARG_SRC, e.weights_src.in(p.stream, x)},

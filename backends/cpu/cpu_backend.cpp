@@ -6,7 +6,7 @@
 
 namespace keras {
 namespace cpu {
-CpuBackend::CpuBackend() : primitives_(std::make_unique<Primitives>()) {}
+CpuBackend::CpuBackend() : loops_(loops()), primitives_(std::make_unique<Primitives>()) {}
 CpuBackend::~CpuBackend() = default;
 }  // namespace cpu
 

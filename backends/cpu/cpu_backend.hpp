@@ -1,10 +1,12 @@
 #pragma once
 // The CPU backend: convolutions, matrix products, pooling, batch normalization, softmax and
 // resampling on oneDNN primitives (created once per shape, then cached); element-wise maps,
-// reductions, copies and optimizer updates as vectorized loops over the same OpenMP pool.
+// reductions, copies, max pooling and optimizer updates as vectorized loops (loops.hpp) over
+// the same OpenMP pool. Non-finite values land where the reference backend puts them.
 #include <memory>
 
 #include "block_cache.hpp"
+#include "loops.hpp"
 #include "keras/core/backend.hpp"
 
 namespace keras::cpu {
@@ -122,6 +124,7 @@ class CpuBackend final : public Backend {
   struct Primitives;
 
  private:
+  const Loops& loops_;  // our own loops, for this CPU's ISA level
   BlockCache blocks_{std::size_t{4} << 30};  // up to 4 GiB of idle blocks kept for reuse
   std::unique_ptr<Primitives> primitives_;
 };

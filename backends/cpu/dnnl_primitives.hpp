@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "bfloat16_emulation.hpp"
 #include "cpu_backend.hpp"
 #include "keras/core/errors.hpp"
 #include "parallel.hpp"
@@ -92,6 +93,8 @@ struct CpuBackend::Primitives {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   std::mutex mutex;
+  const Loops& loops = cpu::loops();
+  RoundedOperands rounded;  // emulated bfloat16 operands (bfloat16_emulation.hpp)
   PrimitiveCache<ConvolutionEntry> convolutions;
   PrimitiveCache<ConvolutionBackwardEntry> convolution_backwards;
   PrimitiveCache<PoolingEntry> poolings;

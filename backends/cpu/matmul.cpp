@@ -1,33 +1,19 @@
 // Matrix products on oneDNN: float32 through its sgemm, bfloat16 through a matmul primitive
-// (operands converted to bfloat16, transposes expressed as strides, float32 output).
-#include <bit>
-#include <cstring>
-#include <vector>
+// (operands converted to bfloat16, transposes expressed as strides, float32 output), or, where
+// this CPU has no bf16 matmul, through sgemm on operands rounded to bfloat16 (emulated).
 
 #include "dnnl_primitives.hpp"
 
 namespace keras::cpu {
 
 struct MatmulEntry {
+  bool emulated = false;  // no native bf16 kernel: sgemm on rounded operands, no primitive
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul primitive;
   memory a16, b16;  // the bfloat16 copies of the operands
 };
 
 namespace {
-
-// Round to nearest even, as keras::bfloat16_t does, in a loop the compiler vectorizes.
-void to_bfloat16(const float* x, std::uint16_t* y, std::int64_t n) {
-  parallel_for(n, kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) {
-      std::uint32_t u;
-      std::memcpy(&u, x + i, sizeof u);
-      const bool nan = (u & 0x7FFFFFFFu) > 0x7F800000u;
-      const std::uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-      y[i] = static_cast<std::uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
-    }
-  });
-}
 
 std::string what(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k) {
   return "gemm (" + std::string(ta ? "A^T" : "A") + " " + std::to_string(m) + "x" +
@@ -48,11 +34,14 @@ void CpuBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::i
     return;
   }
   run_dnnl(*primitives_, [&] { return what(transpose_a, transpose_b, m, n, k); }, [&] {
-    if (precision == MathPrecision::float32) {
+    auto sgemm = [&](const float* a32, const float* b32) {
       const dnnl_status_t status =
-          dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a,
-                     transpose_a ? m : k, b, transpose_b ? k : n, beta, c, n);
+          dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a32,
+                     transpose_a ? m : k, b32, transpose_b ? k : n, beta, c, n);
       if (status != dnnl_success) throw dnnl::error(status, "dnnl_sgemm");
+    };
+    if (precision == MathPrecision::float32) {
+      sgemm(a, b);
       return;
     }
     auto& p = *primitives_;
@@ -68,14 +57,24 @@ void CpuBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::i
         attr.set_post_ops(ops);
       }
       auto entry = std::make_shared<MatmulEntry>();
-      entry->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, p.engine);
+      auto pd = native_bfloat16<dnnl::matmul::primitive_desc>(
+          [&] { return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, p.engine); });
+      if (!pd) {
+        entry->emulated = true;
+        return entry;
+      }
+      entry->pd = *pd;
       entry->primitive = dnnl::matmul(entry->pd);
       entry->a16 = memory(a_md, p.engine);
       entry->b16 = memory(b_md, p.engine);
       return entry;
     });
-    to_bfloat16(a, static_cast<std::uint16_t*>(e.a16.get_data_handle()), m * k);
-    to_bfloat16(b, static_cast<std::uint16_t*>(e.b16.get_data_handle()), k * n);
+    if (e.emulated) {
+      sgemm(p.rounded.round(0, p.loops, a, m * k), p.rounded.round(1, p.loops, b, k * n));
+      return;
+    }
+    p.loops.to_bfloat16_bits(a, static_cast<std::uint16_t*>(e.a16.get_data_handle()), m * k);
+    p.loops.to_bfloat16_bits(b, static_cast<std::uint16_t*>(e.b16.get_data_handle()), k * n);
     memory c_mem(e.pd.dst_desc(), p.engine, c);
     e.primitive.execute(p.stream, {{DNNL_ARG_SRC, e.a16}, {DNNL_ARG_WEIGHTS, e.b16}, {DNNL_ARG_DST, c_mem}});
   });

@@ -1,5 +1,7 @@
 // Batch normalization and softmax on oneDNN. A (rows, channels) view is described as NHWC
-// with H = W = 1, the layout oneDNN's vectorized batch-norm kernels take.
+// with H = W = 1, the layout oneDNN's vectorized batch-norm kernels take. oneDNN's softmax
+// takes the row maximum with NaN dropped; rows holding a NaN or infinity are recomputed by the
+// reference rule afterwards (a scan of the rows, cheap beside the exponentials).
 #include <algorithm>
 #include <optional>
 #include <vector>
@@ -172,6 +174,8 @@ void CpuBackend::softmax_forward(const float* x, float* y, std::int64_t rows, st
     const memory::desc data = e.forward_pd.src_desc();
     e.forward.execute(p.stream, {{DNNL_ARG_SRC, memory(data, p.engine, const_cast<float*>(x))},
                                  {DNNL_ARG_DST, memory(data, p.engine, y)}});
+    p.stream.wait();
+    p.loops.softmax_fix_nonfinite_rows(x, y, rows, cols, log);
   });
 }
 
@@ -184,6 +188,8 @@ void CpuBackend::softmax_backward(const float* y, const float* dy, float* dx, st
     e.backward.execute(p.stream, {{DNNL_ARG_DST, memory(data, p.engine, const_cast<float*>(y))},
                                   {DNNL_ARG_DIFF_DST, memory(data, p.engine, const_cast<float*>(dy))},
                                   {DNNL_ARG_DIFF_SRC, memory(data, p.engine, dx)}});
+    p.stream.wait();
+    p.loops.softmax_backward_fix_nonfinite_rows(y, dy, dx, rows, cols, log);
   });
 }
 

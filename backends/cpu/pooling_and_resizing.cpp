@@ -1,6 +1,6 @@
-// Pooling and resampling on oneDNN (NHWC in place), padding and cropping as parallel row
-// copies. Max pooling's backward needs oneDNN's workspace, so it reruns the forward pass in
-// training mode to get it (the interface hands backward x and y, not a workspace).
+// Average pooling and resampling on oneDNN (NHWC in place); max pooling as our own loops
+// (oneDNN's drops NaN, and its backward would need a workspace the interface does not carry);
+// padding and cropping as parallel row copies.
 #include <algorithm>
 #include <optional>
 
@@ -8,14 +8,12 @@
 
 namespace keras::cpu {
 
-struct PoolingEntry {
+struct PoolingEntry {  // average pooling
   dnnl::pooling_forward::primitive_desc inference_pd;
   dnnl::pooling_forward inference;
   std::optional<dnnl::pooling_forward::primitive_desc> training_pd;
-  dnnl::pooling_forward training;
   std::optional<dnnl::pooling_backward::primitive_desc> backward_pd;
   dnnl::pooling_backward backward;
-  memory scratch_dst, workspace;
 };
 
 struct ResamplingEntry {
@@ -44,31 +42,28 @@ PoolDescs describe(const Pool2DGeometry& g) {
   return d;
 }
 
-dnnl::algorithm pool_algorithm(PoolMode mode) {
-  // Keras averages over the inputs inside the image only.
-  return mode == PoolMode::max ? dnnl::algorithm::pooling_max
-                               : dnnl::algorithm::pooling_avg_exclude_padding;
+// Keras averages over the inputs inside the image only.
+constexpr auto kAverage = dnnl::algorithm::pooling_avg_exclude_padding;
+
+dnnl::pooling_forward::desc pool_forward_desc(dnnl::prop_kind kind, const PoolDescs& d) {
+  return {kind, kAverage, d.src, d.dst, d.strides, d.kernel, d.pad_l, d.pad_r};
 }
 
-dnnl::pooling_forward::desc pool_forward_desc(dnnl::prop_kind kind, PoolMode mode, const PoolDescs& d) {
-  return {kind, pool_algorithm(mode), d.src, d.dst, d.strides, d.kernel, d.pad_l, d.pad_r};
-}
-
-std::string pool_what(PoolMode mode, const Pool2DGeometry& g, const char* pass) {
-  return std::string(mode == PoolMode::max ? "max" : "average") + " pooling " + pass +
+std::string pool_what(const Pool2DGeometry& g, const char* pass) {
+  return std::string("average pooling ") + pass +
          " (input " + std::to_string(g.batch) + "x" + std::to_string(g.in_h) + "x" +
          std::to_string(g.in_w) + "x" + std::to_string(g.channels) + ", window " +
          std::to_string(g.pool_h) + "x" + std::to_string(g.pool_w) + ")";
 }
 
-PoolingEntry& pool_entry(CpuBackend::Primitives& p, PoolMode mode, const Pool2DGeometry& g) {
-  const std::string key = cache_key(static_cast<int>(mode), g.batch, g.in_h, g.in_w, g.channels, g.pool_h,
+PoolingEntry& pool_entry(CpuBackend::Primitives& p, const Pool2DGeometry& g) {
+  const std::string key = cache_key(g.batch, g.in_h, g.in_w, g.channels, g.pool_h,
                                     g.pool_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left,
                                     g.out_h, g.out_w);
   return p.poolings.get(key, [&] {
     auto e = std::make_shared<PoolingEntry>();
     e->inference_pd = dnnl::pooling_forward::primitive_desc(
-        pool_forward_desc(dnnl::prop_kind::forward_inference, mode, describe(g)), p.engine);
+        pool_forward_desc(dnnl::prop_kind::forward_inference, describe(g)), p.engine);
     e->inference = dnnl::pooling_forward(e->inference_pd);
     return e;
   });
@@ -77,43 +72,37 @@ PoolingEntry& pool_entry(CpuBackend::Primitives& p, PoolMode mode, const Pool2DG
 }  // namespace
 
 void CpuBackend::pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const float* x, float* y) {
-  run_dnnl(*primitives_, [&] { return pool_what(mode, g, "forward"); }, [&] {
+  if (mode == PoolMode::max) {
+    loops_.max_pool_forward(g, x, y);
+    return;
+  }
+  run_dnnl(*primitives_, [&] { return pool_what(g, "forward"); }, [&] {
     auto& p = *primitives_;
-    PoolingEntry& e = pool_entry(p, mode, g);
+    PoolingEntry& e = pool_entry(p, g);
     e.inference.execute(p.stream, {{DNNL_ARG_SRC, memory(e.inference_pd.src_desc(), p.engine, const_cast<float*>(x))},
                                    {DNNL_ARG_DST, memory(e.inference_pd.dst_desc(), p.engine, y)}});
   });
 }
 
 void CpuBackend::pool2d_backward(PoolMode mode, const Pool2DGeometry& g, const float* x,
-                                 const float*, const float* dy, float* dx) {
-  run_dnnl(*primitives_, [&] { return pool_what(mode, g, "backward"); }, [&] {
+                                 const float* y, const float* dy, float* dx) {
+  if (mode == PoolMode::max) {
+    loops_.max_pool_backward(g, x, y, dy, dx);
+    return;
+  }
+  run_dnnl(*primitives_, [&] { return pool_what(g, "backward"); }, [&] {
     auto& p = *primitives_;
-    PoolingEntry& e = pool_entry(p, mode, g);
+    PoolingEntry& e = pool_entry(p, g);
     if (!e.backward_pd) {
       const PoolDescs d = describe(g);
-      e.training_pd.emplace(pool_forward_desc(dnnl::prop_kind::forward_training, mode, d), p.engine);
-      e.training = dnnl::pooling_forward(*e.training_pd);
-      dnnl::pooling_backward::desc desc(pool_algorithm(mode), d.src, d.dst, d.strides, d.kernel,
-                                        d.pad_l, d.pad_r);
+      e.training_pd.emplace(pool_forward_desc(dnnl::prop_kind::forward_training, d), p.engine);
+      dnnl::pooling_backward::desc desc(kAverage, d.src, d.dst, d.strides, d.kernel, d.pad_l, d.pad_r);
       e.backward_pd.emplace(desc, p.engine, *e.training_pd);
       e.backward = dnnl::pooling_backward(*e.backward_pd);
-      if (mode == PoolMode::max) {
-        e.scratch_dst = memory(d.dst, p.engine);
-        e.workspace = memory(e.training_pd->workspace_desc(), p.engine);
-      }
     }
-    const memory::desc& src_desc = e.training_pd->src_desc();
-    const memory src(src_desc, p.engine, const_cast<float*>(x));
-    std::unordered_map<int, memory> args{
-        {DNNL_ARG_DIFF_DST, memory(e.training_pd->dst_desc(), p.engine, const_cast<float*>(dy))},
-        {DNNL_ARG_DIFF_SRC, memory(src_desc, p.engine, dx)}};
-    if (mode == PoolMode::max) {
-      e.training.execute(p.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, e.scratch_dst},
-                                    {DNNL_ARG_WORKSPACE, e.workspace}});
-      args.emplace(DNNL_ARG_WORKSPACE, e.workspace);
-    }
-    e.backward.execute(p.stream, args);
+    e.backward.execute(p.stream,
+                       {{DNNL_ARG_DIFF_DST, memory(e.training_pd->dst_desc(), p.engine, const_cast<float*>(dy))},
+                        {DNNL_ARG_DIFF_SRC, memory(e.training_pd->src_desc(), p.engine, dx)}});
   });
 }
 

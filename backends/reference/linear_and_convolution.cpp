@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../common/element_rules.hpp"
 #include "reference_backend.hpp"
 
 namespace keras::reference {
@@ -53,7 +54,7 @@ void ReferenceBackend::bias_add(const float* x, const float* bias, float* y, std
   for (std::int64_t r = 0; r < rows; ++r) {
     for (std::int64_t j = 0; j < cols; ++j) {
       const float v = x[r * cols + j] + bias[j];
-      y[r * cols + j] = act == FusedActivation::relu ? std::max(v, 0.0f) : v;
+      y[r * cols + j] = act == FusedActivation::relu ? element_rules::fused_relu(v) : v;
     }
   }
 }
@@ -119,7 +120,7 @@ void ReferenceBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, c
     }
   });
   if (act == FusedActivation::relu) {
-    for (std::int64_t i = 0; i < pixels * g.out_c; ++i) y[i] = std::max(y[i], 0.0f);
+    for (std::int64_t i = 0; i < pixels * g.out_c; ++i) y[i] = element_rules::fused_relu(y[i]);
   }
 }
 

@@ -72,7 +72,7 @@ constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
 float apply(UnaryOp op, UnaryParams p, float x) {
   switch (op) {
-    case UnaryOp::relu: return x > p.beta ? std::min(x, p.gamma) : p.alpha * (x - p.beta);
+    case UnaryOp::relu: return element_rules::relu(x, p);
     case UnaryOp::elu: return x > 0.0f ? x : p.alpha * std::expm1(x);
     case UnaryOp::leaky_relu: return x > 0.0f ? x : p.alpha * x;
     case UnaryOp::gelu: return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2));
@@ -85,7 +85,7 @@ float apply(UnaryOp op, UnaryParams p, float x) {
     case UnaryOp::square: return x * x;
     case UnaryOp::abs: return std::fabs(x);
     case UnaryOp::neg: return -x;
-    case UnaryOp::clip: return std::min(std::max(x, p.alpha), p.beta);
+    case UnaryOp::clip: return element_rules::clip(x, p.alpha, p.beta);
     case UnaryOp::reciprocal: return 1.0f / x;
   }
   return x;
@@ -183,7 +183,7 @@ void ReferenceBackend::reduce_max(const float* x, float* y, std::int32_t* argmax
     for (std::int64_t i = 0; i < inner; ++i) {
       std::int64_t best = 0;
       for (std::int64_t m = 1; m < mid; ++m) {
-        if (x[(o * mid + m) * inner + i] > x[(o * mid + best) * inner + i]) best = m;
+        if (element_rules::beats(x[(o * mid + m) * inner + i], x[(o * mid + best) * inner + i])) best = m;
       }
       y[o * inner + i] = x[(o * mid + best) * inner + i];
       if (argmax) argmax[o * inner + i] = static_cast<std::int32_t>(best);
@@ -233,32 +233,13 @@ void ReferenceBackend::gather_rows(const void* src, std::size_t row_bytes, const
 
 void ReferenceBackend::softmax_forward(const float* x, float* y, std::int64_t rows,
                                        std::int64_t cols, bool log) {
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    const float top = *std::max_element(xr, xr + cols);
-    double total = 0.0;
-    for (std::int64_t j = 0; j < cols; ++j) total += std::exp(static_cast<double>(xr[j] - top));
-    const double log_total = std::log(total);
-    for (std::int64_t j = 0; j < cols; ++j) {
-      const double shifted = static_cast<double>(xr[j] - top);
-      yr[j] = static_cast<float>(log ? shifted - log_total : std::exp(shifted) / total);
-    }
-  }
+  for (std::int64_t r = 0; r < rows; ++r) element_rules::softmax_row(x + r * cols, y + r * cols, cols, log);
 }
 
 void ReferenceBackend::softmax_backward(const float* y, const float* dy, float* dx,
                                         std::int64_t rows, std::int64_t cols, bool log) {
   for (std::int64_t r = 0; r < rows; ++r) {
-    const float* yr = y + r * cols;
-    const float* dyr = dy + r * cols;
-    float* dxr = dx + r * cols;
-    double s = 0.0;
-    for (std::int64_t j = 0; j < cols; ++j) s += log ? dyr[j] : dyr[j] * yr[j];
-    for (std::int64_t j = 0; j < cols; ++j) {
-      dxr[j] = log ? static_cast<float>(dyr[j] - std::exp(yr[j]) * s)
-                   : static_cast<float>(yr[j] * (dyr[j] - s));
-    }
+    element_rules::softmax_backward_row(y + r * cols, dy + r * cols, dx + r * cols, cols, log);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "../common/element_rules.hpp"
 #include "reference_backend.hpp"
 
 namespace keras::reference {
@@ -37,7 +38,13 @@ void ReferenceBackend::pool2d_forward(PoolMode mode, const Pool2DGeometry& g, co
                                       float* y) {
   for_each_pool_window(g, [&](std::int64_t o, const std::vector<std::int64_t>& window) {
     float acc = mode == PoolMode::max ? -std::numeric_limits<float>::infinity() : 0.0f;
-    for (std::int64_t i : window) acc = mode == PoolMode::max ? std::max(acc, x[i]) : acc + x[i];
+    for (std::int64_t i : window) {
+      if (mode == PoolMode::average) {
+        acc += x[i];
+      } else if (element_rules::beats(x[i], acc)) {
+        acc = x[i];
+      }
+    }
     y[o] = mode == PoolMode::max ? acc : acc / static_cast<float>(window.size());
   });
 }
@@ -49,8 +56,8 @@ void ReferenceBackend::pool2d_backward(PoolMode mode, const Pool2DGeometry& g, c
     for (std::int64_t i : window) {
       if (mode == PoolMode::average) {
         dx[i] += dy[o] / static_cast<float>(window.size());
-      } else if (x[i] == y[o]) {
-        dx[i] += dy[o];  // max: the gradient goes to the first maximal input only
+      } else if (x[i] == y[o] || (y[o] != y[o] && x[i] != x[i])) {
+        dx[i] += dy[o];  // max: the gradient goes to the first maximal (or NaN) input only
         break;
       }
     }
