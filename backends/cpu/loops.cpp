@@ -84,10 +84,14 @@ void dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) {
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
-// Eigen's min/max clamps (inside its fast tanh and logistic, and elu's min(x, 0)) drop NaN:
-// NaN inputs are put back afterwards (the reference's std::tanh, exp and expm1 keep them).
-void restore_nan(const float* x, float* y, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] != x[i] ? x[i] : y[i];
+// Eigen's fast exp, tanh and logistic clamp their argument with min/max, which drops NaN and
+// turns exp(+inf) into NaN: the non-finite inputs are redone afterwards with the scalar
+// functions the reference uses (a cheap pass over data already in cache).
+template <class F>
+void redo_nonfinite(const float* x, float* y, std::int64_t n, F scalar) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) y[i] = scalar(x[i]);
+  }
 }
 
 // y = f(x) over one chunk; Eigen vectorizes exp, log, tanh, logistic and sqrt. flatten: Eigen
@@ -101,17 +105,29 @@ void restore_nan(const float* x, float* y, std::int64_t n) {
       return;
     case UnaryOp::elu:
       y = (x > 0.0f).select(x, p.alpha * (x.min(0.0f).exp() - 1.0f));
-      restore_nan(xp, yp, n);
+      redo_nonfinite(xp, yp, n, [&](float v) { return v > 0.0f ? v : p.alpha * std::expm1(v); });
       return;
     case UnaryOp::leaky_relu: y = (x > 0.0f).select(x, p.alpha * x); return;
     case UnaryOp::gelu:
       for (std::int64_t i = 0; i < n; ++i) yp[i] = 0.5f * xp[i] * (1.0f + std::erf(xp[i] * kInvSqrt2));
       return;
-    case UnaryOp::sigmoid: y = x.logistic(); restore_nan(xp, yp, n); return;
-    case UnaryOp::tanh: y = x.tanh(); restore_nan(xp, yp, n); return;
-    case UnaryOp::exp: y = x.exp(); return;
+    case UnaryOp::sigmoid:
+      y = x.logistic();
+      redo_nonfinite(xp, yp, n, [](float v) { return v >= 0.0f ? 1.0f / (1.0f + std::exp(-v)) : std::exp(v) / (1.0f + std::exp(v)); });
+      return;
+    case UnaryOp::tanh:
+      y = x.tanh();
+      redo_nonfinite(xp, yp, n, [](float v) { return std::tanh(v); });
+      return;
+    case UnaryOp::exp:
+      y = x.exp();
+      redo_nonfinite(xp, yp, n, [](float v) { return std::exp(v); });
+      return;
     case UnaryOp::log: y = x.log(); return;
-    case UnaryOp::sqrt: y = x.sqrt(); return;
+    case UnaryOp::sqrt:  // Eigen's fast sqrt is x * rsqrt(x): NaN for +inf
+      y = x.sqrt();
+      redo_nonfinite(xp, yp, n, [](float v) { return std::sqrt(v); });
+      return;
     case UnaryOp::square: y = x.square(); return;
     case UnaryOp::abs: y = x.abs(); return;
     case UnaryOp::neg: y = -x; return;
