@@ -118,18 +118,31 @@ TEST_CASE("cpu backend: conv2d forward, backward data and backward filter match 
   }
 }
 
-TEST_CASE("cpu backend: bfloat16 convolutions really round their operands") {
-  // The float32 and bfloat16 results of the same convolution must differ by bfloat16's
-  // rounding (~2^-9 relative), or the precision flag is being ignored.
+TEST_CASE("cpu backend: bfloat16 convolutions and gemm really round their operands") {
+  // The float32 and bfloat16 results of the same product must differ by bfloat16's rounding
+  // (~2^-9 relative), or the precision flag is being ignored, and the bfloat16 one must be the
+  // reference's bf16 emulation. Whichever path this CPU takes (native bf16 kernels, or the
+  // emulation where it has none: .ci/run repeats this with ONEDNN_MAX_CPU_ISA=AVX2).
   const Conv2DGeometry g32 = geometry(kConvCases[7], MathPrecision::float32);
   const Conv2DGeometry g16 = geometry(kConvCases[7], MathPrecision::bfloat16);
   const auto x = random_values(input_count(g32), 11), w = random_values(kernel_count(g32), 12);
-  std::vector<float> y32(output_count(g32)), y16(output_count(g32));
+  std::vector<float> y32(output_count(g32)), y16(output_count(g32)), y16_ref(output_count(g32));
   cpu().conv2d_forward(g32, x.data(), w.data(), nullptr, FusedActivation::none, y32.data());
   cpu().conv2d_forward(g16, x.data(), w.data(), nullptr, FusedActivation::none, y16.data());
+  ref().conv2d_forward(g16, x.data(), w.data(), nullptr, FusedActivation::none, y16_ref.data());
   const double difference = relative_error(y16, y32);
   CHECK(difference > 1e-4);
   CHECK(difference < 2e-2);
+  CHECK(relative_error(y16, y16_ref) <= 1e-5);
+  const std::int64_t m = 64, n = 96, k = 300;
+  const auto a = random_values(m * k, 13), b = random_values(k * n, 14);
+  std::vector<float> c32(m * n), c16(m * n), c16_ref(m * n);
+  cpu().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c32.data(), MathPrecision::float32);
+  cpu().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c16.data(), MathPrecision::bfloat16);
+  ref().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c16_ref.data(), MathPrecision::bfloat16);
+  CHECK(relative_error(c16, c32) > 1e-4);
+  CHECK(relative_error(c16, c32) < 2e-2);
+  CHECK(relative_error(c16, c16_ref) <= 1e-5);
 }
 
 TEST_CASE("cpu backend: gemm with every transpose, odd sizes, alpha and beta") {
