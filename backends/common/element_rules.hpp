@@ -74,6 +74,57 @@ inline float relu(float x, UnaryParams p) {
 inline float fused_relu(float v) { return (v > 0.0f || v != v) ? v : 0.0f; }
 inline float clip(float x, float low, float high) { return std::min(std::max(x, low), high); }
 
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2)); }
+inline float gelu_derivative(float x) {
+  return 0.5f * (1.0f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5f * x * x);
+}
+
+// y = f(x) for one element, with the scalar library functions: the reference's arithmetic, and
+// the cpu backend's for the inputs its vectorized functions get wrong (non-finite ones).
+inline float unary_element(UnaryOp op, UnaryParams p, float x) {
+  switch (op) {
+    case UnaryOp::relu: return relu(x, p);
+    case UnaryOp::elu: return x > 0.0f ? x : p.alpha * std::expm1(x);
+    case UnaryOp::leaky_relu: return x > 0.0f ? x : p.alpha * x;
+    case UnaryOp::gelu: return gelu(x);
+    case UnaryOp::sigmoid:
+      return x >= 0.0f ? 1.0f / (1.0f + std::exp(-x)) : std::exp(x) / (1.0f + std::exp(x));
+    case UnaryOp::tanh: return std::tanh(x);
+    case UnaryOp::exp: return std::exp(x);
+    case UnaryOp::log: return std::log(x);
+    case UnaryOp::sqrt: return std::sqrt(x);
+    case UnaryOp::square: return x * x;
+    case UnaryOp::abs: return std::fabs(x);
+    case UnaryOp::neg: return -x;
+    case UnaryOp::clip: return clip(x, p.alpha, p.beta);
+    case UnaryOp::reciprocal: return 1.0f / x;
+  }
+  return x;
+}
+
+// f'(x), given x and y = f(x).
+inline float unary_derivative(UnaryOp op, UnaryParams p, float x, float y) {
+  switch (op) {
+    case UnaryOp::relu: return x > p.beta ? (x < p.gamma ? 1.0f : 0.0f) : p.alpha;
+    case UnaryOp::elu: return x > 0.0f ? 1.0f : y + p.alpha;
+    case UnaryOp::leaky_relu: return x > 0.0f ? 1.0f : p.alpha;
+    case UnaryOp::gelu: return gelu_derivative(x);
+    case UnaryOp::sigmoid: return y * (1.0f - y);
+    case UnaryOp::tanh: return 1.0f - y * y;
+    case UnaryOp::exp: return y;
+    case UnaryOp::log: return 1.0f / x;
+    case UnaryOp::sqrt: return 0.5f / y;
+    case UnaryOp::square: return 2.0f * x;
+    case UnaryOp::abs: return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
+    case UnaryOp::neg: return -1.0f;
+    case UnaryOp::clip: return x >= p.alpha && x <= p.beta ? 1.0f : 0.0f;
+    case UnaryOp::reciprocal: return -y * y;
+  }
+  return 0.0f;
+}
+
 // Softmax (or log-softmax) of one row, in double: the plain formula, so a NaN or +inf anywhere
 // makes the whole row NaN, as TensorFlow's does.
 inline void softmax_row(const float* x, float* y, std::int64_t cols, bool log) {

@@ -28,12 +28,6 @@ using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
 namespace rules = element_rules;
 
-// The thread count of a loop over n elements in chunks of at least min_chunk (as parallel_for).
-int threads_for(std::int64_t n, std::int64_t min_chunk) {
-  const std::int64_t chunks = n / std::max<std::int64_t>(min_chunk, 1);
-  return static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(backend::num_threads(), chunks)));
-}
-
 void fill(float* y, std::size_t n, float value) {
   parallel_for(static_cast<std::int64_t>(n), kElementwiseChunk,
                [&](std::int64_t b, std::int64_t e) { std::fill(y + b, y + e, value); });
@@ -81,16 +75,13 @@ void dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) {
   });
 }
 
-constexpr float kInvSqrt2 = 0.70710678118654752f;
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
-
 // Eigen's fast exp, tanh and logistic clamp their argument with min/max, which drops NaN and
-// turns exp(+inf) into NaN: the non-finite inputs are redone afterwards with the scalar
-// functions the reference uses (a cheap pass over data already in cache).
-template <class F>
-void redo_nonfinite(const float* x, float* y, std::int64_t n, F scalar) {
+// turns exp(+inf) into NaN, and its fast sqrt is x * rsqrt(x), NaN for +inf: the non-finite
+// inputs are redone afterwards with the reference's scalar rule (a cheap pass over data
+// already in cache).
+void redo_nonfinite(UnaryOp op, UnaryParams p, const float* x, float* y, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) y[i] = scalar(x[i]);
+    if (!std::isfinite(x[i])) y[i] = rules::unary_element(op, p, x[i]);
   }
 }
 
@@ -105,28 +96,28 @@ void redo_nonfinite(const float* x, float* y, std::int64_t n, F scalar) {
       return;
     case UnaryOp::elu:
       y = (x > 0.0f).select(x, p.alpha * (x.min(0.0f).exp() - 1.0f));
-      redo_nonfinite(xp, yp, n, [&](float v) { return v > 0.0f ? v : p.alpha * std::expm1(v); });
+      redo_nonfinite(op, p, xp, yp, n);
       return;
     case UnaryOp::leaky_relu: y = (x > 0.0f).select(x, p.alpha * x); return;
     case UnaryOp::gelu:
-      for (std::int64_t i = 0; i < n; ++i) yp[i] = 0.5f * xp[i] * (1.0f + std::erf(xp[i] * kInvSqrt2));
+      for (std::int64_t i = 0; i < n; ++i) yp[i] = rules::gelu(xp[i]);
       return;
     case UnaryOp::sigmoid:
       y = x.logistic();
-      redo_nonfinite(xp, yp, n, [](float v) { return v >= 0.0f ? 1.0f / (1.0f + std::exp(-v)) : std::exp(v) / (1.0f + std::exp(v)); });
+      redo_nonfinite(op, p, xp, yp, n);
       return;
     case UnaryOp::tanh:
       y = x.tanh();
-      redo_nonfinite(xp, yp, n, [](float v) { return std::tanh(v); });
+      redo_nonfinite(op, p, xp, yp, n);
       return;
     case UnaryOp::exp:
       y = x.exp();
-      redo_nonfinite(xp, yp, n, [](float v) { return std::exp(v); });
+      redo_nonfinite(op, p, xp, yp, n);
       return;
     case UnaryOp::log: y = x.log(); return;
-    case UnaryOp::sqrt:  // Eigen's fast sqrt is x * rsqrt(x): NaN for +inf
+    case UnaryOp::sqrt:
       y = x.sqrt();
-      redo_nonfinite(xp, yp, n, [](float v) { return std::sqrt(v); });
+      redo_nonfinite(op, p, xp, yp, n);
       return;
     case UnaryOp::square: y = x.square(); return;
     case UnaryOp::abs: y = x.abs(); return;
@@ -153,11 +144,7 @@ void redo_nonfinite(const float* x, float* y, std::int64_t n, F scalar) {
     case UnaryOp::elu: dx = dy * (x > 0.0f).select(Eigen::ArrayXf::Ones(n), y + p.alpha); return;
     case UnaryOp::leaky_relu: dx = dy * (x > 0.0f).select(Eigen::ArrayXf::Ones(n), p.alpha); return;
     case UnaryOp::gelu:
-      for (std::int64_t i = 0; i < n; ++i) {
-        const float d = 0.5f * (1.0f + std::erf(xp[i] * kInvSqrt2)) +
-                        xp[i] * kInvSqrt2Pi * std::exp(-0.5f * xp[i] * xp[i]);
-        dxp[i] = dyp[i] * d;
-      }
+      for (std::int64_t i = 0; i < n; ++i) dxp[i] = dyp[i] * rules::gelu_derivative(xp[i]);
       return;
     case UnaryOp::sigmoid: dx = dy * (y * (1.0f - y)); return;
     case UnaryOp::tanh: dx = dy * (1.0f - y * y); return;
@@ -515,12 +502,6 @@ void round_to_bfloat16(const float* x, float* y, std::int64_t n) {
   });
 }
 
-void to_bfloat16_bits(const float* x, std::uint16_t* y, std::int64_t n) {
-  parallel_for(n, kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) y[i] = static_cast<std::uint16_t>(rules::bfloat16_bits_of(x[i]));
-  });
-}
-
 // max |x| over [b, e) in 16 independent lanes (so it vectorizes without -ffast-math), NaN
 // if any element is NaN.
 float max_magnitude_chunk(const float* x, std::int64_t b, std::int64_t e) {
@@ -545,7 +526,7 @@ float max_magnitude_chunk(const float* x, std::int64_t b, std::int64_t e) {
 }
 
 float max_magnitude(const float* x, std::int64_t n) {
-  const int threads = threads_for(n, kElementwiseChunk);
+  const int threads = parallel_threads(n, kElementwiseChunk);
   if (threads <= 1) return max_magnitude_chunk(x, 0, n);
   float* partial = new float[static_cast<std::size_t>(threads)];
 #pragma omp parallel num_threads(threads)
@@ -596,7 +577,7 @@ const Loops& loops_table() {
       fill, cast, random_uniform, random_normal, dropout_mask, unary, unary_backward, binary,
       select_mask, affine, bias_add, reduce_sum, reduce_max, expand_mid, scatter_argmax,
       copy_rows, one_hot, max_pool_forward, max_pool_backward, adam_update, sgd_update,
-      rmsprop_update, adagrad_update, nadam_update, round_to_bfloat16, to_bfloat16_bits,
+      rmsprop_update, adagrad_update, nadam_update, round_to_bfloat16,
       max_magnitude, softmax_fix_nonfinite_rows, softmax_backward_fix_nonfinite_rows};
   return table;
 }

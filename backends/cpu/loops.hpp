@@ -61,8 +61,6 @@ struct Loops {
   // Helpers of the oneDNN kernels.
   // y = x rounded to bfloat16 (nearest even), kept in float32: the emulated bf16 operands.
   void (*round_to_bfloat16)(const float* x, float* y, std::int64_t n);
-  // y = the bfloat16 bit patterns of x: operands of oneDNN's native bf16 kernels.
-  void (*to_bfloat16_bits)(const float* x, std::uint16_t* y, std::int64_t n);
   // max |x[i]|, NaN if any element is NaN: decides whether a fused relu may drop a NaN.
   float (*max_magnitude)(const float* x, std::int64_t n);
   // Rows of a (rows, cols) softmax whose input holds a NaN or infinity, recomputed by the

@@ -73,8 +73,8 @@ void CpuBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::i
       sgemm(p.rounded.round(0, p.loops, a, m * k), p.rounded.round(1, p.loops, b, k * n));
       return;
     }
-    p.loops.to_bfloat16_bits(a, static_cast<std::uint16_t*>(e.a16.get_data_handle()), m * k);
-    p.loops.to_bfloat16_bits(b, static_cast<std::uint16_t*>(e.b16.get_data_handle()), k * n);
+    p.loops.cast(a, DType::float32, e.a16.get_data_handle(), DType::bfloat16, static_cast<std::size_t>(m * k));
+    p.loops.cast(b, DType::float32, e.b16.get_data_handle(), DType::bfloat16, static_cast<std::size_t>(k * n));
     memory c_mem(e.pd.dst_desc(), p.engine, c);
     e.primitive.execute(p.stream, {{DNNL_ARG_SRC, e.a16}, {DNNL_ARG_WEIGHTS, e.b16}, {DNNL_ARG_DST, c_mem}});
   });

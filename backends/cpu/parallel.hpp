@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "../common/isa_namespace.hpp"
 #include "keras/core/backend.hpp"
 
 namespace keras::cpu {
+inline namespace KERASCPP_LOOPS_ISA {  // see isa_namespace.hpp
 
 // Makes this thread's next parallel regions (ours and oneDNN's) use the configured count.
 inline void apply_thread_setting() {
@@ -22,11 +24,16 @@ inline void apply_thread_setting() {
 
 // Runs f(begin, end) over [0, n) in contiguous chunks, one per thread; ranges shorter than
 // two chunks of `min_chunk` run on the calling thread (a parallel region costs microseconds).
+// The threads parallel_for uses for n elements in chunks of at least min_chunk (at least 1).
+inline int parallel_threads(std::int64_t n, std::int64_t min_chunk) {
+  const std::int64_t chunks = n / std::max<std::int64_t>(min_chunk, 1);
+  return static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(backend::num_threads(), chunks)));
+}
+
 template <class F>
 void parallel_for(std::int64_t n, std::int64_t min_chunk, F&& f) {
   if (n <= 0) return;
-  const std::int64_t chunks = n / std::max<std::int64_t>(min_chunk, 1);
-  const int threads = static_cast<int>(std::min<std::int64_t>(backend::num_threads(), chunks));
+  const int threads = parallel_threads(n, min_chunk);
   if (threads <= 1) {
     f(std::int64_t{0}, n);
     return;
@@ -42,4 +49,5 @@ void parallel_for(std::int64_t n, std::int64_t min_chunk, F&& f) {
 // Element counts per chunk: memory-bound loops need this much work to pay for a thread.
 constexpr std::int64_t kElementwiseChunk = 1 << 15;
 
+}  // inline namespace KERASCPP_LOOPS_ISA
 }  // namespace keras::cpu

@@ -67,52 +67,6 @@ void ReferenceBackend::dropout_mask(float* mask, std::size_t n, std::uint64_t se
 }
 
 namespace {
-constexpr float kInvSqrt2 = 0.70710678118654752f;
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
-
-float apply(UnaryOp op, UnaryParams p, float x) {
-  switch (op) {
-    case UnaryOp::relu: return element_rules::relu(x, p);
-    case UnaryOp::elu: return x > 0.0f ? x : p.alpha * std::expm1(x);
-    case UnaryOp::leaky_relu: return x > 0.0f ? x : p.alpha * x;
-    case UnaryOp::gelu: return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2));
-    case UnaryOp::sigmoid:
-      return x >= 0.0f ? 1.0f / (1.0f + std::exp(-x)) : std::exp(x) / (1.0f + std::exp(x));
-    case UnaryOp::tanh: return std::tanh(x);
-    case UnaryOp::exp: return std::exp(x);
-    case UnaryOp::log: return std::log(x);
-    case UnaryOp::sqrt: return std::sqrt(x);
-    case UnaryOp::square: return x * x;
-    case UnaryOp::abs: return std::fabs(x);
-    case UnaryOp::neg: return -x;
-    case UnaryOp::clip: return element_rules::clip(x, p.alpha, p.beta);
-    case UnaryOp::reciprocal: return 1.0f / x;
-  }
-  return x;
-}
-
-// f'(x), given x and y = f(x).
-float derivative(UnaryOp op, UnaryParams p, float x, float y) {
-  switch (op) {
-    case UnaryOp::relu: return x > p.beta ? (x < p.gamma ? 1.0f : 0.0f) : p.alpha;
-    case UnaryOp::elu: return x > 0.0f ? 1.0f : y + p.alpha;
-    case UnaryOp::leaky_relu: return x > 0.0f ? 1.0f : p.alpha;
-    case UnaryOp::gelu:
-      return 0.5f * (1.0f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5f * x * x);
-    case UnaryOp::sigmoid: return y * (1.0f - y);
-    case UnaryOp::tanh: return 1.0f - y * y;
-    case UnaryOp::exp: return y;
-    case UnaryOp::log: return 1.0f / x;
-    case UnaryOp::sqrt: return 0.5f / y;
-    case UnaryOp::square: return 2.0f * x;
-    case UnaryOp::abs: return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
-    case UnaryOp::neg: return -1.0f;
-    case UnaryOp::clip: return x >= p.alpha && x <= p.beta ? 1.0f : 0.0f;
-    case UnaryOp::reciprocal: return -y * y;
-  }
-  return 0.0f;
-}
-
 // Calls f(a_index, b_index, out_index) for every output element of a broadcast.
 template <class F>
 void for_each_broadcast(const BroadcastSpec& s, F f) {
@@ -135,13 +89,13 @@ void for_each_broadcast(const BroadcastSpec& s, F f) {
 
 void ReferenceBackend::unary(UnaryOp op, UnaryParams p, const float* x, float* y,
                              std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) y[i] = apply(op, p, x[i]);
+  for (std::size_t i = 0; i < n; ++i) y[i] = element_rules::unary_element(op, p, x[i]);
 }
 
 void ReferenceBackend::unary_backward(UnaryOp op, UnaryParams p, const float* x,
                                       const float* y, const float* dy, float* dx,
                                       std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * derivative(op, p, x[i], y[i]);
+  for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * element_rules::unary_derivative(op, p, x[i], y[i]);
 }
 
 void ReferenceBackend::binary(BinaryOp op, const float* a, const float* b, float* y,
