@@ -5,6 +5,8 @@
 
 #include <iostream>
 
+#include "support/emulated_device_backend.hpp"
+
 namespace {
 
 bool g_query = false;             // --list-test-cases and friends run no tests by design
@@ -33,6 +35,7 @@ struct SelectionListener : doctest::IReporter {
 REGISTER_LISTENER("selection_guard", 1, SelectionListener);
 
 int main(int argc, char** argv) {
+  keras::testing::register_emulated_device_backend();  // KERAS_BACKEND=emulated_device runs the suite on it
   doctest::Context context(argc, argv);
   const int result = context.run();
   if (context.shouldExit() || g_query) return result;

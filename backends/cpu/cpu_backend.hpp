@@ -16,7 +16,8 @@ class CpuBackend final : public Backend {
   CpuBackend();
   ~CpuBackend() override;
   std::string name() const override { return "cpu"; }
-  Device device() const override { return Device::cpu; }
+  Device device() const override { return {DeviceKind::cpu, 0}; }
+  bool host_addressable() const override { return true; }
 
   void* allocate(std::size_t bytes) override;
   void deallocate(void* ptr) noexcept override;
@@ -102,8 +103,8 @@ class CpuBackend final : public Backend {
   void softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows,
                         std::int64_t cols, bool log) override;
 
-  void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
-               float* y) override;
+  void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
+               std::int32_t* invalid) override;
 
   void adam_update(float* var, float* m, float* v, float* v_max, const float* g, std::size_t n,
                    float alpha, float one_minus_beta_1, float one_minus_beta_2,

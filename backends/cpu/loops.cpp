@@ -9,6 +9,7 @@
 // stand in for another's. tools/check_isa_isolation.py proves it on every build.
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -375,12 +376,23 @@ void copy_rows(const float* src, std::int64_t src_stride, std::int64_t src_offse
                });
 }
 
-void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y) {
+void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
+             std::int32_t* invalid) {
+  std::atomic<std::int32_t> outside{0};
   parallel_for(static_cast<std::int64_t>(n), std::max<std::int64_t>(1, kElementwiseChunk / depth),
                [&](std::int64_t b, std::int64_t e) {
                  std::fill(y + b * depth, y + e * depth, 0.0f);
-                 for (std::int64_t i = b; i < e; ++i) y[i * depth + labels[i]] = 1.0f;
+                 std::int32_t here = 0;
+                 for (std::int64_t i = b; i < e; ++i) {
+                   if (labels[i] < 0 || labels[i] >= depth) {
+                     ++here;
+                   } else {
+                     y[i * depth + labels[i]] = 1.0f;
+                   }
+                 }
+                 if (here) outside.fetch_add(here, std::memory_order_relaxed);
                });
+  *invalid = outside.load();
 }
 
 // Max pooling, NHWC: each output pixel's channels at once, so the loops run along the

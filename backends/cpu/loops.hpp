@@ -40,7 +40,8 @@ struct Loops {
   void (*copy_rows)(const float* src, std::int64_t src_stride, std::int64_t src_offset,
                     float* dst, std::int64_t dst_stride, std::int64_t dst_offset,
                     std::int64_t rows, std::int64_t len, bool accumulate);
-  void (*one_hot)(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y);
+  void (*one_hot)(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
+                  std::int32_t* invalid);
   void (*max_pool_forward)(const Pool2DGeometry& g, const float* x, float* y);
   void (*max_pool_backward)(const Pool2DGeometry& g, const float* x, const float* y,
                             const float* dy, float* dx);

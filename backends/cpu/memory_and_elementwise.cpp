@@ -105,8 +105,9 @@ void CpuBackend::gather_rows(const void* src, std::size_t row_bytes, const std::
   });
 }
 
-void CpuBackend::one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y) {
-  loops_.one_hot(labels, n, depth, y);
+void CpuBackend::one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
+                         std::int32_t* invalid) {
+  loops_.one_hot(labels, n, depth, y, invalid);
 }
 
 void CpuBackend::adam_update(float* var, float* m, float* v, float* v_max, const float* g,

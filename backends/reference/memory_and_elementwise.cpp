@@ -198,9 +198,17 @@ void ReferenceBackend::softmax_backward(const float* y, const float* dy, float* 
 }
 
 void ReferenceBackend::one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
-                               float* y) {
+                               float* y, std::int32_t* invalid) {
   std::fill(y, y + n * static_cast<std::size_t>(depth), 0.0f);
-  for (std::size_t i = 0; i < n; ++i) y[i * static_cast<std::size_t>(depth) + labels[i]] = 1.0f;
+  std::int32_t outside = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (labels[i] < 0 || labels[i] >= depth) {
+      ++outside;
+    } else {
+      y[i * static_cast<std::size_t>(depth) + static_cast<std::size_t>(labels[i])] = 1.0f;
+    }
+  }
+  *invalid = outside;
 }
 
 }  // namespace reference

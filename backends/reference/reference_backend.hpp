@@ -8,7 +8,8 @@ namespace keras::reference {
 class ReferenceBackend final : public Backend {
  public:
   std::string name() const override { return "reference"; }
-  Device device() const override { return Device::cpu; }
+  Device device() const override { return {DeviceKind::cpu, 0}; }
+  bool host_addressable() const override { return true; }
 
   void* allocate(std::size_t bytes) override;
   void deallocate(void* ptr) noexcept override;
@@ -94,8 +95,8 @@ class ReferenceBackend final : public Backend {
   void softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows,
                         std::int64_t cols, bool log) override;
 
-  void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
-               float* y) override;
+  void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
+               std::int32_t* invalid) override;
 
   void adam_update(float* var, float* m, float* v, float* v_max, const float* g, std::size_t n,
                    float alpha, float one_minus_beta_1, float one_minus_beta_2,

@@ -1,22 +1,47 @@
 // Which backends exist, which are usable here, and which one is active.
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 
 #include "keras/core/backend.hpp"
 #include "keras/core/errors.hpp"
 #include "keras/internal/backend_factories.hpp"
+#include "keras/internal/deferred_checks.hpp"
 
 namespace keras {
 
-std::string to_string(Device device) { return device == Device::cpu ? "cpu" : "cuda"; }
+std::string to_string(Device device) {
+  switch (device.kind) {
+    case DeviceKind::cpu: return "cpu";
+    case DeviceKind::cuda: return "cuda:" + std::to_string(device.index);
+    case DeviceKind::emulated: return "emulated:" + std::to_string(device.index);
+  }
+  return "unknown";
+}
+
+void Backend::copy_to_backend(Backend& dst_backend, void* dst, const void* src, std::size_t bytes) {
+  if (host_addressable() && dst_backend.host_addressable()) {  // two host backends: one memcpy
+    synchronize();
+    dst_backend.synchronize();
+    if (bytes) std::memcpy(dst, src, bytes);
+    return;
+  }
+  std::vector<char> staging(bytes);
+  copy_to_host(staging.data(), src, bytes);
+  dst_backend.copy_from_host(dst, staging.data(), bytes);
+}
 
 namespace backend {
 namespace {
 
 struct Registry {
   std::mutex mutex;
-  std::map<std::string, std::unique_ptr<Backend>> instances;
+  std::map<std::string, std::unique_ptr<Backend>> instances;  // by canonical name ("cuda:1")
+  std::map<std::string, std::function<std::unique_ptr<Backend>(int)>> registered;
+  std::vector<std::string> registered_order;
   std::string active;
 };
 
@@ -31,14 +56,47 @@ const std::vector<std::string>& known_names() {
   return names;
 }
 
+// Best first. The cuda backend's kernels are not written yet; create() says so.
+std::vector<std::string> available_locked(const Registry& r) {
+#ifdef KERASCPP_WITH_CPU_BACKEND
+  std::vector<std::string> names{"cpu", "reference"};
+#else
+  std::vector<std::string> names{"reference"};
+#endif
+  names.insert(names.end(), r.registered_order.begin(), r.registered_order.end());
+  return names;
+}
+
 std::string list(const std::vector<std::string>& names) {
   std::string s;
   for (const auto& n : names) s += (s.empty() ? "'" : ", '") + n + "'";
   return s;
 }
 
+// "cuda:1" -> {"cuda", 1}; "cpu" -> {"cpu", 0}.
+std::pair<std::string, int> split_device(const std::string& spec) {
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos) return {spec, 0};
+  const std::string index = spec.substr(colon + 1);
+  const bool digits = !index.empty() && index.size() < 6 &&
+                      std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) {
+    throw BackendError("backend '" + spec + "': the device index after ':' must be a number, as in 'cuda:1'");
+  }
+  return {spec.substr(0, colon), std::stoi(index)};
+}
+
+std::string canonical(const std::string& name, int index) {
+  return index == 0 ? name : name + ":" + std::to_string(index);
+}
+
 // Creates the backend or explains, in a BackendError, why it cannot exist here.
-std::unique_ptr<Backend> create(const std::string& name) {
+std::unique_ptr<Backend> create(Registry& r, const std::string& name, int index) {
+  if (auto it = r.registered.find(name); it != r.registered.end()) return it->second(index);
+  if ((name == "reference" || name == "cpu") && index != 0) {
+    throw BackendError("backend '" + name + ":" + std::to_string(index) + "' does not exist: the " + name +
+                       " backend has one device, the host ('" + name + "' or '" + name + ":0')");
+  }
   if (name == "reference") return internal::make_reference_backend();
   if (name == "cpu") {
 #ifdef KERASCPP_WITH_CPU_BACKEND
@@ -47,45 +105,45 @@ std::unique_ptr<Backend> create(const std::string& name) {
     throw BackendError(
         "backend 'cpu' (oneDNN + Eigen) is not available: this build of kerascpp was configured "
         "without it (install libdnnl-dev and libeigen3-dev, then configure with "
-        "-DKERASCPP_WITH_CPU=ON). Available: " + list(available()));
+        "-DKERASCPP_WITH_CPU=ON). Available: " + list(available_locked(r)));
 #endif
   }
   if (name == "cuda") {
     const std::string devices = internal::cuda_device_report();
     throw BackendError("backend 'cuda' (cuDNN + cuBLAS) is not available: its kernels are not "
                        "implemented in this version of kerascpp (" + devices +
-                       "). Available: " + list(available()));
+                       "). Available: " + list(available_locked(r)));
   }
-  throw BackendError("unknown backend '" + name + "': expected one of " + list(known_names()));
+  std::vector<std::string> known = known_names();
+  known.insert(known.end(), r.registered_order.begin(), r.registered_order.end());
+  throw BackendError("unknown backend '" + name + "': expected one of " + list(known));
 }
 
-Backend& instance_locked(Registry& r, const std::string& name) {
-  auto it = r.instances.find(name);
-  if (it == r.instances.end()) it = r.instances.emplace(name, create(name)).first;
+Backend& instance_locked(Registry& r, const std::string& spec) {
+  const auto [name, index] = split_device(spec);
+  const std::string key = canonical(name, index);
+  auto it = r.instances.find(key);
+  if (it == r.instances.end()) it = r.instances.emplace(key, create(r, name, index)).first;
   return *it->second;
 }
 
-std::string default_name() {
+std::string default_name(const Registry& r) {
   if (const char* env = std::getenv("KERAS_BACKEND"); env && *env) return env;
-  return available().front();
+  return available_locked(r).front();
 }
 
 }  // namespace
 
 std::vector<std::string> available() {
-  // Best first. The cuda backend's kernels are not written yet; create() says so.
-#ifdef KERASCPP_WITH_CPU_BACKEND
-  return {"cpu", "reference"};
-#else
-  return {"reference"};
-#endif
-}
-
-void set(const std::string& name) {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
-  instance_locked(r, name);  // fails here, with the reason, if it cannot be used
-  r.active = name;
+  return available_locked(r);
+}
+
+void set(const std::string& spec) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.active = instance_locked(r, spec).name();  // fails here, with the reason, if it cannot be used
 }
 
 Backend& get(const std::string& name) {
@@ -98,15 +156,20 @@ Backend& get() {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   if (r.active.empty()) {
-    const std::string name = default_name();
+    const std::string name = default_name(r);
     try {
       instance_locked(r, name);
     } catch (const BackendError& e) {
       throw BackendError(std::string(e.what()) + " [selected by $KERAS_BACKEND]");
     }
-    r.active = name;
+    r.active = instance_locked(r, name).name();
   }
   return instance_locked(r, r.active);
+}
+
+void synchronize() {
+  get().synchronize();
+  internal::run_deferred_checks();
 }
 
 std::string active_name() {
@@ -115,4 +178,17 @@ std::string active_name() {
 }
 
 }  // namespace backend
+
+void internal::register_backend(const std::string& name,
+                                std::function<std::unique_ptr<Backend>(int index)> make) {
+  auto& r = backend::registry();
+  std::lock_guard lock(r.mutex);
+  if (name.empty() || name.find(':') != std::string::npos || name == "cpu" || name == "reference" ||
+      name == "cuda" || r.registered.count(name)) {
+    throw BackendError("register_backend: '" + name + "' is empty, holds ':' or is taken");
+  }
+  r.registered.emplace(name, std::move(make));
+  r.registered_order.push_back(name);
+}
+
 }  // namespace keras

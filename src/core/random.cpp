@@ -50,14 +50,14 @@ Tensor uniform(const Shape& shape, UniformOptions o) {
                      ", " + std::to_string(o.maxval) + ")");
   }
   Tensor t = Tensor::empty(shape);
-  t.backend().random_uniform(t.data<float>(), static_cast<std::size_t>(t.size()),
+  t.backend().random_uniform(internal::data<float>(t), static_cast<std::size_t>(t.size()),
                              next_seed(o.seed), o.minval, o.maxval);
   return t;
 }
 
 Tensor normal(const Shape& shape, NormalOptions o) {
   Tensor t = Tensor::empty(shape);
-  t.backend().random_normal(t.data<float>(), static_cast<std::size_t>(t.size()),
+  t.backend().random_normal(internal::data<float>(t), static_cast<std::size_t>(t.size()),
                             next_seed(o.seed), o.mean, o.stddev);
   return t;
 }

@@ -7,10 +7,12 @@
 #include <sstream>
 
 #include "keras/core/autograd.hpp"
+#include "keras/internal/deferred_checks.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
 
 namespace keras {
+using internal::raw_data;
 
 namespace internal {
 Storage::Storage(Backend& b, std::size_t n) : backend(&b), bytes(n) {
@@ -47,7 +49,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Backend* backend) {
 
 Tensor Tensor::full(const Shape& shape, float value, DType dtype, Backend* backend) {
   Tensor f32 = empty(shape, float32, backend);
-  f32.backend().fill(f32.data<float>(), static_cast<std::size_t>(f32.size()), value);
+  f32.backend().fill(internal::data<float>(f32), static_cast<std::size_t>(f32.size()), value);
   return dtype == float32 ? f32 : f32.astype(dtype);
 }
 
@@ -68,7 +70,7 @@ Tensor Tensor::from_vector(const std::vector<T>& values, const Shape& shape, Bac
                      std::to_string(shape.num_elements()) + " elements)");
   }
   Tensor t = empty(shape, dtype_of<T>(), backend);
-  t.backend().copy_from_host(t.raw_data(), values.data(), values.size() * sizeof(T));
+  t.backend().copy_from_host(internal::raw_data(t), values.data(), values.size() * sizeof(T));
   return t;
 }
 
@@ -87,9 +89,10 @@ Backend& Tensor::backend() const {
 }
 Device Tensor::device() const { return backend().device(); }
 
-void* Tensor::raw_data() const {
-  if (!impl_) throw ValueError("use of an undefined Tensor");
-  return static_cast<char*>(impl_->storage->data) + impl_->offset * size_of(impl_->dtype);
+void* internal::raw_data(const Tensor& t) {
+  if (!t.defined()) throw ValueError("use of an undefined Tensor");
+  const auto& impl = *t.impl();
+  return static_cast<char*>(impl.storage->data) + impl.offset * size_of(impl.dtype);
 }
 
 void Tensor::check_dtype(DType expected, const char* what) const {
@@ -101,15 +104,18 @@ void Tensor::check_dtype(DType expected, const char* what) const {
 }
 
 template <class T>
-T* Tensor::data() const {
-  check_dtype(dtype_of<T>(), "data<T>()");
-  return static_cast<T*>(raw_data());
+T* internal::data(const Tensor& t) {
+  if (t.dtype() != dtype_of<T>()) {
+    throw ValueError("data<T>(): tensor of shape " + to_string(t.shape()) + " is " + to_string(t.dtype()) +
+                     ", expected " + to_string(dtype_of<T>()));
+  }
+  return static_cast<T*>(raw_data(t));
 }
 
 Tensor Tensor::astype(DType to) const {
   if (to == dtype()) return *this;
   Tensor out = empty(shape(), to, &backend());
-  backend().cast(raw_data(), dtype(), out.raw_data(), to, static_cast<std::size_t>(size()));
+  backend().cast(raw_data(*this), dtype(), raw_data(out), to, static_cast<std::size_t>(size()));
   return out;
 }
 
@@ -146,11 +152,9 @@ Tensor Tensor::clone(Backend* target) const {
   Tensor out = empty(shape(), dtype(), &dst);
   const std::size_t bytes = static_cast<std::size_t>(size()) * size_of(dtype());
   if (&dst == &backend()) {
-    dst.copy(out.raw_data(), raw_data(), bytes);
+    dst.copy(raw_data(out), raw_data(*this), bytes);
   } else {
-    std::vector<char> host(bytes);
-    backend().copy_to_host(host.data(), raw_data(), bytes);
-    dst.copy_from_host(out.raw_data(), host.data(), bytes);
+    backend().copy_to_backend(dst, raw_data(out), raw_data(*this), bytes);
   }
   return out;
 }
@@ -180,7 +184,8 @@ T Tensor::at(std::initializer_list<std::int64_t> index) const {
   check_dtype(dtype_of<T>(), "at<T>()");
   const std::int64_t flat = flat_index(index);
   T value{};
-  backend().copy_to_host(&value, static_cast<const T*>(raw_data()) + flat, sizeof(T));
+  backend().copy_to_host(&value, static_cast<const T*>(raw_data(*this)) + flat, sizeof(T));
+  internal::run_deferred_checks();
   return value;
 }
 
@@ -188,7 +193,7 @@ template <class T>
 void Tensor::set(std::initializer_list<std::int64_t> index, T value) {
   check_dtype(dtype_of<T>(), "set<T>()");
   const std::int64_t flat = flat_index(index);
-  backend().copy_from_host(static_cast<T*>(raw_data()) + flat, &value, sizeof(T));
+  backend().copy_from_host(static_cast<T*>(raw_data(*this)) + flat, &value, sizeof(T));
 }
 
 template <class T>
@@ -199,7 +204,8 @@ T Tensor::item() const {
   }
   check_dtype(dtype_of<T>(), "item<T>()");
   T value{};
-  backend().copy_to_host(&value, raw_data(), sizeof(T));
+  backend().copy_to_host(&value, raw_data(*this), sizeof(T));
+  internal::run_deferred_checks();
   return value;
 }
 
@@ -207,13 +213,14 @@ template <class T>
 std::vector<T> Tensor::to_vector() const {
   check_dtype(dtype_of<T>(), "to_vector<T>()");
   std::vector<T> out(static_cast<std::size_t>(size()));
-  backend().copy_to_host(out.data(), raw_data(), out.size() * sizeof(T));
+  backend().copy_to_host(out.data(), raw_data(*this), out.size() * sizeof(T));
+  internal::run_deferred_checks();
   return out;
 }
 
 #define KERAS_INSTANTIATE(T)                                                                \
   template Tensor Tensor::from_vector<T>(const std::vector<T>&, const Shape&, Backend*);    \
-  template T* Tensor::data<T>() const;                                                      \
+  template T* internal::data<T>(const Tensor&);                                              \
   template T Tensor::at<T>(std::initializer_list<std::int64_t>) const;                      \
   template void Tensor::set<T>(std::initializer_list<std::int64_t>, T);                     \
   template T Tensor::item<T>() const;                                                       \
@@ -255,11 +262,9 @@ void Tensor::assign(const Tensor& other) {
   }
   const std::size_t bytes = static_cast<std::size_t>(size()) * size_of(dtype());
   if (&other.backend() == &backend()) {
-    backend().copy(raw_data(), other.raw_data(), bytes);
+    backend().copy(raw_data(*this), raw_data(other), bytes);
   } else {
-    std::vector<char> host(bytes);
-    other.backend().copy_to_host(host.data(), other.raw_data(), bytes);
-    backend().copy_from_host(raw_data(), host.data(), bytes);
+    other.backend().copy_to_backend(backend(), raw_data(*this), raw_data(other), bytes);
   }
 }
 

@@ -1,6 +1,7 @@
 // Shape manipulation ops: reshape, concatenate, pad, crop, resize, one-hot.
 #include "keras/ops/array.hpp"
 
+#include "keras/internal/deferred_checks.hpp"
 #include "keras/internal/op_support.hpp"
 
 namespace keras::ops {
@@ -176,7 +177,7 @@ Tensor take_rows(const Tensor& x, const std::vector<std::int64_t>& rows) {
   out_shape[0] = static_cast<std::int64_t>(rows.size());
   Tensor y = Tensor::empty(out_shape, x.dtype(), &x.backend());
   const std::size_t row_bytes = n ? static_cast<std::size_t>(x.size() / n) * size_of(x.dtype()) : 0;
-  x.backend().gather_rows(x.raw_data(), row_bytes, rows.data(), rows.size(), y.raw_data());
+  x.backend().gather_rows(internal::raw_data(x), row_bytes, rows.data(), rows.size(), internal::raw_data(y));
   return y;
 }
 
@@ -187,19 +188,24 @@ Tensor one_hot(const Tensor& labels, std::int64_t depth) {
   }
   if (depth < 1) throw ValueError("one_hot: depth must be positive");
   const Tensor ids = labels.astype(int32);
-  // Labels are few (one per sample); checking them on the host gives a precise error.
-  const std::vector<std::int32_t> host = ids.to_vector<std::int32_t>();
-  for (std::size_t i = 0; i < host.size(); ++i) {
-    if (host[i] < 0 || host[i] >= depth) {
-      throw ValueError("label " + std::to_string(host[i]) + " at index " + std::to_string(i) +
-                       " is outside [0, " + std::to_string(depth) + ") for " +
-                       std::to_string(depth) + " classes");
-    }
-  }
   std::vector<std::int64_t> dims = labels.shape().dims();
   dims.push_back(depth);
   Tensor y = new_output(Shape(dims), labels.backend());
-  labels.backend().one_hot(ids.data<std::int32_t>(), host.size(), depth, f32(y));
+  Tensor invalid = Tensor::empty({}, int32, &labels.backend());
+  labels.backend().one_hot(internal::data<std::int32_t>(ids), static_cast<std::size_t>(ids.size()), depth, f32(y),
+                           internal::data<std::int32_t>(invalid));
+  // The range check reads the kernel's count at the next synchronization; only a failed check
+  // reads the labels, to name the first bad one.
+  internal::defer_check(invalid, [ids, depth] {
+    const std::vector<std::int32_t> host = ids.to_vector<std::int32_t>();
+    for (std::size_t i = 0; i < host.size(); ++i) {
+      if (host[i] < 0 || host[i] >= depth) {
+        return "label " + std::to_string(host[i]) + " at index " + std::to_string(i) + " is outside [0, " +
+               std::to_string(depth) + ") for " + std::to_string(depth) + " classes";
+      }
+    }
+    return std::string("one_hot: a label was outside [0, ") + std::to_string(depth) + ")";
+  });
   return y;
 }
 

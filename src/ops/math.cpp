@@ -216,10 +216,10 @@ Tensor max(const Tensor& x, int axis, bool keepdims) {
   if (v.mid == 0) throw ShapeError("max over an empty axis of shape " + to_string(x.shape()));
   Tensor y = new_output(reduced_shape(x.shape(), {axis}, keepdims), x.backend());
   Tensor argmax = Tensor::empty(y.shape(), int32, &x.backend());
-  x.backend().reduce_max(f32(x), f32(y), argmax.data<std::int32_t>(), v.outer, v.mid, v.inner);
+  x.backend().reduce_max(f32(x), f32(y), internal::data<std::int32_t>(argmax), v.outer, v.mid, v.inner);
   record(y, "max", {x}, [x, v, argmax](const Tensor& dy) -> std::vector<Tensor> {
     Tensor dx = new_output(x.shape(), x.backend());
-    x.backend().scatter_argmax(f32(dy), argmax.data<std::int32_t>(), f32(dx), v.outer, v.mid,
+    x.backend().scatter_argmax(f32(dy), internal::data<std::int32_t>(argmax), f32(dx), v.outer, v.mid,
                                v.inner);
     return {dx};
   });

@@ -63,6 +63,7 @@ void Optimizer::restore(std::int64_t iterations, const std::vector<Tensor>& slot
   NoGradGuard no_grad;
   for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].assign(slot_values[i]);
   iterations_ = iterations;
+  state_restored();
 }
 
 void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables) {

@@ -33,8 +33,8 @@ class SGDOptimizer final : public Optimizer {
     return {{"momentum", momentum_}, {"nesterov", nesterov_ ? 1.0 : 0.0}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    float* m = momentum_ == 0.0 ? nullptr : slot(i).data<float>();
-    var.value().backend().sgd_update(var.value().data<float>(), m, g.data<float>(), g.size(),
+    float* m = momentum_ == 0.0 ? nullptr : internal::data<float>(slot(i));
+    var.value().backend().sgd_update(internal::data<float>(var.value()), m, internal::data<float>(g), g.size(),
                                      static_cast<float>(lr), static_cast<float>(momentum_),
                                      nesterov_);
   }
@@ -75,10 +75,10 @@ class AdamOptimizer final : public Optimizer {
     const auto t = static_cast<float>(iterations() + 1);
     const auto b1 = static_cast<float>(beta_1_), b2 = static_cast<float>(beta_2_);
     const float alpha = static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
-    float* v_max = amsgrad_ ? slot(2 * count_ + i).data<float>() : nullptr;
+    float* v_max = amsgrad_ ? internal::data<float>(slot(2 * count_ + i)) : nullptr;
     var.value().backend().adam_update(
-        var.value().data<float>(), slot(2 * i).data<float>(), slot(2 * i + 1).data<float>(), v_max,
-        g.data<float>(), g.size(), alpha, static_cast<float>(1.0 - beta_1_),
+        internal::data<float>(var.value()), internal::data<float>(slot(2 * i)), internal::data<float>(slot(2 * i + 1)), v_max,
+        internal::data<float>(g), g.size(), alpha, static_cast<float>(1.0 - beta_1_),
         static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
   }
 
@@ -111,10 +111,10 @@ class RMSpropOptimizer final : public Optimizer {
     return {{"rho", o_.rho}, {"momentum", o_.momentum}, {"epsilon", o_.epsilon}, {"centered", o_.centered ? 1.0 : 0.0}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    float* momentum = o_.momentum > 0.0 ? slot(count_ + i).data<float>() : nullptr;
-    float* average = o_.centered ? slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i).data<float>() : nullptr;
-    var.value().backend().rmsprop_update(var.value().data<float>(), slot(i).data<float>(), momentum,
-                                         average, g.data<float>(), g.size(), static_cast<float>(lr),
+    float* momentum = o_.momentum > 0.0 ? internal::data<float>(slot(count_ + i)) : nullptr;
+    float* average = o_.centered ? internal::data<float>(slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i)) : nullptr;
+    var.value().backend().rmsprop_update(internal::data<float>(var.value()), internal::data<float>(slot(i)), momentum,
+                                         average, internal::data<float>(g), g.size(), static_cast<float>(lr),
                                          static_cast<float>(o_.rho), static_cast<float>(o_.momentum),
                                          static_cast<float>(o_.epsilon));
   }
@@ -137,8 +137,8 @@ class AdagradOptimizer final : public Optimizer {
     return {{"initial_accumulator_value", o_.initial_accumulator_value}, {"epsilon", o_.epsilon}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    var.value().backend().adagrad_update(var.value().data<float>(), slot(i).data<float>(),
-                                         g.data<float>(), g.size(), static_cast<float>(lr),
+    var.value().backend().adagrad_update(internal::data<float>(var.value()), internal::data<float>(slot(i)),
+                                         internal::data<float>(g), g.size(), static_cast<float>(lr),
                                          static_cast<float>(o_.epsilon));
   }
 
@@ -173,19 +173,27 @@ class NadamOptimizer final : public Optimizer {
     const auto b1 = static_cast<float>(o_.beta_1), b2 = static_cast<float>(o_.beta_2);
     const float u_t = b1 * (1.0f - 0.5f * std::pow(0.96f, t));
     const float u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
-    float& u_product = slot(2 * count_).data<float>()[0];
-    if (i == 0) u_product *= u_t;
+    // The product lives on the host (the step's scalars need it there) and is uploaded to its
+    // slot, which saving reads; a restored state is read back once in state_restored().
+    if (i == 0) {
+      u_product_ *= u_t;
+      slot(2 * count_).set<float>({}, u_product_);
+    }
+    const float u_product = u_product_;
     const float u_product_next = u_product * u_next;
     var.value().backend().nadam_update(
-        var.value().data<float>(), slot(2 * i).data<float>(), slot(2 * i + 1).data<float>(),
-        g.data<float>(), g.size(), 1.0f - b1, 1.0f - b2, u_next / (1.0f - u_product_next),
+        internal::data<float>(var.value()), internal::data<float>(slot(2 * i)), internal::data<float>(slot(2 * i + 1)),
+        internal::data<float>(g), g.size(), 1.0f - b1, 1.0f - b2, u_next / (1.0f - u_product_next),
         (1.0f - u_t) / (1.0f - u_product), 1.0f - std::pow(b2, t), static_cast<float>(lr),
         static_cast<float>(o_.epsilon));
   }
 
  private:
+  void state_restored() override { u_product_ = slot(2 * count_).item<float>(); }
+
   NadamOptions o_;
   std::size_t count_ = 0;
+  float u_product_ = 1.0f;
 };
 
 }  // namespace

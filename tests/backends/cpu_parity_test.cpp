@@ -403,11 +403,15 @@ TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, rando
     cpu().cast(wide.data(), DType::float32, q.data(), to, wide.size());
     CHECK(std::memcmp(r.data(), q.data(), wide.size() * size_of(to)) == 0);
   }
-  const std::vector<std::int32_t> labels{3, 0, 9, 9};
-  std::vector<float> h_ref(40), h_cpu(40, NAN);
-  ref().one_hot(labels.data(), labels.size(), 10, h_ref.data());
-  cpu().one_hot(labels.data(), labels.size(), 10, h_cpu.data());
+  const std::vector<std::int32_t> labels{3, 0, 9, 9, -1, 10};  // the last two are outside [0, 10)
+  std::vector<float> h_ref(60), h_cpu(60, NAN);
+  std::int32_t invalid_ref = -7, invalid_cpu = -7;
+  ref().one_hot(labels.data(), labels.size(), 10, h_ref.data(), &invalid_ref);
+  cpu().one_hot(labels.data(), labels.size(), 10, h_cpu.data(), &invalid_cpu);
   CHECK(h_cpu == h_ref);
+  CHECK(invalid_ref == 2);
+  CHECK(invalid_cpu == 2);
+  CHECK(std::count(h_ref.begin() + 40, h_ref.end(), 0.0f) == 20);
   std::vector<float> r_ref(100001), r_cpu(100001);
   ref().random_uniform(r_ref.data(), r_ref.size(), 42, -2.0f, 3.0f);
   cpu().random_uniform(r_cpu.data(), r_cpu.size(), 42, -2.0f, 3.0f);

@@ -14,7 +14,8 @@ TEST_CASE("the reference backend is always available, the cpu one when built") {
   const std::string before = backend::active_name();
   backend::set("reference");
   CHECK(backend::active_name() == "reference");
-  CHECK(backend::get().device() == Device::cpu);
+  CHECK(backend::get().device() == Device{DeviceKind::cpu, 0});
+  CHECK(backend::get().host_addressable());
   backend::set(before);
 }
 

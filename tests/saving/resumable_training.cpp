@@ -4,12 +4,14 @@
 #include <iostream>
 
 #include "resumable_training_model.hpp"
+#include "support/emulated_device_backend.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
     std::cerr << "usage: resumable_training <folder> <epochs>\n";
     return 2;
   }
+  keras::testing::register_emulated_device_backend();  // the suite's KERAS_BACKEND may name it
   const std::string folder = argv[1];
   keras::utils::set_random_seed(7);
   keras::backend::set_num_threads(1);  // the same arithmetic in every run

@@ -46,14 +46,16 @@ GradientSamples sample_gradients(const std::function<Tensor()>& f,
     const auto analytic = grads[k].to_vector<float>();
     const std::int64_t n = x.size();
     const std::int64_t stride = std::max<std::int64_t>(1, n / o.max_elements);
-    float* data = x.data<float>();
+    // Through the backend (set), not a host pointer: the check runs on device backends too.
+    const auto values = x.to_vector<float>();
+    Tensor flat = x.reshape({n});
     for (std::int64_t i = 0; i < n; i += stride) {
-      const float original = data[i];
-      data[i] = static_cast<float>(original + o.epsilon);
+      const float original = values[static_cast<std::size_t>(i)];
+      flat.set<float>({i}, static_cast<float>(original + o.epsilon));
       const double plus = weighted_sum(f(), weights);
-      data[i] = static_cast<float>(original - o.epsilon);
+      flat.set<float>({i}, static_cast<float>(original - o.epsilon));
       const double minus = weighted_sum(f(), weights);
-      data[i] = original;
+      flat.set<float>({i}, original);
       samples.analytic.push_back(analytic[static_cast<std::size_t>(i)]);
       samples.numeric.push_back((plus - minus) / (2.0 * o.epsilon));
     }

@@ -1,7 +1,19 @@
 #pragma once
 // The kernel interface every backend implements (reference, cpu, cuda). It knows nothing of
 // layers or autograd: plain float32 kernels over memory the backend allocated, in NHWC layout
-// with Keras' HWIO convolution kernels. Pointers are device pointers of that backend.
+// with Keras' HWIO convolution kernels. Pointers are device pointers of that backend: only the
+// backend dereferences them. docs/backend_contract.md is the full contract (queue order,
+// synchronization points, threads); in short:
+//  - Every call that takes device pointers enqueues work on the backend's one ordered queue and
+//    may return before the work is done. Host backends run it at once.
+//  - Host arguments (values, geometry structs, `rows` of gather_rows, the source of
+//    copy_from_host) are consumed before the call returns; the caller may reuse them at once.
+//  - copy_to_host and synchronize return only when all enqueued work is done; they are the
+//    synchronization points. deallocate is queue-ordered: work already enqueued on the memory
+//    still sees it.
+//  - Calls may come from any thread, but work from one thread is ordered only with itself;
+//    the engine calls kernels from the thread that runs the model, and data workers only
+//    prepare host memory and call copy_from_host.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -12,8 +24,23 @@
 
 namespace keras {
 
-enum class Device : std::uint8_t { cpu, cuda };
+// Where a backend's memory lives. `emulated` is the device-like test backend (host memory the
+// host must not touch); `index` tells devices of one kind apart ("cuda:1").
+enum class DeviceKind : std::uint8_t { cpu, cuda, emulated };
+struct Device {
+  DeviceKind kind = DeviceKind::cpu;
+  int index = 0;
+  friend bool operator==(const Device&, const Device&) = default;
+};
+// "cpu", "cuda:1", "emulated:0" (cpu has one device and prints without an index).
 std::string to_string(Device device);
+
+// What a backend was asked to do on the host's behalf; a device-like backend counts these, so a
+// test can prove that training does not wait on the device once per batch.
+struct SyncCounts {
+  std::uint64_t synchronizations = 0;  // synchronize() and every copy_to_host (which waits)
+  std::uint64_t host_reads = 0;        // copy_to_host calls
+};
 
 // Element-wise functions. Parameters (alpha, beta, gamma) per op:
 //   relu: alpha = negative_slope, beta = threshold, gamma = max_value (Keras' ReLU layer)
@@ -71,15 +98,28 @@ enum class FusedActivation : std::uint8_t { none, relu };
 class Backend {
  public:
   virtual ~Backend() = default;
+  // The registry name ("cpu", "cuda:1"); name() + ":" + index for a device other than 0.
   virtual std::string name() const = 0;
   virtual Device device() const = 0;
+  // Whether the host may read this backend's memory directly once synchronized (host backends);
+  // false for device memory.
+  virtual bool host_addressable() const = 0;
+  // Waits until every enqueued kernel and copy has finished; rethrows the first error a queued
+  // kernel raised (as a BackendError naming the kernel).
+  virtual void synchronize() {}
+  virtual SyncCounts sync_counts() const { return {}; }
 
   // --- memory -------------------------------------------------------------------------
   virtual void* allocate(std::size_t bytes) = 0;
   virtual void deallocate(void* ptr) noexcept = 0;
   virtual void copy_from_host(void* dst, const void* host_src, std::size_t bytes) = 0;
+  // Synchronizes, then copies.
   virtual void copy_to_host(void* host_dst, const void* src, std::size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, std::size_t bytes) = 0;
+  // dst (memory of `dst_backend`) = src (this backend's memory). The default stages through a
+  // host buffer, except between two host-addressable backends (one memcpy); device backends
+  // that can copy peer to peer override it.
+  virtual void copy_to_backend(Backend& dst_backend, void* dst, const void* src, std::size_t bytes);
   virtual void fill(float* y, std::size_t n, float value) = 0;
   virtual void cast(const void* x, DType from, void* y, DType to, std::size_t n) = 0;
 
@@ -186,9 +226,11 @@ class Backend {
                                 std::int64_t cols, bool log) = 0;
 
   // --- labels ---------------------------------------------------------------------------
-  // y (n, depth) = one-hot of integer labels (already checked to lie in [0, depth)).
-  virtual void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth,
-                       float* y) = 0;
+  // y (n, depth) = one-hot of integer labels. A label outside [0, depth) leaves its row zero;
+  // *invalid (one int32 of this backend's memory) receives how many there were, so the range
+  // check waits for the next synchronization instead of reading the labels on the host now.
+  virtual void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
+                       std::int32_t* invalid) = 0;
 
   // --- optimizer updates, one pass over each variable ------------------------------------
   // Each is the exact float32 operation sequence of Keras' update, element by element, so
@@ -226,9 +268,13 @@ namespace backend {
 // best one built ("cuda" with a device, then "cpu", then "reference").
 void set(const std::string& name);
 Backend& get();
-// Looks a backend up by name; BackendError says why one is unavailable.
+// Looks a backend up by name, "cuda" or "cuda:1" (a device index after the colon; no index is
+// device 0); BackendError says why one is unavailable.
 Backend& get(const std::string& name);
 std::string active_name();
+// Waits for the active backend's queued work, then runs the checks that were waiting for it
+// (label ranges); throws what they found.
+void synchronize();
 // Names of the backends built into this library and usable on this machine.
 std::vector<std::string> available();
 

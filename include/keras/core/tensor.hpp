@@ -75,10 +75,11 @@ class Tensor {
   Tensor operator[](std::int64_t i) const;
   // Same data, another shape (one dimension may be -1 and is inferred).
   Tensor reshape(const Shape& shape) const;
-  // A copy in fresh storage, optionally on another backend.
+  // A copy in fresh storage, optionally on another backend or device (backend to backend, not
+  // through a host vector where both sides can do better).
   Tensor clone(Backend* backend = nullptr) const;
 
-  // --- element access on the host (copies for device backends) ---
+  // --- values on the host: each waits for the backend's queued work (a synchronization) ---
   template <class T>
   T at(std::initializer_list<std::int64_t> index) const;
   template <class T>
@@ -88,11 +89,6 @@ class Tensor {
   // Writes one element.
   template <class T>
   void set(std::initializer_list<std::int64_t> index, T value);
-
-  // --- raw access for backends and ops ---
-  void* raw_data() const;
-  template <class T>
-  T* data() const;
 
   // --- autograd ---
   bool requires_grad() const;
@@ -113,6 +109,15 @@ class Tensor {
   void check_dtype(DType expected, const char* what) const;
   std::shared_ptr<internal::TensorImpl> impl_;
 };
+
+namespace internal {
+// The backend pointer to a tensor's first element, for ops and backends only: on a device
+// backend it is device memory, which the host must never dereference (use to_vector / item).
+void* raw_data(const Tensor& t);
+// raw_data as T*, after checking that the tensor's dtype is T.
+template <class T>
+T* data(const Tensor& t);
+}  // namespace internal
 
 // Arithmetic with NumPy broadcasting; differentiable.
 Tensor operator+(const Tensor& a, const Tensor& b);

@@ -1,5 +1,6 @@
 #pragma once
 // Constructors of the backends compiled into the library; the registry calls these.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,5 +15,10 @@ std::unique_ptr<Backend> make_cpu_backend();
 // One line on the CUDA devices this process sees ("2 CUDA devices: NVIDIA H100, ..."), or why
 // it sees none (built without CUDA, no driver, no device).
 std::string cuda_device_report();
+
+// Adds a backend the library does not build in (the tests' device-like backend). `make(index)`
+// is called once per device index asked for; it throws BackendError for an index it lacks.
+// Registered names are listed by available() after the built-in ones.
+void register_backend(const std::string& name, std::function<std::unique_ptr<Backend>(int index)> make);
 
 }  // namespace keras::internal

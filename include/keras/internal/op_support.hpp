@@ -16,7 +16,7 @@ Backend& common_backend(const std::vector<Tensor>& ts, const char* op);
 Tensor new_output(const Shape& shape, Backend& backend);
 // An element-wise op with its gradient (the backend's unary / unary_backward kernels).
 Tensor unary_op(UnaryOp op, UnaryParams params, const char* name, const Tensor& x);
-inline float* f32(const Tensor& t) { return t.data<float>(); }
+inline float* f32(const Tensor& t) { return data<float>(t); }
 inline std::size_t count(const Tensor& t) { return static_cast<std::size_t>(t.size()); }
 
 }  // namespace keras::internal

@@ -56,6 +56,8 @@ class Optimizer {
   virtual void update_step(const Tensor& gradient, Variable& variable, std::size_t index,
                            double learning_rate) = 0;
   Tensor& add_slot(const Shape& shape, float initial_value = 0.0f);
+  // Called after restore() wrote the slots, for state an optimizer mirrors on the host.
+  virtual void state_restored() {}
   Tensor& slot(std::size_t i) { return slots_.at(i); }
 
  private:

@@ -1,0 +1,20 @@
+#pragma once
+// A backend that behaves like a GPU, for tests: the reference kernels run on one worker thread
+// in queue order, and the pointers it hands out are tagged (bits 56-62 set) so that any host
+// dereference of its memory outside a kernel faults at once, and any host pointer passed to one
+// of its kernels is refused. A missing synchronization gives stale values, a sanitizer report or a
+// crash instead of a silently right answer. Registered as "emulated_device" (indices 0 to 3).
+#include <cstdint>
+#include <memory>
+
+#include "keras/core/backend.hpp"
+
+namespace keras::testing {
+
+// Adds "emulated_device" to the backend registry; call once, before the first backend::get().
+void register_emulated_device_backend();
+
+// The tag of device `index`'s pointers, and a pointer with its tag removed (for the guard test).
+std::uintptr_t emulated_device_tag(int index);
+
+}  // namespace keras::testing
