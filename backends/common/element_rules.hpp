@@ -170,6 +170,8 @@ inline float combine(BinaryOp op, float a, float b) {
     case BinaryOp::divide: return a / b;
     case BinaryOp::maximum: return maximum(a, b);
     case BinaryOp::minimum: return minimum(a, b);
+    case BinaryOp::greater: return a > b ? 1.0f : 0.0f;
+    case BinaryOp::equal: return a == b ? 1.0f : 0.0f;
   }
   return 0.0f;
 }

@@ -231,6 +231,8 @@ void binary(BinaryOp op, const float* a, const float* b, float* y, const Broadca
     case BinaryOp::divide: broadcast_apply([](float u, float v) { return u / v; }, a, b, y, spec); return;
     case BinaryOp::maximum: broadcast_apply([](float u, float v) { return rules::maximum(u, v); }, a, b, y, spec); return;
     case BinaryOp::minimum: broadcast_apply([](float u, float v) { return rules::minimum(u, v); }, a, b, y, spec); return;
+    case BinaryOp::greater: broadcast_apply([](float u, float v) { return u > v ? 1.0f : 0.0f; }, a, b, y, spec); return;
+    case BinaryOp::equal: broadcast_apply([](float u, float v) { return u == v ? 1.0f : 0.0f; }, a, b, y, spec); return;
   }
 }
 

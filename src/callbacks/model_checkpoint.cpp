@@ -123,6 +123,8 @@ void ModelCheckpointCallback::on_train_begin(Logs&) {
   batches_since_save_ = 0;
 }
 
+bool ModelCheckpointCallback::reads_batch_logs() const { return std::holds_alternative<int>(o_.save_freq); }
+
 void ModelCheckpointCallback::on_epoch_begin(int epoch, Logs&) { epoch_ = epoch; }
 
 void ModelCheckpointCallback::on_train_batch_end(int, Logs& logs) {

@@ -216,8 +216,9 @@ Logs current_logs(const TrainingState& t) {
 }
 
 // One step on a batch: forward, weighted losses plus regularization, and (when training)
-// gradients and the optimizer update; then the trackers and metrics.
-Logs run_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training) {
+// gradients and the optimizer update; then the trackers and metrics. Nothing is read on the
+// host: the losses and metrics accumulate on the backend.
+void run_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training) {
   TrainingState& t = st.training;
   if (batch.y.size() != t.losses.size()) {
     throw ValueError("model '" + st.name + "' has " + std::to_string(t.losses.size()) + " outputs but got " +
@@ -236,7 +237,7 @@ Logs run_step(Model& model, internal::ModelState& st, const utils::Batch& batch,
   Tensor total;
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     const Tensor loss_k = (*t.losses[k])(batch.y[k], outputs[k], batch.sample_weight);
-    if (!t.output_loss_trackers.empty()) t.output_loss_trackers[k].update(loss_k.item<float>(), n);
+    if (!t.output_loss_trackers.empty()) t.output_loss_trackers[k].update(loss_k.detach(), n);
     const Tensor weighted = t.loss_weights[k] == 1.0 ? loss_k : loss_k * static_cast<float>(t.loss_weights[k]);
     total = total.defined() ? total + weighted : weighted;
   }
@@ -245,11 +246,10 @@ Logs run_step(Model& model, internal::ModelState& st, const utils::Batch& batch,
     const auto grads = GradientTape().gradient(total, values);
     t.optimizer->apply(grads, vars);
   }
-  t.loss_tracker.update(total.item<float>(), n);
+  t.loss_tracker.update(total.detach(), n);
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     for (auto& m : t.metrics[k]) m->update_state(batch.y[k], outputs[k].detach(), batch.sample_weight);
   }
-  return current_logs(t);
 }
 
 // Everything that can be wrong with arrays, found before the first step.
@@ -323,6 +323,13 @@ struct CallbackList {
   void each(F f) {
     for (auto& c : all) f(*c);
   }
+  // The batch logs, read from the backend only when some callback reads them.
+  Logs batch_logs(const TrainingState& t) const {
+    for (const auto& c : all) {
+      if (c->reads_batch_logs()) return current_logs(t);
+    }
+    return {};
+  }
 };
 
 // The evaluation loop, shared by evaluate and fit's validation.
@@ -333,7 +340,8 @@ Logs run_test(Model& model, internal::ModelState& st, utils::Sequence& data, std
   for (std::int64_t step = 0; step < steps; ++step) {
     Logs batch_logs;
     cbs.each([&](auto& c) { c.on_test_batch_begin(static_cast<int>(step), batch_logs); });
-    batch_logs = run_step(model, st, data.get(static_cast<std::size_t>(step) % data.size()), false);
+    run_step(model, st, data.get(static_cast<std::size_t>(step) % data.size()), false);
+    batch_logs = cbs.batch_logs(st.training);
     cbs.each([&](auto& c) { c.on_test_batch_end(static_cast<int>(step), batch_logs); });
   }
   logs = current_logs(st.training);
@@ -468,7 +476,8 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
         start_pass();
       }
       ++batch_index;
-      batch_logs = run_step(*this, st, ahead ? ahead->next() : train.get(batch_index - 1), true);
+      run_step(*this, st, ahead ? ahead->next() : train.get(batch_index - 1), true);
+      batch_logs = cbs.batch_logs(st.training);
       cbs.each([&](auto& c) { c.on_train_batch_end(static_cast<int>(step), batch_logs); });
       if (st.training.stop_training) break;
     }
@@ -577,7 +586,8 @@ callbacks::Logs Model::train_on_batch(const Tensor& x, const Tensor& y, BatchOpt
   check_arrays(st, data, "train_on_batch");
   reset_metrics(st.training);  // Keras' reset_metrics=True
   const Tensor weights = apply_class_weight(y, o.sample_weight, o.class_weight);
-  return run_step(*this, st, utils::Batch{{x}, {y}, weights}, true);
+  run_step(*this, st, utils::Batch{{x}, {y}, weights}, true);
+  return current_logs(st.training);
 }
 
 callbacks::Logs Model::test_on_batch(const Tensor& x, const Tensor& y, BatchOptions o) {
@@ -590,7 +600,8 @@ callbacks::Logs Model::test_on_batch(const Tensor& x, const Tensor& y, BatchOpti
   Arrays data{{x}, {y}, o.sample_weight};
   check_arrays(st, data, "test_on_batch");
   reset_metrics(st.training);
-  return run_step(*this, st, utils::Batch{{x}, {y}, o.sample_weight}, false);
+  run_step(*this, st, utils::Batch{{x}, {y}, o.sample_weight}, false);
+  return current_logs(st.training);
 }
 
 Tensor Model::predict_on_batch(const Tensor& x) {

@@ -76,6 +76,9 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
         Tensor ga = multiply(dy, mask);
         return {sum_to_shape(ga, a.shape()), sum_to_shape(subtract(dy, ga), b.shape())};
       }
+      case BinaryOp::greater:
+      case BinaryOp::equal:
+        break;  // comparisons are not recorded (see comparison below)
     }
     return {};
   });
@@ -152,6 +155,21 @@ namespace keras::ops {
 using internal::unary_op;
 
 Tensor add(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::add, "add", a, b); }
+
+namespace {
+// Comparisons: values, not differentiable (no tape entry).
+Tensor comparison(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  require_float32(a, name);
+  require_float32(b, name);
+  Backend& be = internal::common_backend({a, b}, name);
+  const Shape out_shape = broadcast_shape(a.shape(), b.shape(), name);
+  Tensor y = new_output(out_shape, be);
+  be.binary(op, f32(a), f32(b), f32(y), make_spec(a.shape(), b.shape(), out_shape));
+  return y;
+}
+}  // namespace
+Tensor greater(const Tensor& a, const Tensor& b) { return comparison(BinaryOp::greater, "greater", a, b); }
+Tensor equal(const Tensor& a, const Tensor& b) { return comparison(BinaryOp::equal, "equal", a, b); }
 Tensor subtract(const Tensor& a, const Tensor& b) {
   return binary_op(BinaryOp::subtract, "subtract", a, b);
 }
@@ -224,6 +242,17 @@ Tensor max(const Tensor& x, int axis, bool keepdims) {
     return {dx};
   });
   return y;
+}
+
+Tensor argmax(const Tensor& x, int axis) {
+  require_float32(x, "argmax");
+  axis = x.shape().normalize_axis(axis);
+  const Span3 v = span_of(x.shape(), axis, axis);
+  if (v.mid == 0) throw ShapeError("argmax over an empty axis of shape " + to_string(x.shape()));
+  Tensor values = new_output(reduced_shape(x.shape(), {axis}, false), x.backend());
+  Tensor index = Tensor::empty(values.shape(), int32, &x.backend());
+  x.backend().reduce_max(f32(x), f32(values), internal::data<std::int32_t>(index), v.outer, v.mid, v.inner);
+  return index;
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, MathPrecision precision) {

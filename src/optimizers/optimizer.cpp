@@ -81,19 +81,26 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
                        to_string(variables[i]->shape()));
     }
   }
-  // Keras 3's order: clip the gradients, decay the weights, then update.
+  // Keras 3's order: clip the gradients, decay the weights, then update. The clipping is Keras'
+  // clip_by_norm / clip_by_global_norm in ops, so the norms never leave the backend.
   if (common_.clipnorm) {
+    const auto c = static_cast<float>(*common_.clipnorm);
     for (auto& g : grads) {
-      const double norm = std::sqrt(ops::sum(ops::square(g)).item<float>());
-      if (norm > *common_.clipnorm) g = g * static_cast<float>(*common_.clipnorm / norm);
+      const Tensor norm = ops::sqrt(ops::sum(ops::square(g)));
+      g = ops::divide(g * c, ops::maximum(norm, Tensor::scalar(c, &g.backend())));
     }
-  } else if (common_.global_clipnorm) {
-    double total = 0.0;
-    for (const auto& g : grads) total += ops::sum(ops::square(g)).item<float>();
-    const double norm = std::sqrt(total);
-    if (norm > *common_.global_clipnorm) {
-      for (auto& g : grads) g = g * static_cast<float>(*common_.global_clipnorm / norm);
+  } else if (common_.global_clipnorm && !grads.empty()) {
+    const auto c = static_cast<float>(*common_.global_clipnorm);
+    Tensor total;
+    for (const auto& g : grads) {
+      const Tensor s = ops::sum(ops::square(g));
+      total = total.defined() ? total + s : s;
     }
+    const Tensor norm = ops::sqrt(total);
+    // c * min(1/norm, 1/c), plus (norm - norm) so that a non-finite norm makes every gradient NaN.
+    const Tensor scale = ops::add(ops::minimum(ops::reciprocal(norm), Tensor::scalar(1.0f / c, &norm.backend())) * c,
+                                  ops::subtract(norm, norm));
+    for (auto& g : grads) g = ops::multiply(g, scale);
   } else if (common_.clipvalue) {
     const auto v = static_cast<float>(*common_.clipvalue);
     for (auto& g : grads) g = ops::clip(g, -v, v);

@@ -1,133 +1,167 @@
+// Keras' metrics as Keras computes them: each batch's scores are reduced on the backend and added
+// to float32 accumulators there (Keras' metric variables); result() is the only host read.
 #include "keras/metrics/metrics.hpp"
 
-#include "keras/internal/name_lookup.hpp"
-#include <algorithm>
 #include <functional>
 #include <map>
+
+#include "keras/core/autograd.hpp"
+#include "keras/internal/name_lookup.hpp"
+#include "keras/ops/array.hpp"
+#include "keras/ops/math.hpp"
 
 namespace keras::metrics {
 
 namespace {
 
-std::vector<double> host(const Tensor& t) {
-  const auto v = (t.dtype() == float32 ? t : t.astype(float32)).to_vector<float>();
-  return {v.begin(), v.end()};
-}
+Tensor as_float(const Tensor& t) { return t.dtype() == float32 ? t : t.astype(float32); }
 
-// Predictions as rows: (n, classes); anything of rank 1 is one column.
-struct Rows {
-  std::vector<double> values;
-  std::int64_t n = 0, width = 1;
-};
-Rows rows_of(const Tensor& t) {
-  Rows r{host(t), t.rank() ? t.dim(0) : 1, 1};
-  r.width = r.n ? static_cast<std::int64_t>(r.values.size()) / r.n : 1;
-  return r;
-}
+std::int64_t samples_of(const Tensor& t) { return t.rank() ? t.dim(0) : 1; }
 
-std::vector<double> weights_of(const Tensor& sample_weight, std::int64_t n) {
-  if (!sample_weight.defined()) return std::vector<double>(static_cast<std::size_t>(n), 1.0);
-  auto w = host(sample_weight);
-  if (static_cast<std::int64_t>(w.size()) != n) {
-    throw ShapeError("metric: sample_weight of shape " + to_string(sample_weight.shape()) +
-                     " for a batch of " + std::to_string(n));
+// Adds `value` to the accumulator (creating it on value's backend).
+void accumulate(Tensor& into, const Tensor& value) { into = into.defined() ? ops::add(into, value) : value; }
+
+double read(const Tensor& t) { return t.defined() ? static_cast<double>(t.item<float>()) : 0.0; }
+
+// The sample weights as an (n,) float32 tensor on the predictions' backend, checked.
+Tensor weights_of(const Tensor& sample_weight, std::int64_t n, const std::string& metric) {
+  if (sample_weight.size() != n) {
+    throw ShapeError(metric + ": sample_weight of shape " + to_string(sample_weight.shape()) + " for a batch of " +
+                     std::to_string(n));
   }
-  return w;
+  return ops::reshape(as_float(sample_weight), {n});
 }
 
-std::int64_t argmax(const std::vector<double>& v, std::int64_t row, std::int64_t width) {
-  const auto begin = v.begin() + row * width;
-  return std::max_element(begin, begin + width) - begin;
+// Per-sample scores (n,) reduced from per-element scores: the mean over every axis but the first.
+Tensor per_sample(const Tensor& scores) {
+  if (scores.rank() <= 1) return scores;
+  std::vector<int> axes;
+  for (int a = 1; a < scores.rank(); ++a) axes.push_back(a);
+  return ops::mean(scores, axes);
 }
 
-void require_rows(const Rows& t, const Rows& p, const std::string& metric) {
-  if (t.n != p.n) {
-    throw ShapeError(metric + ": " + std::to_string(t.n) + " targets for " + std::to_string(p.n) +
-                     " predictions");
+void require_samples(const Tensor& y_true, const Tensor& y_pred, const std::string& metric) {
+  if (samples_of(y_true) != samples_of(y_pred)) {
+    throw ShapeError(metric + ": " + std::to_string(samples_of(y_true)) + " targets for " +
+                     std::to_string(samples_of(y_pred)) + " predictions");
   }
 }
 
-// Accumulates a weighted mean of per-sample scores.
+// Sparse labels of shape (n,) or (n, ..., 1) as float32 class ids shaped like argmax(y_pred).
+Tensor sparse_ids(const Tensor& y_true, const Tensor& y_pred, const std::string& metric) {
+  Shape want(std::vector<std::int64_t>(y_pred.shape().dims().begin(), y_pred.shape().dims().end() - 1));
+  if (y_true.size() != want.num_elements()) {
+    throw ShapeError(metric + ": labels of shape " + to_string(y_true.shape()) + " for predictions of shape " +
+                     to_string(y_pred.shape()));
+  }
+  return ops::reshape(as_float(y_true), want);
+}
+
+// A weighted mean of per-sample scores: the total and the count live on the backend.
 class MeanScore : public Metric {
  public:
-  using Score = std::function<double(const Rows& y_true, const Rows& y_pred, std::int64_t i)>;
+  using Score = std::function<Tensor(const Tensor& y_true, const Tensor& y_pred, const std::string& name)>;
   MeanScore(std::string name, Score score) : Metric(std::move(name)), score_(std::move(score)) {}
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) override {
-    const Rows t = rows_of(y_true), p = rows_of(y_pred);
-    require_rows(t, p, name());
-    const auto w = weights_of(sample_weight, p.n);
-    for (std::int64_t i = 0; i < p.n; ++i) {
-      total_ += w[i] * score_(t, p, i);
-      count_ += w[i];
+    NoGradGuard no_grad;
+    require_samples(y_true, y_pred, name());
+    const std::int64_t n = samples_of(y_pred);
+    const Tensor scores = per_sample(score_(y_true, as_float(y_pred), name()));
+    if (sample_weight.defined()) {
+      const Tensor w = weights_of(sample_weight, n, name());
+      accumulate(total_, ops::sum(ops::multiply(ops::reshape(scores, {n}), w)));
+      accumulate(count_, ops::sum(w));
+    } else {
+      accumulate(total_, ops::sum(scores));
+      unweighted_ += static_cast<double>(n);
     }
   }
-  double result() const override { return count_ > 0 ? total_ / count_ : 0.0; }
-  void reset_state() override { total_ = count_ = 0.0; }
+  double result() const override {
+    const double count = read(count_) + unweighted_;
+    return count > 0 ? read(total_) / count : 0.0;
+  }
+  void reset_state() override {
+    total_ = count_ = Tensor();
+    unweighted_ = 0.0;
+  }
 
  private:
   Score score_;
-  double total_ = 0.0, count_ = 0.0;
+  Tensor total_, count_;
+  double unweighted_ = 0.0;  // samples counted without weights (known on the host)
 };
 
-double sparse_hit(const Rows& t, const Rows& p, std::int64_t i) {
-  return static_cast<double>(argmax(p.values, i, p.width) == static_cast<std::int64_t>(t.values[i]));
+Tensor sparse_hit(const Tensor& y_true, const Tensor& y_pred, const std::string& name) {
+  return ops::equal(ops::argmax(y_pred, -1).astype(float32), sparse_ids(y_true, y_pred, name));
 }
-double categorical_hit(const Rows& t, const Rows& p, std::int64_t i) {
-  return static_cast<double>(argmax(p.values, i, p.width) == argmax(t.values, i, t.width));
+Tensor categorical_hit(const Tensor& y_true, const Tensor& y_pred, const std::string& name) {
+  if (y_true.shape() != y_pred.shape()) {
+    throw ShapeError(name + ": targets of shape " + to_string(y_true.shape()) + " for predictions of shape " +
+                     to_string(y_pred.shape()));
+  }
+  return ops::equal(ops::argmax(y_pred, -1).astype(float32), ops::argmax(as_float(y_true), -1).astype(float32));
 }
-// Rank of the true class among the predictions: it is in the top k when fewer than k classes
-// score strictly higher.
-bool in_top_k(const Rows& p, std::int64_t i, std::int64_t label, int k) {
-  const double score = p.values[i * p.width + label];
-  std::int64_t higher = 0;
-  for (std::int64_t j = 0; j < p.width; ++j) higher += p.values[i * p.width + j] > score;
-  return higher < k;
+// The true class is in the top k when fewer than k classes score strictly higher.
+Tensor in_top_k(const Tensor& y_pred, const Tensor& ids, int k) {
+  const std::int64_t classes = y_pred.dim(-1);
+  const Tensor true_score = ops::sum(ops::multiply(ops::one_hot(ids.astype(int32), classes), y_pred), {-1}, true);
+  const Tensor higher = ops::sum(ops::greater(y_pred, true_score), {-1});
+  return ops::greater(Tensor::scalar(static_cast<float>(k), &y_pred.backend()), higher);
 }
 
-// Counts of a binary confusion at one threshold, weighted.
-struct Confusion {
-  double tp = 0, fp = 0, tn = 0, fn = 0;
-};
-
+// Weighted counts of a binary confusion at each threshold, on the backend: (thresholds,) each.
 class ThresholdCounts : public Metric {
  public:
-  ThresholdCounts(std::string name, std::vector<double> thresholds,
-                  std::function<double(const std::vector<Confusion>&)> reduce)
-      : Metric(std::move(name)), thresholds_(std::move(thresholds)), counts_(thresholds_.size()),
-        reduce_(std::move(reduce)) {}
+  struct Counts {
+    std::vector<double> tp, fp, tn, fn;
+  };
+  ThresholdCounts(std::string name, std::vector<double> thresholds, std::function<double(const Counts&)> reduce)
+      : Metric(std::move(name)), thresholds_(std::move(thresholds)), reduce_(std::move(reduce)) {}
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) override {
-    const auto t = host(y_true), p = host(y_pred);
-    if (t.size() != p.size()) {
-      throw ShapeError(name() + ": targets of shape " + to_string(y_true.shape()) +
-                       " for predictions of shape " + to_string(y_pred.shape()));
+    NoGradGuard no_grad;
+    if (y_true.size() != y_pred.size()) {
+      throw ShapeError(name() + ": targets of shape " + to_string(y_true.shape()) + " for predictions of shape " +
+                       to_string(y_pred.shape()));
     }
-    const std::int64_t n = y_pred.rank() ? y_pred.dim(0) : 1;
-    const auto w = weights_of(sample_weight, n);
-    const std::size_t per_sample = n ? p.size() / static_cast<std::size_t>(n) : 1;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      const double weight = w[i / per_sample];
-      const bool positive = t[i] > 0.5;
-      for (std::size_t k = 0; k < thresholds_.size(); ++k) {
-        const bool predicted = p[i] > thresholds_[k];
-        Confusion& c = counts_[k];
-        (positive ? (predicted ? c.tp : c.fn) : (predicted ? c.fp : c.tn)) += weight;
-      }
+    const std::int64_t n = samples_of(y_pred), elements = y_pred.size();
+    Backend& be = y_pred.backend();
+    const Tensor p = ops::reshape(as_float(y_pred), {elements, 1});
+    const Tensor positive = ops::greater(ops::reshape(as_float(y_true), {elements, 1}), Tensor::scalar(0.5f, &be));
+    std::vector<float> t(thresholds_.begin(), thresholds_.end());
+    const Tensor predicted =
+        ops::greater(p, Tensor::from_vector(t, {1, static_cast<std::int64_t>(t.size())}, &be));  // (elements, T)
+    Tensor w = Tensor::ones({elements, 1}, float32, &be);
+    if (sample_weight.defined()) {  // each sample's weight on each of its elements
+      const Tensor per = weights_of(sample_weight, n, name());
+      w = ops::reshape(ops::multiply(ops::reshape(per, {n, 1}), Tensor::ones({n, n ? elements / n : 1}, float32, &be)),
+                       {elements, 1});
     }
+    const Tensor pos_w = ops::multiply(positive, w), neg_w = ops::subtract(w, pos_w);
+    const Tensor tp = ops::sum(ops::multiply(predicted, pos_w), {0}), fp = ops::sum(ops::multiply(predicted, neg_w), {0});
+    accumulate(tp_, tp);
+    accumulate(fp_, fp);
+    accumulate(fn_, ops::subtract(ops::sum(pos_w, {0}), tp));
+    accumulate(tn_, ops::subtract(ops::sum(neg_w, {0}), fp));
   }
-  double result() const override { return reduce_(counts_); }
-  void reset_state() override { std::fill(counts_.begin(), counts_.end(), Confusion{}); }
+  double result() const override {
+    const auto host = [&](const Tensor& c) {
+      if (!c.defined()) return std::vector<double>(thresholds_.size(), 0.0);
+      const auto v = c.to_vector<float>();
+      return std::vector<double>(v.begin(), v.end());
+    };
+    return reduce_({host(tp_), host(fp_), host(tn_), host(fn_)});
+  }
+  void reset_state() override { tp_ = fp_ = tn_ = fn_ = Tensor(); }
 
  private:
   std::vector<double> thresholds_;
-  std::vector<Confusion> counts_;
-  std::function<double(const std::vector<Confusion>&)> reduce_;
+  std::function<double(const Counts&)> reduce_;
+  Tensor tp_, fp_, tn_, fn_;
 };
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
-std::string or_default(const std::string& name, const char* fallback) {
-  return name.empty() ? fallback : name;
-}
+std::string or_default(const std::string& name, const char* fallback) { return name.empty() ? fallback : name; }
 
 // Picks the accuracy Keras would for these shapes on the first batch.
 class AutoAccuracy final : public Metric {
@@ -154,10 +188,33 @@ class AutoAccuracy final : public Metric {
 
 }  // namespace
 
+void Mean::update(const Tensor& value, double weight) {
+  NoGradGuard no_grad;
+  accumulate(total_, weight == 1.0 ? as_float(value) : ops::affine(as_float(value), static_cast<float>(weight), 0.0f));
+  host_count_ += weight;
+}
+
 void Mean::update_state(const Tensor&, const Tensor& values, const Tensor& sample_weight) {
-  const auto v = host(values);
-  const auto w = sample_weight.defined() ? host(sample_weight) : std::vector<double>(v.size(), 1.0);
-  for (std::size_t i = 0; i < v.size(); ++i) update(v[i], w[i]);
+  NoGradGuard no_grad;
+  const Tensor v = ops::reshape(as_float(values), {values.size()});
+  if (sample_weight.defined()) {
+    const Tensor w = weights_of(sample_weight, values.size(), name());
+    accumulate(total_, ops::sum(ops::multiply(v, w)));
+    accumulate(count_, ops::sum(w));
+  } else {
+    accumulate(total_, ops::sum(v));
+    host_count_ += static_cast<double>(values.size());
+  }
+}
+
+double Mean::result() const {
+  const double count = read(count_) + host_count_;
+  return count > 0 ? read(total_) / count : 0.0;
+}
+
+void Mean::reset_state() {
+  total_ = count_ = Tensor();
+  host_count_ = 0.0;
 }
 
 MetricPtr Accuracy(NameOption o) { return std::make_shared<AutoAccuracy>(or_default(o.name, "accuracy")); }
@@ -168,36 +225,41 @@ MetricPtr CategoricalAccuracy(NameOption o) {
   return std::make_shared<MeanScore>(or_default(o.name, "categorical_accuracy"), categorical_hit);
 }
 MetricPtr BinaryAccuracy(ThresholdOptions o) {
-  return std::make_shared<MeanScore>(or_default(o.name, "binary_accuracy"),
-                                     [t = o.threshold](const Rows& y, const Rows& p, std::int64_t i) {
-                                       double hits = 0;
-                                       for (std::int64_t j = 0; j < p.width; ++j) {
-                                         const bool predicted = p.values[i * p.width + j] > t;
-                                         hits += predicted == (y.values[i * y.width + j] > 0.5);
-                                       }
-                                       return hits / static_cast<double>(p.width);
-                                     });
+  return std::make_shared<MeanScore>(
+      or_default(o.name, "binary_accuracy"), [t = o.threshold](const Tensor& y, const Tensor& p, const std::string& name) {
+        if (y.size() != p.size()) {
+          throw ShapeError(name + ": targets of shape " + to_string(y.shape()) + " for predictions of shape " +
+                           to_string(p.shape()));
+        }
+        Backend& be = p.backend();
+        const Tensor predicted = ops::greater(p, Tensor::scalar(t, &be));
+        const Tensor truth = ops::greater(ops::reshape(as_float(y), p.shape()), Tensor::scalar(0.5f, &be));
+        return ops::equal(predicted, truth);
+      });
 }
 MetricPtr SparseTopKCategoricalAccuracy(TopKOptions o) {
   return std::make_shared<MeanScore>(or_default(o.name, "sparse_top_k_categorical_accuracy"),
-                                     [k = o.k](const Rows& y, const Rows& p, std::int64_t i) {
-                                       return static_cast<double>(
-                                           in_top_k(p, i, static_cast<std::int64_t>(y.values[i]), k));
+                                     [k = o.k](const Tensor& y, const Tensor& p, const std::string& name) {
+                                       return in_top_k(p, sparse_ids(y, p, name), k);
                                      });
 }
 MetricPtr TopKCategoricalAccuracy(TopKOptions o) {
   return std::make_shared<MeanScore>(or_default(o.name, "top_k_categorical_accuracy"),
-                                     [k = o.k](const Rows& y, const Rows& p, std::int64_t i) {
-                                       return static_cast<double>(in_top_k(p, i, argmax(y.values, i, y.width), k));
+                                     [k = o.k](const Tensor& y, const Tensor& p, const std::string& name) {
+                                       if (y.shape() != p.shape()) {
+                                         throw ShapeError(name + ": targets of shape " + to_string(y.shape()) +
+                                                          " for predictions of shape " + to_string(p.shape()));
+                                       }
+                                       return in_top_k(p, ops::argmax(as_float(y), -1), k);
                                      });
 }
 MetricPtr Precision(ThresholdOptions o) {
   return std::make_shared<ThresholdCounts>(or_default(o.name, "precision"), std::vector<double>{o.threshold},
-                                           [](const auto& c) { return ratio(c[0].tp, c[0].tp + c[0].fp); });
+                                           [](const auto& c) { return ratio(c.tp[0], c.tp[0] + c.fp[0]); });
 }
 MetricPtr Recall(ThresholdOptions o) {
   return std::make_shared<ThresholdCounts>(or_default(o.name, "recall"), std::vector<double>{o.threshold},
-                                           [](const auto& c) { return ratio(c[0].tp, c[0].tp + c[0].fn); });
+                                           [](const auto& c) { return ratio(c.tp[0], c.tp[0] + c.fn[0]); });
 }
 MetricPtr AUC(AUCOptions o) {
   if (o.num_thresholds < 2) throw ValueError("AUC: num_thresholds must be at least 2");
@@ -207,9 +269,9 @@ MetricPtr AUC(AUCOptions o) {
   thresholds.push_back(1.0 + 1e-7);
   return std::make_shared<ThresholdCounts>(or_default(o.name, "auc"), thresholds, [](const auto& c) {
     double area = 0.0;
-    for (std::size_t i = 0; i + 1 < c.size(); ++i) {
-      const double fpr0 = ratio(c[i].fp, c[i].fp + c[i].tn), fpr1 = ratio(c[i + 1].fp, c[i + 1].fp + c[i + 1].tn);
-      const double tpr0 = ratio(c[i].tp, c[i].tp + c[i].fn), tpr1 = ratio(c[i + 1].tp, c[i + 1].tp + c[i + 1].fn);
+    for (std::size_t i = 0; i + 1 < c.tp.size(); ++i) {
+      const double fpr0 = ratio(c.fp[i], c.fp[i] + c.tn[i]), fpr1 = ratio(c.fp[i + 1], c.fp[i + 1] + c.tn[i + 1]);
+      const double tpr0 = ratio(c.tp[i], c.tp[i] + c.fn[i]), tpr1 = ratio(c.tp[i + 1], c.tp[i + 1] + c.fn[i + 1]);
       area += (fpr0 - fpr1) * (tpr0 + tpr1) / 2.0;
     }
     return area;

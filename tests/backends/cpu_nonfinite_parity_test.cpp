@@ -271,7 +271,7 @@ TEST_CASE("cpu backend, non-finite inputs: broadcast arithmetic, masks, affine, 
   const BroadcastSpec spec{{64, 100}, {100, 1}, {0, 1}};
   const auto a = values_with_specials(6400, 91, 30), b = values_with_specials(100, 92, 10);
   for (const BinaryOp op : {BinaryOp::add, BinaryOp::subtract, BinaryOp::multiply, BinaryOp::divide,
-                            BinaryOp::maximum, BinaryOp::minimum}) {
+                            BinaryOp::maximum, BinaryOp::minimum, BinaryOp::greater, BinaryOp::equal}) {
     CAPTURE(static_cast<int>(op));
     std::vector<float> y_ref(6400), y_cpu(6400);
     ref().binary(op, a.data(), b.data(), y_ref.data(), spec);

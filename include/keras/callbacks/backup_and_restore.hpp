@@ -18,6 +18,7 @@ struct BackupAndRestoreOptions {
 
 class BackupAndRestoreCallback final : public Callback {
  public:
+  bool reads_batch_logs() const override { return false; }
   BackupAndRestoreCallback(std::string backup_dir, BackupAndRestoreOptions options);
   void on_train_begin(Logs&) override;
   void on_epoch_end(int epoch, Logs& logs) override;

@@ -20,6 +20,7 @@ struct History {
 
 class HistoryCallback final : public Callback {
  public:
+  bool reads_batch_logs() const override { return false; }
   void on_train_begin(Logs&) override;
   void on_epoch_end(int epoch, Logs& logs) override;
   History history;
@@ -28,6 +29,7 @@ class HistoryCallback final : public Callback {
 // Prints Keras' progress bar (verbose 1) or one line per epoch (verbose 2).
 class ProgbarLogger final : public Callback {
  public:
+  bool reads_batch_logs() const override { return verbose_ == 1; }  // verbose 2 prints epochs only
   explicit ProgbarLogger(int verbose = 1);
   void set_params(int epochs, std::int64_t steps);
   void on_epoch_begin(int epoch, Logs&) override;
@@ -62,6 +64,7 @@ struct EarlyStoppingOptions {
 };
 class EarlyStoppingCallback final : public Callback {
  public:
+  bool reads_batch_logs() const override { return false; }
   explicit EarlyStoppingCallback(EarlyStoppingOptions options);
   void on_train_begin(Logs&) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -85,6 +88,7 @@ struct LearningRateSchedulerOptions {
 };
 class LearningRateSchedulerCallback final : public Callback {
  public:
+  bool reads_batch_logs() const override { return false; }
   LearningRateSchedulerCallback(std::function<double(int, double)> schedule, LearningRateSchedulerOptions o);
   void on_epoch_begin(int epoch, Logs&) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -108,6 +112,7 @@ struct ReduceLROnPlateauOptions {
 };
 class ReduceLROnPlateauCallback final : public Callback {
  public:
+  bool reads_batch_logs() const override { return false; }
   explicit ReduceLROnPlateauCallback(ReduceLROnPlateauOptions options);
   void on_train_begin(Logs&) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -127,6 +132,7 @@ struct CSVLoggerOptions {
 };
 class CSVLoggerCallback final : public Callback {
  public:
+  bool reads_batch_logs() const override { return false; }
   CSVLoggerCallback(std::string filename, CSVLoggerOptions options);
   void on_train_begin(Logs&) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -157,6 +163,7 @@ struct LambdaCallbackOptions {
 class LambdaCallbackImpl final : public Callback {
  public:
   explicit LambdaCallbackImpl(LambdaCallbackOptions o) : o_(std::move(o)) {}
+  bool reads_batch_logs() const override { return static_cast<bool>(o_.on_train_batch_end); }
   void on_epoch_begin(int e, Logs& l) override { if (o_.on_epoch_begin) o_.on_epoch_begin(e, l); }
   void on_epoch_end(int e, Logs& l) override { if (o_.on_epoch_end) o_.on_epoch_end(e, l); }
   void on_train_batch_begin(int b, Logs& l) override { if (o_.on_train_batch_begin) o_.on_train_batch_begin(b, l); }

@@ -23,6 +23,8 @@ struct ModelCheckpointOptions {
 
 class ModelCheckpointCallback final : public Callback {
  public:
+  // A checkpoint every N batches may monitor the batch logs.
+  bool reads_batch_logs() const override;
   ModelCheckpointCallback(std::string filepath, ModelCheckpointOptions options);
   void on_train_begin(Logs&) override;
   void on_train_batch_end(int batch, Logs& logs) override;

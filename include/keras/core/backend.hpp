@@ -55,7 +55,8 @@ struct UnaryParams {
   float gamma = 0.0f;
 };
 
-enum class BinaryOp : std::uint8_t { add, subtract, multiply, divide, maximum, minimum };
+// greater and equal give 1 or 0 (0 when either side is NaN), as NumPy's comparisons.
+enum class BinaryOp : std::uint8_t { add, subtract, multiply, divide, maximum, minimum, greater, equal };
 
 // NumPy broadcasting of two operands to `out_dims`; a stride of 0 repeats an element.
 struct BroadcastSpec {

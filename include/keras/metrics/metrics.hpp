@@ -1,6 +1,7 @@
 #pragma once
 // keras.metrics: stateful metrics accumulated over an epoch, with Keras' names and defaults.
-// They read predictions on the host and accumulate in double.
+// As in Keras, update_state reduces each batch on the backend into float32 accumulators that
+// stay there; result() reads them (the metric's only host read, a synchronization).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -54,20 +55,19 @@ MetricPtr Recall(ThresholdOptions options = {});
 // ROC AUC with num_thresholds evenly spaced thresholds and the trapezoidal rule, as Keras.
 MetricPtr AUC(AUCOptions options = {});
 
-// A weighted running mean of scalar values (Keras' Mean, used for the loss).
+// A weighted running mean of values (Keras' Mean, used for the loss).
 class Mean final : public Metric {
  public:
   explicit Mean(std::string name) : Metric(std::move(name)) {}
-  void update(double value, double weight = 1.0) {
-    total_ += value * weight;
-    count_ += weight;
-  }
+  // Adds a scalar tensor (a batch's loss) with a weight known on the host (its batch size).
+  void update(const Tensor& value, double weight = 1.0);
   void update_state(const Tensor&, const Tensor& values, const Tensor& sample_weight = {}) override;
-  double result() const override { return count_ > 0 ? total_ / count_ : 0.0; }
-  void reset_state() override { total_ = count_ = 0.0; }
+  double result() const override;
+  void reset_state() override;
 
  private:
-  double total_ = 0.0, count_ = 0.0;
+  Tensor total_, count_;     // on the backend; count_ only for sample weights
+  double host_count_ = 0.0;  // weights known on the host
 };
 
 // Keras' metric strings: "accuracy"/"acc", "sparse_categorical_accuracy", "categorical_accuracy",

@@ -14,6 +14,9 @@ Tensor multiply(const Tensor& a, const Tensor& b);
 Tensor divide(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
+// 1 where a > b (a == b), else 0, as float32 (NaN compares false); no gradient flows through.
+Tensor greater(const Tensor& a, const Tensor& b);
+Tensor equal(const Tensor& a, const Tensor& b);
 // y = scale * x + shift
 Tensor affine(const Tensor& x, float scale, float shift);
 
@@ -31,6 +34,8 @@ Tensor clip(const Tensor& x, float low, float high);
 Tensor sum(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
 Tensor mean(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
 Tensor max(const Tensor& x, int axis, bool keepdims = false);
+// The index of the largest value along `axis` (the first one on ties; a NaN wins), int32.
+Tensor argmax(const Tensor& x, int axis = -1);
 
 // (m, k) @ (k, n) -> (m, n)
 // precision bfloat16 multiplies bfloat16-rounded operands, accumulating in float32

@@ -1,0 +1,85 @@
+// fit and evaluate must not wait on the device once per batch: on the device-like backend, the
+// number of synchronizations and host reads of a run does not grow with its number of batches.
+#include <doctest/doctest.h>
+
+#include "keras/keras.hpp"
+
+using namespace keras;
+using namespace keras::layers;
+
+namespace {
+
+// Makes the emulated device the active backend for one test.
+struct ActiveBackend {
+  explicit ActiveBackend(const std::string& name) : before(backend::active_name()) { backend::set(name); }
+  ~ActiveBackend() { backend::set(before); }
+  std::string before;
+};
+
+struct Data {
+  Tensor x, y;
+};
+Data make_data(std::int64_t n) {
+  std::vector<float> x(static_cast<std::size_t>(n * 6));
+  std::vector<std::int32_t> y(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 11) / 11.0f;
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<std::int32_t>((i * 7) % 3);
+  return {Tensor::from_vector(x, {n, 6}), Tensor::from_vector(y, {n})};
+}
+
+Sequential make_model() {
+  Sequential model({Input({6}), Dense(8, {.activation = "relu"}), Dense(3, {.activation = "softmax"})});
+  model.compile({.optimizer = optimizers::Adam({.common = {.clipnorm = 1.0}}),
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy", metrics::SparseTopKCategoricalAccuracy({.k = 2})}});
+  return model;
+}
+
+SyncCounts operator-(const SyncCounts& a, const SyncCounts& b) {
+  return {a.synchronizations - b.synchronizations, a.host_reads - b.host_reads};
+}
+
+// The synchronizations of fit(epochs) over n samples in batches of 8, and of evaluate.
+std::pair<SyncCounts, SyncCounts> count_run(std::int64_t n, int epochs) {
+  Backend& device = backend::get();
+  utils::set_random_seed(3);
+  Sequential model = make_model();
+  const Data d = make_data(n);
+  const SyncCounts start = device.sync_counts();
+  model.fit(d.x, d.y, {.batch_size = 8, .epochs = epochs, .verbose = 0});
+  const SyncCounts fitted = device.sync_counts();
+  model.evaluate(d.x, d.y, {.batch_size = 8, .verbose = 0});
+  return {fitted - start, device.sync_counts() - fitted};
+}
+
+}  // namespace
+
+TEST_CASE("fit and evaluate with verbose 0 synchronize a fixed number of times, not once per batch") {
+  ActiveBackend device("emulated_device");
+  const auto [fit_short, evaluate_short] = count_run(8 * 4, 1);     // 4 batches
+  const auto [fit_long, evaluate_long] = count_run(8 * 40, 1);      // 40 batches
+  const auto [fit_two_epochs, evaluate_again] = count_run(8 * 40, 2);
+  MESSAGE("synchronizations: fit of 4 batches " << fit_short.synchronizations << ", of 40 batches "
+          << fit_long.synchronizations << ", 2 epochs of 40 " << fit_two_epochs.synchronizations
+          << "; evaluate " << evaluate_long.synchronizations);
+  CHECK(fit_long.synchronizations == fit_short.synchronizations);
+  CHECK(fit_long.host_reads == fit_short.host_reads);
+  CHECK(evaluate_long.synchronizations == evaluate_short.synchronizations);
+  // A second epoch adds what one epoch's logs cost (a few reads), not 40.
+  CHECK(fit_two_epochs.synchronizations - fit_long.synchronizations <= fit_long.synchronizations);
+  CHECK(fit_long.synchronizations < 20);
+}
+
+TEST_CASE("a callback that reads batch logs still gets them on a device backend") {
+  ActiveBackend device("emulated_device");
+  Sequential model = make_model();
+  const Data d = make_data(8 * 5);
+  std::vector<double> losses;
+  auto record = callbacks::LambdaCallback({.on_train_batch_end = [&](int, callbacks::Logs& logs) {
+    losses.push_back(logs.at("loss"));
+  }});
+  model.fit(d.x, d.y, {.batch_size = 8, .epochs = 1, .verbose = 0, .callbacks = {record}});
+  REQUIRE(losses.size() == 5);
+  for (double l : losses) CHECK(std::isfinite(l));
+  CHECK(losses.front() > 0.0);
+}
