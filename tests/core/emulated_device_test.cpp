@@ -61,6 +61,18 @@ TEST_CASE("emulated device: kernels refuse host memory and other devices' memory
   CHECK(&backend::get("reference:0") == &backend::get("reference"));
 }
 
+TEST_CASE("emulated device: kernels return before they run, and a host read waits for them") {
+  Backend& device = backend::get("emulated_device");
+  Tensor x = Tensor::zeros({16}, float32, &device);
+  device.synchronize();
+  testing::hold_emulated_device(device, true);
+  const Tensor y = x + 3.0f;  // queued behind the hold
+  CHECK(testing::emulated_device_queue_length(device) >= 1);
+  testing::hold_emulated_device(device, false);
+  CHECK(y.to_vector<float>() == std::vector<float>(16, 3.0f));
+  CHECK(testing::emulated_device_queue_length(device) == 0);
+}
+
 TEST_CASE("emulated device: work runs in queue order and host reads wait for it") {
   Backend& device = backend::get("emulated_device");
   const SyncCounts before = device.sync_counts();

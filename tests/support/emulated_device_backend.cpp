@@ -47,6 +47,17 @@ class EmulatedDevice final : public Backend {
     synchronizations_.fetch_add(1, std::memory_order_relaxed);
     wait_idle();
   }
+  void hold(bool held) {
+    {
+      std::lock_guard lock(mutex_);
+      held_ = held;
+    }
+    changed_.notify_all();
+  }
+  std::size_t queue_length() {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+  }
   SyncCounts sync_counts() const override {
     return {synchronizations_.load(std::memory_order_relaxed), host_reads_.load(std::memory_order_relaxed)};
   }
@@ -307,11 +318,12 @@ class EmulatedDevice final : public Backend {
     idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
     if (error_) {
       std::exception_ptr e = std::exchange(error_, nullptr);
+      const std::string kernel = error_kernel_;
       lock.unlock();
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        throw BackendError(name() + ": queued kernel " + error_kernel_ + " failed: " + ex.what());
+        throw BackendError(name() + ": queued kernel " + kernel + " failed: " + ex.what());
       }
     }
   }
@@ -319,7 +331,7 @@ class EmulatedDevice final : public Backend {
   void run() {
     std::unique_lock lock(mutex_);
     while (true) {
-      changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      changed_.wait(lock, [&] { return stopping_ || (!queue_.empty() && !held_); });
       if (queue_.empty()) return;  // stopping, and everything ran
       Work work = std::move(queue_.front());
       queue_.pop_front();
@@ -352,13 +364,23 @@ class EmulatedDevice final : public Backend {
   std::mutex mutex_;
   std::condition_variable changed_, idle_;
   std::deque<Work> queue_;
-  bool busy_ = false, stopping_ = false;
+  bool busy_ = false, stopping_ = false, held_ = false;
   std::exception_ptr error_;
   std::string error_kernel_;
   std::thread worker_;
 };
 
+EmulatedDevice& as_emulated(Backend& backend) {
+  auto* device = dynamic_cast<EmulatedDevice*>(&backend);
+  if (!device) throw BackendError("'" + backend.name() + "' is not an emulated device");
+  return *device;
+}
+
 }  // namespace
+
+void hold_emulated_device(Backend& backend, bool held) { as_emulated(backend).hold(held); }
+
+std::size_t emulated_device_queue_length(Backend& backend) { return as_emulated(backend).queue_length(); }
 
 std::uintptr_t emulated_device_tag(int index) { return std::uintptr_t(0x40 + index) << 56; }
 

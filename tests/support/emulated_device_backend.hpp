@@ -4,6 +4,7 @@
 // dereference of its memory outside a kernel faults at once, and any host pointer passed to one
 // of its kernels is refused. A missing synchronization gives stale values, a sanitizer report or a
 // crash instead of a silently right answer. Registered as "emulated_device" (indices 0 to 3).
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -14,7 +15,12 @@ namespace keras::testing {
 // Adds "emulated_device" to the backend registry; call once, before the first backend::get().
 void register_emulated_device_backend();
 
-// The tag of device `index`'s pointers, and a pointer with its tag removed (for the guard test).
+// The tag (bits 56-62) of device `index`'s pointers, for the guard test.
 std::uintptr_t emulated_device_tag(int index);
+
+// For the test that its kernels really run later: while held, the worker starts no queued work
+// (a synchronization would wait until released).
+void hold_emulated_device(Backend& device, bool held);
+std::size_t emulated_device_queue_length(Backend& device);
 
 }  // namespace keras::testing
