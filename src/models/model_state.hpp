@@ -23,6 +23,7 @@ struct TrainingState {
   std::vector<std::string> prefixes;                     // "" for one output, "<output>_" else
   metrics::Mean loss_tracker{"loss"};
   std::vector<metrics::Mean> output_loss_trackers;       // multi-output only
+  int steps_per_execution = 1;
   bool stop_training = false;
   // Set by BackupAndRestore in on_train_begin: the epoch a resumed fit starts at.
   std::optional<int> resume_epoch;

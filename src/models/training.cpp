@@ -174,6 +174,10 @@ void Model::compile(CompileOptions o) {
       t.metrics[k].push_back(spec.make());
     }
   }
+  if (o.steps_per_execution < 1) {
+    throw ValueError("compile: steps_per_execution must be at least 1, got " + std::to_string(o.steps_per_execution));
+  }
+  t.steps_per_execution = o.steps_per_execution;
   t.optimizer = o.optimizer.get();
   t.losses = std::move(per_output);
   t.loss_weights = std::move(weights);
@@ -337,12 +341,16 @@ Logs run_test(Model& model, internal::ModelState& st, utils::Sequence& data, std
   reset_metrics(st.training);
   Logs logs;
   cbs.each([&](auto& c) { c.on_test_begin(logs); });
-  for (std::int64_t step = 0; step < steps; ++step) {
+  const std::int64_t per_execution = st.training.steps_per_execution;
+  for (std::int64_t step = 0; step < steps; step += per_execution) {
+    const std::int64_t last = std::min(step + per_execution, steps) - 1;
     Logs batch_logs;
     cbs.each([&](auto& c) { c.on_test_batch_begin(static_cast<int>(step), batch_logs); });
-    run_step(model, st, data.get(static_cast<std::size_t>(step) % data.size()), false);
+    for (std::int64_t s = step; s <= last; ++s) {
+      run_step(model, st, data.get(static_cast<std::size_t>(s) % data.size()), false);
+    }
     batch_logs = cbs.batch_logs(st.training);
-    cbs.each([&](auto& c) { c.on_test_batch_end(static_cast<int>(step), batch_logs); });
+    cbs.each([&](auto& c) { c.on_test_batch_end(static_cast<int>(last), batch_logs); });
   }
   logs = current_logs(st.training);
   cbs.each([&](auto& c) { c.on_test_end(logs); });
@@ -466,19 +474,25 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
       }
     };
     start_pass();
-    for (std::int64_t step = 0; step < steps; ++step) {
+    // Keras 3: one begin/end callback pair per execution of steps_per_execution batches,
+    // numbered by the execution's first and last batch (the last clamped to the epoch).
+    const std::int64_t per_execution = st.training.steps_per_execution;
+    for (std::int64_t step = 0; step < steps; step += per_execution) {
+      const std::int64_t last = std::min(step + per_execution, steps) - 1;
       Logs batch_logs;
       cbs.each([&](auto& c) { c.on_train_batch_begin(static_cast<int>(step), batch_logs); });
-      if (batch_index == train.size()) {  // steps_per_epoch beyond one pass: start another pass
-        ahead.reset();
-        train.on_epoch_end();
-        batch_index = 0;
-        start_pass();
+      for (std::int64_t s = step; s <= last; ++s) {
+        if (batch_index == train.size()) {  // steps_per_epoch beyond one pass: start another pass
+          ahead.reset();
+          train.on_epoch_end();
+          batch_index = 0;
+          start_pass();
+        }
+        ++batch_index;
+        run_step(*this, st, ahead ? ahead->next() : train.get(batch_index - 1), true);
       }
-      ++batch_index;
-      run_step(*this, st, ahead ? ahead->next() : train.get(batch_index - 1), true);
       batch_logs = cbs.batch_logs(st.training);
-      cbs.each([&](auto& c) { c.on_train_batch_end(static_cast<int>(step), batch_logs); });
+      cbs.each([&](auto& c) { c.on_train_batch_end(static_cast<int>(last), batch_logs); });
       if (st.training.stop_training) break;
     }
     ahead.reset();  // stop the workers before the pass may be reshuffled

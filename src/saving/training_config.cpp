@@ -1,5 +1,7 @@
 #include "training_config.hpp"
 
+#include <algorithm>
+
 #include "keras/optimizers/optimizers.hpp"
 
 namespace keras::internal {
@@ -172,7 +174,7 @@ nlohmann::json training_config(const TrainingState& t, ConfigStyle style) {
   if (style == ConfigStyle::keras3) {
     doc["optimizer"] = optimizer;
     doc["run_eagerly"] = false;
-    doc["steps_per_execution"] = 1;
+    doc["steps_per_execution"] = t.steps_per_execution;
     doc["jit_compile"] = false;
   } else {
     doc["optimizer_config"] = optimizer;
@@ -201,6 +203,9 @@ CompileOptions compile_options_from_config(const nlohmann::json& config) {
     o.loss = loss_from_config(loss);
   }
   if (config.contains("metrics")) collect_metric_names(config["metrics"], o.metrics);
+  if (config.contains("steps_per_execution") && config["steps_per_execution"].is_number_integer()) {
+    o.steps_per_execution = std::max(1, config["steps_per_execution"].get<int>());
+  }
   if (config.contains("loss_weights") && config["loss_weights"].is_array()) {
     for (const auto& w : config["loss_weights"]) {
       if (!w.is_number()) throw ValueError("compile config: loss_weights must be numbers");

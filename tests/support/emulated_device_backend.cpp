@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -66,11 +67,17 @@ class EmulatedDevice final : public Backend {
   void* allocate(std::size_t bytes) override {
     void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!p) throw std::bad_alloc();
+    std::lock_guard lock(mutex_);
+    live_.insert(p);
     return tag(p);
   }
   void deallocate(void* ptr) noexcept override {
     if (!ptr) return;
     void* real = untag(ptr, "deallocate");
+    {
+      std::lock_guard lock(mutex_);
+      if (live_.erase(real) != 1) std::abort();  // not an allocation of this device, or freed twice
+    }
     try {
       submit("deallocate", [real] { std::free(real); });
     } catch (...) {  // out of memory for the queue entry: wait, then free here
@@ -364,6 +371,8 @@ class EmulatedDevice final : public Backend {
   std::mutex mutex_;
   std::condition_variable changed_, idle_;
   std::deque<Work> queue_;
+  // The real addresses of live allocations: a leak checker sees only tagged pointers elsewhere.
+  std::unordered_set<void*> live_;
   bool busy_ = false, stopping_ = false, held_ = false;
   std::exception_ptr error_;
   std::string error_kernel_;

@@ -83,3 +83,32 @@ TEST_CASE("a callback that reads batch logs still gets them on a device backend"
   for (double l : losses) CHECK(std::isfinite(l));
   CHECK(losses.front() > 0.0);
 }
+
+TEST_CASE("compile(steps_per_execution) calls the batch callbacks once per execution, with the same training") {
+  const Data d = make_data(8 * 10);  // 10 batches
+  const auto train = [&](int per_execution, std::vector<int>* begins, std::vector<int>* ends) {
+    utils::set_random_seed(11);
+    Sequential model({Input({6}), Dense(3, {.activation = "softmax"})});
+    model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"},
+                   .steps_per_execution = per_execution});
+    auto watch = callbacks::LambdaCallback({.on_train_batch_begin = [&](int b, callbacks::Logs&) { begins->push_back(b); },
+                                            .on_train_batch_end = [&](int b, callbacks::Logs& logs) {
+                                              ends->push_back(b);
+                                              CHECK(logs.count("loss") == 1);
+                                            }});
+    auto history = model.fit(d.x, d.y, {.batch_size = 8, .epochs = 1, .verbose = 0, .callbacks = {watch},
+                                        .shuffle = false});
+    return std::make_pair(model.get_weights(), history.history.at("loss").back());
+  };
+  std::vector<int> begins_1, ends_1, begins_4, ends_4;
+  const auto [weights_1, loss_1] = train(1, &begins_1, &ends_1);
+  const auto [weights_4, loss_4] = train(4, &begins_4, &ends_4);
+  CHECK(ends_1.size() == 10);
+  CHECK(begins_4 == std::vector<int>{0, 4, 8});
+  CHECK(ends_4 == std::vector<int>{3, 7, 9});
+  CHECK(loss_4 == loss_1);
+  REQUIRE(weights_4.size() == weights_1.size());
+  for (std::size_t i = 0; i < weights_1.size(); ++i) CHECK(weights_4[i].to_vector<float>() == weights_1[i].to_vector<float>());
+  Sequential model({Input({6}), Dense(3)});
+  CHECK_THROWS_AS(model.compile({.loss = "mse", .steps_per_execution = 0}), ValueError);
+}

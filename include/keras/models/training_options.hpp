@@ -61,6 +61,9 @@ struct CompileOptions {
   LossSpec loss{};
   std::vector<MetricSpec> metrics{};
   std::vector<double> loss_weights{};  // one per output; default 1
+  // Batches run per call of the step function (Keras 3): the batch callbacks and the logs they
+  // read come once per that many batches, so a device runs them without a host round trip.
+  int steps_per_execution = 1;
 };
 
 // 0 silent, 1 progress bar, 2 one line per epoch, "auto" = 1 on a terminal, 2 otherwise.
