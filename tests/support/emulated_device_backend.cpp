@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -76,7 +77,11 @@ class EmulatedDevice final : public Backend {
     void* real = untag(ptr, "deallocate");
     {
       std::lock_guard lock(mutex_);
-      if (live_.erase(real) != 1) std::abort();  // not an allocation of this device, or freed twice
+      if (live_.erase(real) != 1) {  // noexcept: a bug in the engine, stop loudly
+        std::fprintf(stderr, "%s: deallocate of %p, which is not a live allocation of this device\n",
+                     name().c_str(), ptr);
+        std::abort();
+      }
     }
     try {
       submit("deallocate", [real] { std::free(real); });

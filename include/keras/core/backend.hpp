@@ -11,9 +11,9 @@
 //  - copy_to_host and synchronize return only when all enqueued work is done; they are the
 //    synchronization points. deallocate is queue-ordered: work already enqueued on the memory
 //    still sees it.
-//  - Calls may come from any thread, but work from one thread is ordered only with itself;
-//    the engine calls kernels from the thread that runs the model, and data workers only
-//    prepare host memory and call copy_from_host.
+//  - Calls may come from any thread; work enqueued from two threads is ordered only by what
+//    orders the enqueues. The engine runs a model from one thread; fit's data workers make
+//    fresh batch tensors (uploads, gathers) and hand them over under a lock.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
