@@ -167,6 +167,14 @@ Backend& get() {
   return instance_locked(r, r.active);
 }
 
+Backend& host() {
+#ifdef KERASCPP_WITH_CPU_BACKEND
+  return get("cpu");
+#else
+  return get("reference");
+#endif
+}
+
 void synchronize() {
   get().synchronize();
   internal::run_deferred_checks();

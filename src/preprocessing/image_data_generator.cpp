@@ -285,7 +285,7 @@ Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformP
       v = stretch ? static_cast<float>(out) / 255.0f * range + lo : static_cast<float>(out);
     }
   }
-  return Tensor::from_vector(x, image.shape());
+  return Tensor::from_vector(x, image.shape(), &image.backend());
 }
 
 Tensor ImageDataGenerator::standardize(const Tensor& input) const {
@@ -297,7 +297,7 @@ Tensor ImageDataGenerator::standardize(const Tensor& input) const {
       const auto v = t.to_vector<float>();
       all.insert(all.end(), v.begin(), v.end());
     }
-    return Tensor::from_vector(all, input.shape());
+    return Tensor::from_vector(all, input.shape(), &input.backend());
   }
   if (input.rank() != 3) {
     throw ShapeError("ImageDataGenerator.standardize expects (height, width, channels) or a batch, got " +
@@ -341,7 +341,7 @@ Tensor ImageDataGenerator::standardize(const Tensor& input) const {
     const Eigen::RowVectorXf white = Eigen::Map<const Eigen::RowVectorXf>(x.data(), d) * pcs;
     std::copy(white.data(), white.data() + d, x.begin());
   }
-  return Tensor::from_vector(x, t.shape());
+  return Tensor::from_vector(x, t.shape(), &t.backend());
 }
 
 void ImageDataGenerator::fit(const Tensor& batch) {
@@ -430,7 +430,10 @@ utils::Batch ImageIterator::get(std::size_t index) {
   const auto start = static_cast<std::int64_t>(index) * o_.batch_size;
   const std::int64_t stop = std::min(start + o_.batch_size, samples_);
   const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
-  const Tensor raw = images(rows);
+  // The transforms run on the host: one read of the batch's source images, one upload of the
+  // result (a device is not waited on per image).
+  Tensor raw = images(rows);
+  if (!raw.backend().host_addressable()) raw = raw.clone(&backend::host());
   const Shape image_shape = raw.shape().without_batch();
   std::vector<float> out;
   out.reserve(static_cast<std::size_t>(raw.size()));

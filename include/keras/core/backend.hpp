@@ -276,6 +276,9 @@ std::string active_name();
 // Waits for the active backend's queued work, then runs the checks that were waiting for it
 // (label ranges); throws what they found.
 void synchronize();
+// The best backend whose memory the host addresses (cpu when built, else reference): where
+// host-side data preparation (image augmentation) keeps its tensors.
+Backend& host();
 // Names of the backends built into this library and usable on this machine.
 std::vector<std::string> available();
 

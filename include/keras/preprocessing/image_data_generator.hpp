@@ -204,6 +204,7 @@ class ImageDataGenerator {
   Tensor random_transform(const Tensor& image, std::optional<std::uint32_t> seed = std::nullopt);
   // Applies `params` to one float32 image (h, w, c), in Keras' order: affine, channel shift,
   // horizontal flip, vertical flip.
+  // The transforms compute on the host and return tensors on their input's backend.
   Tensor apply_transform(const Tensor& image, const TransformParameters& params) const;
   // Normalizes one image or a batch: preprocessing_function, rescale, samplewise, featurewise,
   // ZCA — Keras' order. Featurewise steps need fit().
