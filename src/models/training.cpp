@@ -402,7 +402,11 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   ArraySequence train_data(train, batch_size, o.shuffle);
   std::optional<ArraySequence> validation_data;
   if (validation.size() > 0) validation_data.emplace(validation, o.validation_batch_size.value_or(batch_size), false);
-  return fit_sequences(train_data, validation_data ? &*validation_data : nullptr, o);
+  // As in Keras, workers apply to data sources only: an array batch is one gather on the
+  // backend, which the training thread enqueues itself (no kernels from worker threads).
+  FitOptions arrays_options = o;
+  arrays_options.workers = 1;
+  return fit_sequences(train_data, validation_data ? &*validation_data : nullptr, arrays_options);
 }
 
 callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {

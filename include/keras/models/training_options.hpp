@@ -103,8 +103,9 @@ struct FitOptions {
   std::optional<std::int64_t> validation_steps{};
   std::optional<std::int64_t> validation_batch_size{};
   int validation_freq = 1;
-  // Batches computed ahead on this many threads, at most max_queue_size waiting (Keras 2's
-  // fit arguments). 1: batches are made in the training loop itself.
+  // Batches of a data source (a Sequence, an ImageDataGenerator flow) computed ahead on this
+  // many threads, at most max_queue_size waiting (Keras 2's fit arguments; ignored for arrays,
+  // as there). 1: batches are made in the training loop itself.
   int max_queue_size = 10;
   int workers = 1;
 };
