@@ -53,8 +53,13 @@ TEST_CASE("emulated device: kernels refuse host memory and other devices' memory
   }
   const Tensor u = Tensor::ones({8}, float32, &other);
   CHECK_THROWS_AS(device.affine(internal::data<float>(u), internal::data<float>(t), 8, 2.0f, 0.0f), BackendError);
-  // Between devices, a tensor moves with clone (staged through the host here).
-  CHECK(u.clone(&device).to_vector<float>() == std::vector<float>(8, 1.0f));
+  // Between devices, a tensor moves with clone: peer to peer, no host read on either side.
+  const SyncCounts before_device = device.sync_counts(), before_other = other.sync_counts();
+  const Tensor moved = (u * 3.0f).clone(&device);
+  CHECK(device.sync_counts().host_reads == before_device.host_reads);
+  CHECK(other.sync_counts().host_reads == before_other.host_reads);
+  CHECK(&moved.backend() == &device);
+  CHECK(moved.to_vector<float>() == std::vector<float>(8, 3.0f));
   CHECK_THROWS_AS(backend::get("emulated_device:9"), BackendError);
   CHECK_THROWS_AS(backend::get("cpu:1"), BackendError);
   CHECK_THROWS_AS(backend::get("reference:x"), BackendError);

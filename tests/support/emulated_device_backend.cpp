@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -112,6 +113,30 @@ class EmulatedDevice final : public Backend {
     const void* s = untag(src, "copy");
     submit("copy", [d, s, bytes] {
       if (bytes) std::memmove(d, s, bytes);
+    });
+  }
+  // Peer to peer, as cudaMemcpyPeerAsync between two streams: the copy runs on this queue after
+  // the work already on both queues, and the peer's later work waits for it. No host buffer.
+  // (Two threads copying opposite ways at once could deadlock the two workers; the engine
+  // copies from the thread that runs the model.)
+  void copy_to_backend(Backend& dst_backend, void* dst, const void* src, std::size_t bytes) override {
+    auto* peer = dynamic_cast<EmulatedDevice*>(&dst_backend);
+    if (peer == nullptr || peer == this) {
+      Backend::copy_to_backend(dst_backend, dst, src, bytes);
+      return;
+    }
+    const void* s = untag(src, "copy_to_backend");
+    void* d = peer->untag(dst, "copy_to_backend");
+    auto peer_ready = std::make_shared<std::promise<void>>();
+    auto copied = std::make_shared<std::promise<void>>();
+    peer->submit("copy_to_backend (wait)", [peer_ready, done = copied->get_future().share()] {
+      peer_ready->set_value();
+      done.wait();
+    });
+    submit("copy_to_backend", [s, d, bytes, ready = peer_ready->get_future().share(), copied] {
+      ready.wait();
+      if (bytes) std::memcpy(d, s, bytes);
+      copied->set_value();
     });
   }
   void fill(float* y, std::size_t n, float value) override {
