@@ -49,13 +49,19 @@ BroadcastSpec make_spec(const Shape& a, const Shape& b, const Shape& out) {
   return {out.dims(), broadcast_strides(a, out), broadcast_strides(b, out)};
 }
 
-Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+// The broadcast kernel alone: what comparisons are (no gradient), and binary_op's forward.
+Tensor broadcast_binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   require_float32(a, name);
   require_float32(b, name);
   Backend& be = internal::common_backend({a, b}, name);
   const Shape out_shape = broadcast_shape(a.shape(), b.shape(), name);
   Tensor y = new_output(out_shape, be);
   be.binary(op, f32(a), f32(b), f32(y), make_spec(a.shape(), b.shape(), out_shape));
+  return y;
+}
+
+Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  Tensor y = broadcast_binary(op, name, a, b);
   // Closures capture a detached view of their output: the output owns the closure.
   record(y, name, {a, b}, [op, a, b, out = y.detach()](const Tensor& dy) -> std::vector<Tensor> {
     switch (op) {
@@ -78,7 +84,7 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
       }
       case BinaryOp::greater:
       case BinaryOp::equal:
-        break;  // comparisons are not recorded (see comparison below)
+        break;  // comparisons are not recorded (see greater / equal)
     }
     return {};
   });
@@ -156,20 +162,9 @@ using internal::unary_op;
 
 Tensor add(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::add, "add", a, b); }
 
-namespace {
-// Comparisons: values, not differentiable (no tape entry).
-Tensor comparison(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
-  require_float32(a, name);
-  require_float32(b, name);
-  Backend& be = internal::common_backend({a, b}, name);
-  const Shape out_shape = broadcast_shape(a.shape(), b.shape(), name);
-  Tensor y = new_output(out_shape, be);
-  be.binary(op, f32(a), f32(b), f32(y), make_spec(a.shape(), b.shape(), out_shape));
-  return y;
-}
-}  // namespace
-Tensor greater(const Tensor& a, const Tensor& b) { return comparison(BinaryOp::greater, "greater", a, b); }
-Tensor equal(const Tensor& a, const Tensor& b) { return comparison(BinaryOp::equal, "equal", a, b); }
+// Comparisons are values, not differentiable: no tape entry.
+Tensor greater(const Tensor& a, const Tensor& b) { return broadcast_binary(BinaryOp::greater, "greater", a, b); }
+Tensor equal(const Tensor& a, const Tensor& b) { return broadcast_binary(BinaryOp::equal, "equal", a, b); }
 Tensor subtract(const Tensor& a, const Tensor& b) {
   return binary_op(BinaryOp::subtract, "subtract", a, b);
 }
