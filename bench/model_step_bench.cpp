@@ -2,9 +2,11 @@
 // random inputs: inference (forward) and a full training step (forward, backward of the sparse
 // cross-entropy, Adam update: train_on_batch). Prints images/second and the training step's
 // achieved GFLOP/s (convolutions and matrix products only), and with --peak the matrix-product
-// peak of the active backend (a 2048^3 gemm) in float32 and bfloat16 for comparison.
+// peak of the active backend (a 2048^3 gemm) in float32 and bfloat16 for comparison. With
+// --memory it prints instead the peak tensor memory of one VGG9 training step (batch 64) beyond
+// its weights and optimizer slots, under float32, mixed_bfloat16 and mixed_float16.
 // Usage: model_step_bench [--backend NAME] [--threads N] [--precision POLICY]
-//                         [--iterations N] [--model cnn|vgg9|both] [--peak yes]
+//                         [--iterations N] [--model cnn|vgg9|both] [--peak yes] [--memory yes]
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -74,19 +76,43 @@ void bench(const char* label, keras::Sequential model, std::int64_t batch, int i
 }
 
 // The active backend's gemm on square matrices: the matrix-product ceiling of this machine.
-void gemm_peak(keras::MathPrecision precision, const char* label) {
+void gemm_peak(keras::DType dtype) {
+  using keras::internal::raw_data;
   const std::int64_t n = 2048;
   keras::Backend& be = keras::backend::get();
-  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
-  be.gemm(false, false, n, n, n, 1.0f, a.data(), b.data(), 0.0f, c.data(), precision);
+  const keras::Tensor a = keras::Tensor::full({n, n}, 0.5f, dtype), b = keras::Tensor::full({n, n}, 0.25f, dtype);
+  const keras::Tensor c = keras::Tensor::empty({n, n}, dtype);
+  const auto run = [&] { be.gemm(false, false, n, n, n, 1.0f, raw_data(a), raw_data(b), 0.0f, raw_data(c), dtype); };
+  run();
+  be.synchronize();
   const int repeats = 5;
   const auto start = Clock::now();
-  for (int i = 0; i < repeats; ++i) {
-    be.gemm(false, false, n, n, n, 1.0f, a.data(), b.data(), 0.0f, c.data(), precision);
-  }
+  for (int i = 0; i < repeats; ++i) run();
+  be.synchronize();
   const double seconds = seconds_since(start) / repeats;
-  std::printf("gemm peak %-9s 2048x2048x2048: %.1f GFLOP/s\n", label,
+  std::printf("gemm peak %-9s 2048x2048x2048: %.1f GFLOP/s\n", keras::to_string(dtype).c_str(),
               2.0 * static_cast<double>(n * n * n) / seconds / 1e9);
+}
+
+// Peak tensor bytes of a VGG9 training step beyond what lives between steps.
+void step_memory(const std::string& policy) {
+  keras::mixed_precision::set_global_policy(policy);
+  keras::Sequential model = apps::make_vgg9();
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+  const keras::Tensor x = keras::random::uniform({64, 32, 32, 3}, {.seed = 1});
+  const keras::Tensor y = keras::Tensor::from_vector(std::vector<std::int32_t>(64, 3), {64});
+  model.train_on_batch(x, y);  // creates the optimizer's slots
+  keras::Backend& be = keras::backend::get();
+  be.synchronize();
+  const std::int64_t between_steps = be.memory_stats().live_bytes;
+  be.reset_peak_memory();
+  model.train_on_batch(x, y);
+  be.synchronize();
+  const double step = static_cast<double>(be.memory_stats().peak_bytes - between_steps);
+  std::printf("VGG9 training step, batch 64, %-15s peak tensor memory beyond weights and slots: %8.1f MiB"
+              " (weights and slots: %.1f MiB)\n",
+              policy.c_str(), step / 1048576.0, static_cast<double>(between_steps) / 1048576.0);
+  keras::mixed_precision::set_global_policy("float32");
 }
 
 }  // namespace
@@ -96,7 +122,8 @@ int main(int argc, char** argv) {
     const auto args = apps::parse_args(argc, argv, "model_step_bench: images/second of seed models",
                                        {{"iterations", "N  timed repetitions (default 3)"},
                                         {"model", "cnn|vgg9|both (default both)"},
-                                        {"peak", "yes  also time the backend's gemm peak"}});
+                                        {"peak", "yes  also time the backend's gemm peak"},
+                                        {"memory", "yes  only measure a VGG9 step's peak tensor memory"}});
     apps::select_backend(args);
     const int iterations = args.extra.count("iterations")
                                ? static_cast<int>(apps::parse_positive("--iterations", args.extra.at("iterations")))
@@ -106,11 +133,15 @@ int main(int argc, char** argv) {
       std::cerr << "error: --model must be cnn, vgg9 or both, got '" << which << "'\n";
       return 2;
     }
+    if (args.extra.count("memory")) {
+      for (const char* policy : {"float32", "mixed_bfloat16", "mixed_float16"}) step_memory(policy);
+      return 0;
+    }
     if (which != "vgg9") bench("seed 003 CIFAR CNN (270,372 params)", apps::make_cifar_cnn(), 50, iterations);
     if (which != "cnn") bench("seed 004 VGG9 (13,870,484 params)", apps::make_vgg9(), 64, iterations);
     if (args.extra.count("peak")) {
-      gemm_peak(keras::MathPrecision::float32, "float32");
-      gemm_peak(keras::MathPrecision::bfloat16, "bfloat16");
+      gemm_peak(keras::float32);
+      gemm_peak(keras::bfloat16);
     }
     return 0;
   } catch (const keras::Error& e) {

@@ -146,8 +146,8 @@ inline void softmax_backward_row(const float* y, const float* dy, float* dx, std
   }
 }
 
-// bfloat16 rounding (nearest even) kept in a float: what the bf16 kernels see of an operand.
-// NaN stays a quiet NaN, infinities stay infinite.
+// The bfloat16 bits of x rounded to nearest even. NaN stays a quiet NaN, infinities stay
+// infinite.
 inline std::uint32_t bfloat16_bits_of(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
@@ -155,11 +155,37 @@ inline std::uint32_t bfloat16_bits_of(float x) {
   const std::uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
   return nan ? ((u >> 16) | 0x40u) : rounded;
 }
-inline float round_to_bfloat16(float x) {
-  const std::uint32_t u = bfloat16_bits_of(x) << 16;
+
+// float16_t's conversions (src/core/dtype.cpp) written with selects, so that the cpu backend's
+// casts inline and vectorize them; they give the same bits.
+inline std::uint16_t float16_bits_of(float x) {
+  std::uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  const std::uint32_t sign = (u >> 16) & 0x8000u, abs = u & 0x7FFFFFFFu;
+  const std::uint32_t special = sign | 0x7C00u | (abs > 0x7F800000u ? 0x200u : 0u);  // inf, NaN
+  const std::uint32_t overflow = sign | 0x7C00u;
+  // Below the smallest normal half: in units of 2^-24, rounded to nearest even.
+  const std::uint32_t small_abs = abs < 0x38800000u ? abs : 0u;
+  float magnitude;
+  std::memcpy(&magnitude, &small_abs, sizeof magnitude);
+  magnitude *= 16777216.0f;
+  const auto whole = static_cast<std::uint32_t>(magnitude);
+  const float frac = magnitude - static_cast<float>(whole);
+  const std::uint32_t subnormal = sign | (whole + ((frac > 0.5f || (frac == 0.5f && (whole & 1u))) ? 1u : 0u));
+  const std::uint32_t rebased = abs - 0x38000000u;
+  const std::uint32_t normal = sign | ((rebased + 0xFFFu + ((rebased >> 13) & 1u)) >> 13);
+  const std::uint32_t r = abs >= 0x7F800000u ? special : abs >= 0x477FF000u ? overflow : abs < 0x38800000u ? subnormal : normal;
+  return static_cast<std::uint16_t>(r);
+}
+inline float float_of_float16_bits(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
+  const float small = static_cast<float>(mantissa) * (1.0f / 16777216.0f);
+  const std::uint32_t bits = exponent == 0x1F ? (sign | 0x7F800000u | (mantissa << 13))
+                                              : (sign | ((exponent + 112) << 23) | (mantissa << 13));
   float r;
-  std::memcpy(&r, &u, sizeof r);
-  return r;
+  std::memcpy(&r, &bits, sizeof r);
+  return exponent == 0 ? (sign ? -small : small) : r;
 }
 
 inline float combine(BinaryOp op, float a, float b) {

@@ -1,13 +1,14 @@
 // Convolutions on oneDNN: forward with bias and relu fused as a post-op, backward data and
 // backward weights. Activations stay NHWC (oneDNN's nhwc kernels read them in place); kernels
-// are reordered from Keras' HWIO into the layout oneDNN picks. With bfloat16 precision the
-// operands are converted on the way in (natively, or emulated where this CPU has no bf16
-// kernels: bfloat16_emulation.hpp) and results come out in float32.
+// are reordered from Keras' HWIO into the layout oneDNN picks. bfloat16 and float16 storage run
+// natively where this CPU has the kernels, else widened to float32 around the float32 kernels
+// (half_precision.hpp).
 //
 // oneDNN's relu post-op is max(x, 0), which turns NaN into 0. The fused path runs only when no
 // output can be NaN: no NaN among the operands and no overflow possible (max|x| * max|w| times
 // the window size, plus max|bias|, below FLT_MAX). Otherwise the convolution runs unfused and
-// relu follows as our NaN-keeping loop. The check is one read of the input per call.
+// relu follows as our NaN-keeping loop. The check is one read of the input per call. Native
+// 16-bit convolutions never fuse it (the check reads float32).
 #include <algorithm>
 #include <cfloat>
 #include <limits>
@@ -25,7 +26,7 @@ struct ConvDescs {
 };
 
 struct ConvolutionEntry {
-  bool emulated = false;  // bf16 asked for, float32 kernel on rounded operands
+  bool emulated = false;  // 16-bit storage, float32 kernel on widened operands
   dnnl::convolution_forward::primitive_desc forward_pd;
   dnnl::convolution_forward forward;
   Staged forward_src, forward_weights;
@@ -33,7 +34,6 @@ struct ConvolutionEntry {
 
 // Both backward passes of one geometry, each created on its first call.
 struct ConvolutionBackwardEntry {
-  ConvDescs descs;
   bool data_emulated = false, weights_emulated = false;
   std::optional<dnnl::convolution_backward_data::primitive_desc> data_pd;
   dnnl::convolution_backward_data backward_data;
@@ -51,7 +51,8 @@ std::int64_t right_padding(std::int64_t in, std::int64_t out, std::int64_t kerne
   return std::max<std::int64_t>(0, (out - 1) * stride + extent - in - left);
 }
 
-// `compute` is the operands' data type inside the primitive (bf16 for native bfloat16).
+// `compute` is the operands' data type inside the primitive and in the caller's memory:
+// the storage type natively, float32 for float32 and for widened 16-bit operands.
 ConvDescs describe(const Conv2DGeometry& g, DT compute) {
   ConvDescs d;
   const memory::dims src_dims{g.batch, g.in_c, g.in_h, g.in_w};
@@ -65,10 +66,10 @@ ConvDescs describe(const Conv2DGeometry& g, DT compute) {
     w_dims = {g.groups, g.out_c / g.groups, g.in_c / g.groups, g.kernel_h, g.kernel_w};
     w_tag = Tag::hwigo;
   }
-  d.user_src = memory::desc(src_dims, DT::f32, Tag::nhwc);
-  d.user_dst = memory::desc(dst_dims, DT::f32, Tag::nhwc);
-  d.user_weights = memory::desc(w_dims, DT::f32, w_tag);
-  d.bias = memory::desc({g.out_c}, DT::f32, Tag::x);
+  d.user_src = memory::desc(src_dims, compute, Tag::nhwc);
+  d.user_dst = memory::desc(dst_dims, compute, Tag::nhwc);
+  d.user_weights = memory::desc(w_dims, compute, w_tag);
+  d.bias = memory::desc({g.out_c}, compute, Tag::x);
   d.src = memory::desc(src_dims, compute, Tag::nhwc);
   d.dst = d.user_dst;
   d.weights = memory::desc(w_dims, compute, Tag::any);
@@ -89,7 +90,7 @@ std::int64_t kernel_count(const Conv2DGeometry& g) {
 std::string key_of(const Conv2DGeometry& g, bool bias, FusedActivation act) {
   return cache_key(g.batch, g.in_h, g.in_w, g.in_c, g.kernel_h, g.kernel_w, g.out_c, g.stride_h,
                    g.stride_w, g.dilation_h, g.dilation_w, g.pad_top, g.pad_left, g.out_h,
-                   g.out_w, g.groups, static_cast<int>(g.precision), bias,
+                   g.out_w, g.groups, static_cast<int>(g.dtype), bias,
                    static_cast<int>(act));
 }
 
@@ -97,7 +98,8 @@ std::string what(const Conv2DGeometry& g, const char* pass) {
   return std::string("conv2d ") + pass + " (input " + std::to_string(g.batch) + "x" +
          std::to_string(g.in_h) + "x" + std::to_string(g.in_w) + "x" + std::to_string(g.in_c) +
          ", kernel " + std::to_string(g.kernel_h) + "x" + std::to_string(g.kernel_w) + ", " +
-         std::to_string(g.out_c) + " filters, groups " + std::to_string(g.groups) + ")";
+         std::to_string(g.out_c) + " filters, groups " + std::to_string(g.groups) + ", " +
+         to_string(g.dtype) + ")";
 }
 
 // Forward descriptor; backward primitives take one without post-ops as their hint.
@@ -111,15 +113,20 @@ dnnl::convolution_forward::desc forward_desc(const ConvDescs& d, bool with_bias)
           d.strides, d.dilates, d.pad_l, d.pad_r};
 }
 
-// Creates the primitive descriptor `make(compute type)` for g's precision: float32, native
-// bfloat16, or (setting `emulated`) float32 for bf16-rounded operands.
+// Creates the primitive descriptor `make(compute type)` for g's storage: float32, native
+// 16-bit, or (setting `emulated`) float32 for widened 16-bit operands.
 template <class PrimitiveDesc, class Make>
-PrimitiveDesc for_precision(const Conv2DGeometry& g, bool& emulated, Make&& make) {
-  if (g.precision == MathPrecision::bfloat16) {
-    if (auto native = native_bfloat16<PrimitiveDesc>([&] { return make(DT::bf16); })) return *native;
+PrimitiveDesc for_storage(const Conv2DGeometry& g, bool& emulated, Make&& make) {
+  if (g.dtype != DType::float32) {
+    if (auto native = native_half<PrimitiveDesc>(g.dtype, [&] { return make(dnnl_type(g.dtype)); })) return *native;
     emulated = true;
   }
   return make(DT::f32);
+}
+
+// The type the caller's memory has inside the primitives of one entry.
+DT used_type(const Conv2DGeometry& g, bool emulated) {
+  return emulated ? DT::f32 : dnnl_type(g.dtype);
 }
 
 ConvolutionEntry& entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g, bool with_bias,
@@ -132,11 +139,11 @@ ConvolutionEntry& entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g, 
       attr.set_post_ops(ops);
     }
     auto e = std::make_shared<ConvolutionEntry>();
-    e->forward_pd = for_precision<dnnl::convolution_forward::primitive_desc>(g, e->emulated, [&](DT compute) {
+    e->forward_pd = for_storage<dnnl::convolution_forward::primitive_desc>(g, e->emulated, [&](DT compute) {
       return dnnl::convolution_forward::primitive_desc(forward_desc(describe(g, compute), with_bias), attr, p.engine);
     });
     e->forward = dnnl::convolution_forward(e->forward_pd);
-    const ConvDescs d = describe(g, DT::f32);
+    const ConvDescs d = describe(g, used_type(g, e->emulated));
     e->forward_src = Staged(p.engine, d.user_src, e->forward_pd.src_desc());
     e->forward_weights = Staged(p.engine, d.user_weights, e->forward_pd.weights_desc());
     return e;
@@ -144,11 +151,8 @@ ConvolutionEntry& entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g, 
 }
 
 ConvolutionBackwardEntry& backward_entry_for(CpuBackend::Primitives& p, const Conv2DGeometry& g) {
-  return p.convolution_backwards.get(key_of(g, false, FusedActivation::none), [&] {
-    auto e = std::make_shared<ConvolutionBackwardEntry>();
-    e->descs = describe(g, DT::f32);
-    return e;
-  });
+  return p.convolution_backwards.get(key_of(g, false, FusedActivation::none),
+                                     [] { return std::make_shared<ConvolutionBackwardEntry>(); });
 }
 
 // The forward hint backward primitives need: same shapes, no bias, no post-ops.
@@ -163,103 +167,129 @@ bool relu_may_fuse(CpuBackend::Primitives& p, const Conv2DGeometry& g, const flo
   const double max_x = p.loops.max_magnitude(x, input_count(g));
   const double max_w = p.loops.max_magnitude(w, kernel_count(g));
   const double max_b = bias ? p.loops.max_magnitude(bias, g.out_c) : 0.0;
-  // 2x margin: bfloat16 rounding and float32 partial sums may exceed the exact bound a little.
+  // 2x margin: float32 partial sums may exceed the exact bound a little.
   const double bound = 2.0 * (max_x * max_w * window + max_b);
   return bound < static_cast<double>(FLT_MAX);  // false for NaN and infinity
 }
 
 }  // namespace
 
-void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
-                                const float* bias, FusedActivation act, float* y) {
+void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const void* w,
+                                const void* bias, FusedActivation act, void* y) {
   run_dnnl(*primitives_, [&] { return what(g, "forward"); }, [&] {
     auto& p = *primitives_;
-    const bool fuse = act == FusedActivation::relu && relu_may_fuse(p, g, x, w, bias);
+    const bool half = g.dtype != DType::float32;
+    // Whether this CPU has the 16-bit kernel decides where the operands live.
+    const bool widen = half && entry_for(p, g, bias != nullptr, FusedActivation::none).emulated;
+    const void *xs = x, *ws = w, *bs = bias;
+    void* ys = y;
+    if (widen) {
+      xs = p.scratch.widen(0, p.loops, x, g.dtype, input_count(g));
+      ws = p.scratch.widen(1, p.loops, w, g.dtype, kernel_count(g));
+      if (bias) bs = p.scratch.widen(3, p.loops, bias, g.dtype, g.out_c);
+      ys = p.scratch.get(2, output_count(g));
+    }
+    const bool fuse = act == FusedActivation::relu && (!half || widen) &&
+                      relu_may_fuse(p, g, static_cast<const float*>(xs), static_cast<const float*>(ws),
+                                    static_cast<const float*>(bs));
     ConvolutionEntry& e = entry_for(p, g, bias != nullptr, fuse ? act : FusedActivation::none);
-    if (e.emulated) {
-      x = p.rounded.round(0, p.loops, x, input_count(g));
-      w = p.rounded.round(1, p.loops, w, kernel_count(g));
-    }
     std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, e.forward_src.in(p.stream, x)},
-        {DNNL_ARG_WEIGHTS, e.forward_weights.in(p.stream, w)},
-        {DNNL_ARG_DST, memory(e.forward_pd.dst_desc(), p.engine, y)}};  // asked for as NHWC f32
-    if (bias) {
-      args.emplace(DNNL_ARG_BIAS, memory(e.forward_pd.bias_desc(), p.engine, const_cast<float*>(bias)));
-    }
+        {DNNL_ARG_SRC, e.forward_src.in(p.stream, xs)},
+        {DNNL_ARG_WEIGHTS, e.forward_weights.in(p.stream, ws)},
+        {DNNL_ARG_DST, memory(e.forward_pd.dst_desc(), p.engine, ys)}};  // asked for as NHWC
+    if (bias) args.emplace(DNNL_ARG_BIAS, memory(e.forward_pd.bias_desc(), p.engine, const_cast<void*>(bs)));
     e.forward.execute(p.stream, args);
+    p.stream.wait();
+    const auto n = static_cast<std::size_t>(output_count(g));
+    const UnaryParams relu{0.0f, 0.0f, std::numeric_limits<float>::infinity()};
     if (act == FusedActivation::relu && !fuse) {
-      p.stream.wait();
-      p.loops.unary(UnaryOp::relu, {0.0f, 0.0f, std::numeric_limits<float>::infinity()}, y, y,
-                    static_cast<std::size_t>(output_count(g)));
+      float* y32 = half && !widen ? const_cast<float*>(p.scratch.widen(2, p.loops, y, g.dtype, output_count(g)))
+                                  : static_cast<float*>(ys);
+      p.loops.unary(UnaryOp::relu, relu, y32, y32, n);
+      if (half && !widen) p.loops.cast(y32, DType::float32, y, g.dtype, n);
     }
+    if (widen) p.loops.cast(ys, DType::float32, y, g.dtype, n);
   });
 }
 
-void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const float* dy, const float* w,
-                                      float* dx) {
+void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, const void* w,
+                                      void* dx) {
   run_dnnl(*primitives_, [&] { return what(g, "backward data"); }, [&] {
     auto& p = *primitives_;
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);
-    const ConvDescs& d = e.descs;
     if (!e.data_pd) {
       using PD = dnnl::convolution_backward_data::primitive_desc;
-      e.data_pd = for_precision<PD>(g, e.data_emulated, [&](DT compute) {
+      e.data_pd = for_storage<PD>(g, e.data_emulated, [&](DT compute) {
         const ConvDescs c = describe(g, compute);
-        const memory::desc diff_dst(d.user_dst.dims(), compute, Tag::nhwc);
-        dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.user_src,
-                                                   c.weights, diff_dst, d.strides, d.dilates,
-                                                   d.pad_l, d.pad_r);
+        dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, c.user_src,
+                                                   c.weights, c.user_dst, c.strides, c.dilates,
+                                                   c.pad_l, c.pad_r);
         return PD(desc, p.engine, hint_for(p, c));
       });
+      const ConvDescs d = describe(g, used_type(g, e.data_emulated));
       e.backward_data = dnnl::convolution_backward_data(*e.data_pd);
       e.data_diff_dst = Staged(p.engine, d.user_dst, e.data_pd->diff_dst_desc());
       e.data_weights = Staged(p.engine, d.user_weights, e.data_pd->weights_desc());
       e.data_diff_src = Staged(p.engine, d.user_src, e.data_pd->diff_src_desc());
     }
-    if (e.data_emulated) {
-      dy = p.rounded.round(0, p.loops, dy, output_count(g));
-      w = p.rounded.round(1, p.loops, w, kernel_count(g));
+    const bool widen = g.dtype != DType::float32 && e.data_emulated;
+    const void *dys = dy, *ws = w;
+    void* dxs = dx;
+    if (widen) {
+      dys = p.scratch.widen(0, p.loops, dy, g.dtype, output_count(g));
+      ws = p.scratch.widen(1, p.loops, w, g.dtype, kernel_count(g));
+      dxs = p.scratch.get(2, input_count(g));
     }
-    memory out = e.data_diff_src.out(dx);
-    e.backward_data.execute(p.stream, {{DNNL_ARG_DIFF_DST, e.data_diff_dst.in(p.stream, dy)},
-                                       {DNNL_ARG_WEIGHTS, e.data_weights.in(p.stream, w)},
+    memory out = e.data_diff_src.out(dxs);
+    e.backward_data.execute(p.stream, {{DNNL_ARG_DIFF_DST, e.data_diff_dst.in(p.stream, dys)},
+                                       {DNNL_ARG_WEIGHTS, e.data_weights.in(p.stream, ws)},
                                        {DNNL_ARG_DIFF_SRC, out}});
-    e.data_diff_src.out_done(p.stream, dx);
+    e.data_diff_src.out_done(p.stream, dxs);
+    if (widen) {
+      p.stream.wait();
+      p.loops.cast(dxs, DType::float32, dx, g.dtype, static_cast<std::size_t>(input_count(g)));
+    }
   });
 }
 
-void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const float* x, const float* dy,
-                                        float* dw) {
+void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x, const void* dy,
+                                        void* dw) {
   run_dnnl(*primitives_, [&] { return what(g, "backward weights"); }, [&] {
     auto& p = *primitives_;
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);
-    const ConvDescs& d = e.descs;
     if (!e.weights_pd) {
       using PD = dnnl::convolution_backward_weights::primitive_desc;
-      e.weights_pd = for_precision<PD>(g, e.weights_emulated, [&](DT compute) {
+      e.weights_pd = for_storage<PD>(g, e.weights_emulated, [&](DT compute) {
         const ConvDescs c = describe(g, compute);
-        const memory::desc diff_dst(d.user_dst.dims(), compute, Tag::nhwc);
-        const memory::desc diff_weights(d.user_weights.dims(), DT::f32, Tag::any);
+        const memory::desc diff_weights(c.user_weights.dims(), compute, Tag::any);
         dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, c.src,
-                                                      diff_weights, diff_dst, d.strides,
-                                                      d.dilates, d.pad_l, d.pad_r);
+                                                      diff_weights, c.user_dst, c.strides,
+                                                      c.dilates, c.pad_l, c.pad_r);
         return PD(desc, p.engine, hint_for(p, c));
       });
+      const ConvDescs d = describe(g, used_type(g, e.weights_emulated));
       e.backward_weights = dnnl::convolution_backward_weights(*e.weights_pd);
       e.weights_src = Staged(p.engine, d.user_src, e.weights_pd->src_desc());
       e.weights_diff_dst = Staged(p.engine, d.user_dst, e.weights_pd->diff_dst_desc());
       e.weights_diff_weights = Staged(p.engine, d.user_weights, e.weights_pd->diff_weights_desc());
     }
-    if (e.weights_emulated) {
-      x = p.rounded.round(0, p.loops, x, input_count(g));
-      dy = p.rounded.round(1, p.loops, dy, output_count(g));
+    const bool widen = g.dtype != DType::float32 && e.weights_emulated;
+    const void *xs = x, *dys = dy;
+    void* dws = dw;
+    if (widen) {
+      xs = p.scratch.widen(0, p.loops, x, g.dtype, input_count(g));
+      dys = p.scratch.widen(1, p.loops, dy, g.dtype, output_count(g));
+      dws = p.scratch.get(2, kernel_count(g));
     }
-    memory out = e.weights_diff_weights.out(dw);
-    e.backward_weights.execute(p.stream, {{DNNL_ARG_SRC, e.weights_src.in(p.stream, x)},
-                                          {DNNL_ARG_DIFF_DST, e.weights_diff_dst.in(p.stream, dy)},
+    memory out = e.weights_diff_weights.out(dws);
+    e.backward_weights.execute(p.stream, {{DNNL_ARG_SRC, e.weights_src.in(p.stream, xs)},
+                                          {DNNL_ARG_DIFF_DST, e.weights_diff_dst.in(p.stream, dys)},
                                           {DNNL_ARG_DIFF_WEIGHTS, out}});
-    e.weights_diff_weights.out_done(p.stream, dw);
+    e.weights_diff_weights.out_done(p.stream, dws);
+    if (widen) {
+      p.stream.wait();
+      p.loops.cast(dws, DType::float32, dw, g.dtype, static_cast<std::size_t>(kernel_count(g)));
+    }
   });
 }
 

@@ -58,17 +58,14 @@ class CpuBackend final : public Backend {
                    void* dst) override;
 
   void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k,
-            float alpha, const float* a, const float* b, float beta, float* c,
-            MathPrecision precision) override;
+            float alpha, const void* a, const void* b, float beta, void* c, DType dtype) override;
   void bias_add(const float* x, const float* bias, float* y, std::int64_t rows,
                 std::int64_t cols, FusedActivation act) override;
 
-  void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
-                      const float* bias, FusedActivation act, float* y) override;
-  void conv2d_backward_data(const Conv2DGeometry& g, const float* dy, const float* w,
-                            float* dx) override;
-  void conv2d_backward_filter(const Conv2DGeometry& g, const float* x, const float* dy,
-                              float* dw) override;
+  void conv2d_forward(const Conv2DGeometry& g, const void* x, const void* w, const void* bias,
+                      FusedActivation act, void* y) override;
+  void conv2d_backward_data(const Conv2DGeometry& g, const void* dy, const void* w, void* dx) override;
+  void conv2d_backward_filter(const Conv2DGeometry& g, const void* x, const void* dy, void* dw) override;
 
   void pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const float* x,
                       float* y) override;

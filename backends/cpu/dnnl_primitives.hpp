@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "bfloat16_emulation.hpp"
+#include "half_precision.hpp"
 #include "cpu_backend.hpp"
 #include "keras/core/errors.hpp"
 #include "parallel.hpp"
@@ -94,7 +94,7 @@ struct CpuBackend::Primitives {
   dnnl::stream stream{engine};
   std::mutex mutex;
   const Loops& loops = cpu::loops();
-  RoundedOperands rounded;  // emulated bfloat16 operands (bfloat16_emulation.hpp)
+  Float32Scratch scratch;  // operands and results of emulated 16-bit kernels (half_precision.hpp)
   PrimitiveCache<ConvolutionEntry> convolutions;
   PrimitiveCache<ConvolutionBackwardEntry> convolution_backwards;
   PrimitiveCache<PoolingEntry> poolings;

@@ -52,6 +52,22 @@ void cast(const void* x, DType from, void* y, DType to, std::size_t n) {
     });
     return;
   }
+  if (from == DType::float32 && to == DType::float16) {
+    const auto* xf = static_cast<const float*>(x);
+    auto* yh = static_cast<std::uint16_t*>(y);
+    parallel_for(count, kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) yh[i] = rules::float16_bits_of(xf[i]);
+    });
+    return;
+  }
+  if (from == DType::float16 && to == DType::float32) {
+    const auto* xh = static_cast<const std::uint16_t*>(x);
+    auto* yf = static_cast<float*>(y);
+    parallel_for(count, kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) yf[i] = rules::float_of_float16_bits(xh[i]);
+    });
+    return;
+  }
   parallel_for(count, kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) rules::cast_element(x, from, y, to, static_cast<std::size_t>(i));
   });
@@ -510,12 +526,6 @@ void nadam_update(float* var, float* m, float* v, const float* g, std::size_t n,
   });
 }
 
-void round_to_bfloat16(const float* x, float* y, std::int64_t n) {
-  parallel_for(n, kElementwiseChunk, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) y[i] = rules::round_to_bfloat16(x[i]);
-  });
-}
-
 // max |x| over [b, e) in 16 independent lanes (so it vectorizes without -ffast-math), NaN
 // if any element is NaN.
 float max_magnitude_chunk(const float* x, std::int64_t b, std::int64_t e) {
@@ -591,7 +601,7 @@ const Loops& loops_table() {
       fill, cast, random_uniform, random_normal, dropout_mask, unary, unary_backward, binary,
       select_mask, affine, bias_add, reduce_sum, reduce_max, expand_mid, scatter_argmax,
       copy_rows, one_hot, max_pool_forward, max_pool_backward, adam_update, sgd_update,
-      rmsprop_update, adagrad_update, nadam_update, round_to_bfloat16,
+      rmsprop_update, adagrad_update, nadam_update,
       max_magnitude, softmax_fix_nonfinite_rows, softmax_backward_fix_nonfinite_rows};
   return table;
 }

@@ -60,8 +60,6 @@ struct Loops {
                        float g_scale, float v_divisor, float lr, float epsilon);
 
   // Helpers of the oneDNN kernels.
-  // y = x rounded to bfloat16 (nearest even), kept in float32: the emulated bf16 operands.
-  void (*round_to_bfloat16)(const float* x, float* y, std::int64_t n);
   // max |x[i]|, NaN if any element is NaN: decides whether a fused relu may drop a NaN.
   float (*max_magnitude)(const float* x, std::int64_t n);
   // Rows of a (rows, cols) softmax whose input holds a NaN or infinity, recomputed by the

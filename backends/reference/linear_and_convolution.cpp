@@ -9,24 +9,32 @@
 namespace keras::reference {
 
 namespace {
-// bfloat16 arithmetic as the oracle sees it: operands rounded to bfloat16 (products of two
-// bfloat16 values are exact in float32), sums in float32.
-std::vector<float> rounded_to_bfloat16(const float* x, std::int64_t n) {
+// 16-bit storage as the oracle computes with it: operands widened exactly to float32 (products
+// of two bfloat16 or float16 values are exact in float32), float32 sums, each result rounded
+// once into the storage type.
+std::vector<float> widened(Backend& be, const void* x, DType dtype, std::int64_t n) {
   std::vector<float> r(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) r[i] = float(bfloat16_t(x[i]));
+  if (x) be.cast(x, dtype, r.data(), DType::float32, r.size());
   return r;
+}
+void narrow(Backend& be, const std::vector<float>& x, void* y, DType dtype) {
+  be.cast(x.data(), DType::float32, y, dtype, x.size());
 }
 }  // namespace
 
 void ReferenceBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n,
-                            std::int64_t k, float alpha, const float* a, const float* b,
-                            float beta, float* c, MathPrecision precision) {
-  if (precision == MathPrecision::bfloat16) {
-    const auto a16 = rounded_to_bfloat16(a, m * k), b16 = rounded_to_bfloat16(b, k * n);
-    gemm(transpose_a, transpose_b, m, n, k, alpha, a16.data(), b16.data(), beta, c,
-         MathPrecision::float32);
+                            std::int64_t k, float alpha, const void* a_in, const void* b_in,
+                            float beta, void* c_in, DType dtype) {
+  if (dtype != DType::float32) {
+    const auto a = widened(*this, a_in, dtype, m * k), b = widened(*this, b_in, dtype, k * n);
+    auto c = beta == 0.0f ? std::vector<float>(static_cast<std::size_t>(m * n)) : widened(*this, c_in, dtype, m * n);
+    gemm(transpose_a, transpose_b, m, n, k, alpha, a.data(), b.data(), beta, c.data(), DType::float32);
+    narrow(*this, c, c_in, dtype);
     return;
   }
+  const auto* a = static_cast<const float*>(a_in);
+  const auto* b = static_cast<const float*>(b_in);
+  auto* c = static_cast<float*>(c_in);
   for (std::int64_t i = 0; i < m; ++i) {
     float* crow = c + i * n;
     // beta == 0 overwrites, so garbage (even NaN) in c does not leak into the result.
@@ -88,20 +96,27 @@ std::int64_t output_size(const Conv2DGeometry& g) { return g.batch * g.out_h * g
 std::int64_t kernel_size(const Conv2DGeometry& g) {
   return g.kernel_h * g.kernel_w * (g.in_c / g.groups) * g.out_c;
 }
-// The same geometry computed in float32 on operands already rounded to bfloat16.
+// The same geometry on float32 operands.
 Conv2DGeometry as_float32(Conv2DGeometry g) {
-  g.precision = MathPrecision::float32;
+  g.dtype = DType::float32;
   return g;
 }
 }  // namespace
 
-void ReferenceBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
-                                      const float* bias, FusedActivation act, float* y) {
-  if (g.precision == MathPrecision::bfloat16) {
-    const auto x16 = rounded_to_bfloat16(x, input_size(g)), w16 = rounded_to_bfloat16(w, kernel_size(g));
-    conv2d_forward(as_float32(g), x16.data(), w16.data(), bias, act, y);
+void ReferenceBackend::conv2d_forward(const Conv2DGeometry& g, const void* x_in, const void* w_in,
+                                      const void* bias_in, FusedActivation act, void* y_in) {
+  if (g.dtype != DType::float32) {
+    const auto x = widened(*this, x_in, g.dtype, input_size(g)), w = widened(*this, w_in, g.dtype, kernel_size(g));
+    const auto bias = widened(*this, bias_in, g.dtype, bias_in ? g.out_c : 0);
+    std::vector<float> y(static_cast<std::size_t>(output_size(g)));
+    conv2d_forward(as_float32(g), x.data(), w.data(), bias_in ? bias.data() : nullptr, act, y.data());
+    narrow(*this, y, y_in, g.dtype);
     return;
   }
+  const auto* x = static_cast<const float*>(x_in);
+  const auto* w = static_cast<const float*>(w_in);
+  const auto* bias = static_cast<const float*>(bias_in);
+  auto* y = static_cast<float*>(y_in);
   const std::int64_t cin_g = g.in_c / g.groups, cout_g = g.out_c / g.groups;
   const std::int64_t pixels = g.batch * g.out_h * g.out_w;
   for (std::int64_t p = 0; p < pixels; ++p) {
@@ -124,13 +139,18 @@ void ReferenceBackend::conv2d_forward(const Conv2DGeometry& g, const float* x, c
   }
 }
 
-void ReferenceBackend::conv2d_backward_data(const Conv2DGeometry& g, const float* dy,
-                                            const float* w, float* dx) {
-  if (g.precision == MathPrecision::bfloat16) {
-    const auto dy16 = rounded_to_bfloat16(dy, output_size(g)), w16 = rounded_to_bfloat16(w, kernel_size(g));
-    conv2d_backward_data(as_float32(g), dy16.data(), w16.data(), dx);
+void ReferenceBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy_in,
+                                            const void* w_in, void* dx_in) {
+  if (g.dtype != DType::float32) {
+    const auto dy = widened(*this, dy_in, g.dtype, output_size(g)), w = widened(*this, w_in, g.dtype, kernel_size(g));
+    std::vector<float> dx(static_cast<std::size_t>(input_size(g)));
+    conv2d_backward_data(as_float32(g), dy.data(), w.data(), dx.data());
+    narrow(*this, dx, dx_in, g.dtype);
     return;
   }
+  const auto* dy = static_cast<const float*>(dy_in);
+  const auto* w = static_cast<const float*>(w_in);
+  auto* dx = static_cast<float*>(dx_in);
   const std::int64_t cin_g = g.in_c / g.groups, cout_g = g.out_c / g.groups;
   std::fill(dx, dx + g.batch * g.in_h * g.in_w * g.in_c, 0.0f);
   for_each_tap(g, [&](std::int64_t out_pixel, std::int64_t in_pixel, std::int64_t tap) {
@@ -148,13 +168,18 @@ void ReferenceBackend::conv2d_backward_data(const Conv2DGeometry& g, const float
   });
 }
 
-void ReferenceBackend::conv2d_backward_filter(const Conv2DGeometry& g, const float* x,
-                                              const float* dy, float* dw) {
-  if (g.precision == MathPrecision::bfloat16) {
-    const auto x16 = rounded_to_bfloat16(x, input_size(g)), dy16 = rounded_to_bfloat16(dy, output_size(g));
-    conv2d_backward_filter(as_float32(g), x16.data(), dy16.data(), dw);
+void ReferenceBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x_in,
+                                              const void* dy_in, void* dw_in) {
+  if (g.dtype != DType::float32) {
+    const auto x = widened(*this, x_in, g.dtype, input_size(g)), dy = widened(*this, dy_in, g.dtype, output_size(g));
+    std::vector<float> dw(static_cast<std::size_t>(kernel_size(g)));
+    conv2d_backward_filter(as_float32(g), x.data(), dy.data(), dw.data());
+    narrow(*this, dw, dw_in, g.dtype);
     return;
   }
+  const auto* x = static_cast<const float*>(x_in);
+  const auto* dy = static_cast<const float*>(dy_in);
+  auto* dw = static_cast<float*>(dw_in);
   const std::int64_t cin_g = g.in_c / g.groups, cout_g = g.out_c / g.groups;
   std::fill(dw, dw + g.kernel_h * g.kernel_w * cin_g * g.out_c, 0.0f);
   for_each_tap(g, [&](std::int64_t out_pixel, std::int64_t in_pixel, std::int64_t tap) {

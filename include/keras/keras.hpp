@@ -47,6 +47,7 @@
 #include "keras/models/sequential.hpp"
 #include "keras/regularizers/regularizers.hpp"
 #include "keras/optimizers/learning_rate_schedule.hpp"
+#include "keras/optimizers/loss_scale_optimizer.hpp"
 #include "keras/optimizers/optimizer.hpp"
 #include "keras/optimizers/optimizers.hpp"
 #include "keras/callbacks/backup_and_restore.hpp"

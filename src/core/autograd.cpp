@@ -29,6 +29,9 @@ void record(Tensor& output, const char* op_name, std::vector<Tensor> inputs,
   output.impl()->requires_grad = true;
 }
 
+GradModeScope::GradModeScope(bool enabled) : previous_(g_grad_mode) { g_grad_mode = enabled; }
+GradModeScope::~GradModeScope() { g_grad_mode = previous_; }
+
 }  // namespace internal
 
 NoGradGuard::NoGradGuard() : previous_(g_grad_mode) { g_grad_mode = false; }

@@ -34,6 +34,16 @@ void Backend::copy_to_backend(Backend& dst_backend, void* dst, const void* src, 
   dst_backend.copy_from_host(dst, staging.data(), bytes);
 }
 
+MemoryStats Backend::memory_stats() const { return {live_bytes_.load(), peak_bytes_.load()}; }
+void Backend::reset_peak_memory() { peak_bytes_.store(live_bytes_.load()); }
+void Backend::note_tensor_allocated(std::size_t bytes) {
+  const std::int64_t live = live_bytes_ += static_cast<std::int64_t>(bytes);
+  std::int64_t peak = peak_bytes_.load();
+  while (live > peak && !peak_bytes_.compare_exchange_weak(peak, live)) {
+  }
+}
+void Backend::note_tensor_freed(std::size_t bytes) { live_bytes_ -= static_cast<std::int64_t>(bytes); }
+
 namespace backend {
 namespace {
 

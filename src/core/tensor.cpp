@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <type_traits>
 
 #include "keras/core/autograd.hpp"
 #include "keras/internal/deferred_checks.hpp"
@@ -17,9 +18,11 @@ using internal::raw_data;
 namespace internal {
 Storage::Storage(Backend& b, std::size_t n) : backend(&b), bytes(n) {
   data = n ? backend->allocate(n) : nullptr;
+  backend->note_tensor_allocated(n);
 }
 Storage::~Storage() {
   if (data) backend->deallocate(data);
+  backend->note_tensor_freed(bytes);
 }
 }  // namespace internal
 
@@ -202,6 +205,9 @@ T Tensor::item() const {
     throw ShapeError("item() needs a tensor with exactly one element, got shape " +
                      to_string(shape()));
   }
+  if constexpr (std::is_same_v<T, float>) {
+    if (dtype() == bfloat16 || dtype() == float16) return astype(float32).item<float>();
+  }
   check_dtype(dtype_of<T>(), "item<T>()");
   T value{};
   backend().copy_to_host(&value, raw_data(*this), sizeof(T));
@@ -211,6 +217,9 @@ T Tensor::item() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+  if constexpr (std::is_same_v<T, float>) {
+    if (dtype() == bfloat16 || dtype() == float16) return astype(float32).to_vector<float>();
+  }
   check_dtype(dtype_of<T>(), "to_vector<T>()");
   std::vector<T> out(static_cast<std::size_t>(size()));
   backend().copy_to_host(out.data(), raw_data(*this), out.size() * sizeof(T));

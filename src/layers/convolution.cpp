@@ -38,8 +38,8 @@ void check_conv_args(Size2 kernel, Size2 strides, Size2 dilation, const std::str
 }
 
 ops::Conv2DOptions op_options(Size2 strides, const std::string& padding, Size2 dilation,
-                              std::int64_t groups, MathPrecision precision) {
-  return {strides.h, strides.w, padding, dilation.h, dilation.w, groups, precision};
+                              std::int64_t groups) {
+  return {strides.h, strides.w, padding, dilation.h, dilation.w, groups};
 }
 
 void require_channels(const Shape& in, const std::string& layer) {
@@ -100,12 +100,12 @@ void Conv2DImpl::build_weights(const std::vector<Shape>& shapes) {
 
 Tensor Conv2DImpl::call(const std::vector<Tensor>& inputs, bool) {
   const auto opts = op_options(options_.strides, options_.padding, options_.dilation_rate,
-                               options_.groups, dtype_policy().math_precision());
+                               options_.groups);
   if (!bias_) {
     return ops::get_activation(options_.activation)(
-        ops::conv2d(inputs.front(), kernel_->value(), opts));
+        ops::conv2d(inputs.front(), autocast(kernel_), opts));
   }
-  return ops::conv2d_bias_activation(inputs.front(), kernel_->value(), bias_->value(),
+  return ops::conv2d_bias_activation(inputs.front(), autocast(kernel_), autocast(bias_),
                                      options_.activation, opts);
 }
 
@@ -144,20 +144,18 @@ namespace {
 // A depthwise convolution is a grouped one with groups = channels: the (kh, kw, c, m) kernel
 // has exactly the memory layout of the grouped (kh, kw, 1, c * m) kernel.
 Tensor depthwise(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size2 strides,
-                 const std::string& padding, Size2 dilation, const std::string& activation,
-                 MathPrecision precision) {
+                 const std::string& padding, Size2 dilation, const std::string& activation) {
   const Shape& k = kernel.shape();
   const Tensor grouped = ops::reshape(kernel, {k[0], k[1], 1, k[2] * k[3]});
-  const auto opts = op_options(strides, padding, dilation, k[2], precision);
+  const auto opts = op_options(strides, padding, dilation, k[2]);
   if (!bias.defined()) return ops::get_activation(activation)(ops::conv2d(x, grouped, opts));
   return ops::conv2d_bias_activation(x, grouped, bias, activation, opts);
 }
 }  // namespace
 
 Tensor DepthwiseConv2DImpl::call(const std::vector<Tensor>& inputs, bool) {
-  return depthwise(inputs.front(), kernel_->value(), bias_ ? bias_->value() : Tensor(),
-                   options_.strides, options_.padding, options_.dilation_rate, options_.activation,
-                   dtype_policy().math_precision());
+  return depthwise(inputs.front(), autocast(kernel_), bias_ ? autocast(bias_) : Tensor(),
+                   options_.strides, options_.padding, options_.dilation_rate, options_.activation);
 }
 
 DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size, DepthwiseConv2DOptions options)
@@ -199,15 +197,14 @@ void SeparableConv2DImpl::build_weights(const std::vector<Shape>& shapes) {
 }
 
 Tensor SeparableConv2DImpl::call(const std::vector<Tensor>& inputs, bool) {
-  const Tensor mid = depthwise(inputs.front(), depthwise_->value(), Tensor(), options_.strides,
-                               options_.padding, options_.dilation_rate, "linear",
-                               dtype_policy().math_precision());
-  const auto pointwise = op_options(1, "valid", 1, 1, dtype_policy().math_precision());
+  const Tensor mid = depthwise(inputs.front(), autocast(depthwise_), Tensor(), options_.strides,
+                               options_.padding, options_.dilation_rate, "linear");
+  const auto pointwise = op_options(1, "valid", 1, 1);
   if (!bias_) {
     return ops::get_activation(options_.activation)(
-        ops::conv2d(mid, pointwise_->value(), pointwise));
+        ops::conv2d(mid, autocast(pointwise_), pointwise));
   }
-  return ops::conv2d_bias_activation(mid, pointwise_->value(), bias_->value(),
+  return ops::conv2d_bias_activation(mid, autocast(pointwise_), autocast(bias_),
                                      options_.activation, pointwise);
 }
 

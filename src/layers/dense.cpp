@@ -44,8 +44,8 @@ Tensor DenseImpl::call(const std::vector<Tensor>& inputs, bool) {
   const Tensor& x = inputs.front();
   // Dense acts on the last axis: fold any leading axes into the rows of one matmul.
   const Tensor rows = x.rank() == 2 ? x : ops::reshape(x, {-1, x.dim(-1)});
-  Tensor y = ops::matmul(rows, kernel_->value(), dtype_policy().math_precision());
-  if (bias_) y = ops::bias_add(y, bias_->value());
+  Tensor y = ops::matmul(rows, autocast(kernel_));
+  if (bias_) y = ops::bias_add(y, autocast(bias_));
   if (x.rank() != 2) y = ops::reshape(y, compute_output_shape({x.shape()}));
   return ops::get_activation(options_.activation)(y);
 }

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "keras/core/autograd.hpp"
+#include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
 
 namespace keras::layers {
@@ -108,7 +109,7 @@ Shape Layer::compute_output_shape(const std::vector<Shape>& input_shapes) const 
   for (const Shape& s : input_shapes) {
     Shape one = s;
     if (one.rank() > 0) one[0] = 1;
-    probes.push_back(Tensor::zeros(one));
+    probes.push_back(Tensor::zeros(one, compute_dtype()));
   }
   NoGradGuard no_grad;
   // An inference-mode call on a batch of one changes no state (no moving statistics, no
@@ -125,7 +126,17 @@ Tensor Layer::operator()(const std::vector<Tensor>& inputs, bool training) {
   for (const auto& t : inputs) shapes.push_back(t.shape());
   build(shapes);
   compute_output_shape(shapes);
-  return call(inputs, training);
+  // Keras casts floating inputs to the compute dtype (integer inputs stay as they are).
+  std::vector<Tensor> cast;
+  cast.reserve(inputs.size());
+  for (const auto& t : inputs) {
+    cast.push_back(t.defined() && is_floating(t.dtype()) ? ops::cast(t, compute_dtype()) : t);
+  }
+  return call(cast, training);
+}
+
+Tensor Layer::autocast(const VariablePtr& variable) const {
+  return ops::cast(variable->value(), compute_dtype());
 }
 
 Tensor Layer::operator()(const Tensor& input, bool training) {
@@ -143,6 +154,7 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) {
   node->layer = shared_from_this();
   node->inputs = inputs;
   node->output_shape = compute_output_shape(shapes);
+  node->dtype = compute_dtype();
   return KerasTensor(std::move(node));
 }
 

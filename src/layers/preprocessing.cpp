@@ -43,7 +43,7 @@ Shape RescalingImpl::compute_output_shape(const std::vector<Shape>& shapes) cons
 
 Tensor RescalingImpl::call(const std::vector<Tensor>& inputs, bool) {
   // Keras casts integer images to the compute dtype first; so do we.
-  const Tensor x = inputs.front().dtype() == float32 ? inputs.front() : inputs.front().astype(float32);
+  const Tensor x = ops::cast(inputs.front(), compute_dtype());
   return ops::affine(x, scale_, options_.offset);
 }
 

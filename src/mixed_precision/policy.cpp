@@ -1,4 +1,4 @@
-// The global dtype policy and its two supported values.
+// The global dtype policy and its supported values.
 #include "keras/mixed_precision/policy.hpp"
 
 #include <mutex>
@@ -21,22 +21,19 @@ GlobalPolicy& global() {
 }  // namespace
 
 DTypePolicy::DTypePolicy(const std::string& name) : name_(name) {
-  if (name == "float32" || name == "mixed_bfloat16") return;
+  if (name == "float32" || name == "mixed_bfloat16" || name == "mixed_float16") return;
   std::string why;
-  if (name == "mixed_float16" || name == "float16" || name == "bfloat16") {
-    why = " (kerascpp keeps variables in float32 and has no loss scaling, so it offers the "
-          "mixed policy for bfloat16 only)";
+  if (name == "float16" || name == "bfloat16") {
+    why = " (kerascpp keeps variables in float32: use the mixed policy 'mixed_" + name + "')";
   }
   throw ValueError("dtype policy '" + name + "' is not supported" + why +
-                   ": expected one of 'float32', 'mixed_bfloat16'");
+                   ": expected one of 'float32', 'mixed_bfloat16', 'mixed_float16'");
 }
 
 DType DTypePolicy::compute_dtype() const {
-  return name_ == "mixed_bfloat16" ? DType::bfloat16 : DType::float32;
-}
-
-MathPrecision DTypePolicy::math_precision() const {
-  return name_ == "mixed_bfloat16" ? MathPrecision::bfloat16 : MathPrecision::float32;
+  if (name_ == "mixed_bfloat16") return DType::bfloat16;
+  if (name_ == "mixed_float16") return DType::float16;
+  return DType::float32;
 }
 
 void set_global_policy(const std::string& name) { set_global_policy(DTypePolicy(name)); }

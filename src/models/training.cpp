@@ -8,9 +8,11 @@
 
 #include "keras/core/autograd.hpp"
 #include "keras/core/random.hpp"
+#include "keras/mixed_precision/policy.hpp"
 #include "keras/models/model.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
+#include "keras/optimizers/loss_scale_optimizer.hpp"
 #include "keras/utils/progbar.hpp"
 #include "model_state.hpp"
 #include "prefetcher.hpp"
@@ -179,6 +181,11 @@ void Model::compile(CompileOptions o) {
   }
   t.steps_per_execution = o.steps_per_execution;
   t.optimizer = o.optimizer.get();
+  // Keras 3 wraps the optimizer for dynamic loss scaling when the policy is mixed_float16.
+  if (mixed_precision::global_policy().name() == "mixed_float16" &&
+      !dynamic_cast<const optimizers::LossScaleOptimizer*>(t.optimizer.get())) {
+    t.optimizer = std::make_shared<optimizers::LossScaleOptimizer>(t.optimizer);
+  }
   t.losses = std::move(per_output);
   t.loss_weights = std::move(weights);
   t.output_loss_trackers.clear();
@@ -247,7 +254,7 @@ void run_step(Model& model, internal::ModelState& st, const utils::Batch& batch,
   }
   total = total + model.regularization_loss();
   if (training) {
-    const auto grads = GradientTape().gradient(total, values);
+    const auto grads = GradientTape().gradient(t.optimizer->scale_loss(total), values);
     t.optimizer->apply(grads, vars);
   }
   t.loss_tracker.update(total.detach(), n);

@@ -1,6 +1,8 @@
 // Shape manipulation ops: reshape, concatenate, pad, crop, resize, one-hot.
 #include "keras/ops/array.hpp"
 
+#include <algorithm>
+
 #include "keras/internal/deferred_checks.hpp"
 #include "keras/internal/op_support.hpp"
 
@@ -36,9 +38,20 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   impl->grad_fn = nullptr;
   impl->requires_grad = false;
   Tensor y(std::move(impl));
-  if (x.dtype() == float32) {
+  if (is_floating(x.dtype())) {
     record(y, "reshape", {x}, [from = x.shape()](const Tensor& dy) {
       return std::vector<Tensor>{reshape(dy, from)};
+    });
+  }
+  return y;
+}
+
+Tensor cast(const Tensor& x, DType dtype) {
+  if (x.dtype() == dtype) return x;
+  Tensor y = x.astype(dtype);
+  if (is_floating(x.dtype()) && is_floating(dtype)) {
+    record(y, "cast", {x}, [from = x.dtype()](const Tensor& dy) {
+      return std::vector<Tensor>{dy.astype(from)};
     });
   }
   return y;
@@ -51,6 +64,11 @@ Tensor flatten(const Tensor& x) {
 
 Tensor concatenate(const std::vector<Tensor>& xs, int axis) {
   if (xs.empty()) throw ValueError("concatenate needs at least one tensor");
+  if (std::any_of(xs.begin(), xs.end(), [](const Tensor& x) { return internal::is_half(x); })) {
+    DType result = xs.front().dtype();
+    for (const auto& x : xs) result = internal::promoted(result, x.dtype());
+    return internal::in_float32("concatenate", xs, result, [axis](const std::vector<Tensor>& w) { return concatenate(w, axis); });
+  }
   for (const auto& x : xs) require_float32(x, "concatenate");
   Backend& be = internal::common_backend(xs, "concatenate");
   const Shape& first = xs.front().shape();
@@ -106,6 +124,10 @@ void require_nhwc(const Tensor& x, const char* name) {
 
 Tensor zero_pad2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::int64_t left,
                   std::int64_t right) {
+  if (internal::is_half(x)) {
+    return internal::in_float32("zero_pad2d", {x}, x.dtype(),
+                                [=](const std::vector<Tensor>& w) { return zero_pad2d(w[0], top, bottom, left, right); });
+  }
   require_nhwc(x, "zero_pad2d");
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     throw ValueError("zero_pad2d: padding must be non-negative");
@@ -124,6 +146,10 @@ Tensor zero_pad2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::i
 
 Tensor crop2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::int64_t left,
               std::int64_t right) {
+  if (internal::is_half(x)) {
+    return internal::in_float32("crop2d", {x}, x.dtype(),
+                                [=](const std::vector<Tensor>& w) { return crop2d(w[0], top, bottom, left, right); });
+  }
   require_nhwc(x, "crop2d");
   const std::int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
   if (top < 0 || bottom < 0 || left < 0 || right < 0 || top + bottom >= h ||
@@ -145,6 +171,10 @@ Tensor crop2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::int64
 
 Tensor resize(const Tensor& x, std::int64_t height, std::int64_t width,
               const std::string& interpolation) {
+  if (internal::is_half(x)) {
+    return internal::in_float32("resize", {x}, x.dtype(),
+                                [=](const std::vector<Tensor>& w) { return resize(w[0], height, width, interpolation); });
+  }
   require_nhwc(x, "resize");
   Interpolation mode;
   if (interpolation == "bilinear") mode = Interpolation::bilinear;

@@ -13,6 +13,7 @@ using internal::count;
 using internal::f32;
 using internal::new_output;
 using internal::record;
+using internal::raw_data;
 using internal::require_float32;
 
 namespace {
@@ -51,6 +52,12 @@ BroadcastSpec make_spec(const Shape& a, const Shape& b, const Shape& out) {
 
 // The broadcast kernel alone: what comparisons are (no gradient), and binary_op's forward.
 Tensor broadcast_binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  if (internal::is_half(a) || internal::is_half(b)) {
+    const Tensor y = broadcast_binary(op, name, internal::widened(a), internal::widened(b));
+    // Comparisons give float32 flags whatever their operands are.
+    const bool comparison = op == BinaryOp::greater || op == BinaryOp::equal;
+    return comparison ? y : y.astype(internal::promoted(a.dtype(), b.dtype()));
+  }
   require_float32(a, name);
   require_float32(b, name);
   Backend& be = internal::common_backend({a, b}, name);
@@ -61,6 +68,10 @@ Tensor broadcast_binary(BinaryOp op, const char* name, const Tensor& a, const Te
 }
 
 Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  if (internal::is_half(a) || internal::is_half(b)) {
+    return internal::in_float32(name, {a, b}, internal::promoted(a.dtype(), b.dtype()),
+                                [op, name](const std::vector<Tensor>& w) { return binary_op(op, name, w[0], w[1]); });
+  }
   Tensor y = broadcast_binary(op, name, a, b);
   // Closures capture a detached view of their output: the output owns the closure.
   record(y, name, {a, b}, [op, a, b, out = y.detach()](const Tensor& dy) -> std::vector<Tensor> {
@@ -144,6 +155,9 @@ Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdims)
 
 namespace keras::internal {
 Tensor unary_op(UnaryOp op, UnaryParams p, const char* name, const Tensor& x) {
+  if (is_half(x)) {
+    return in_float32(name, {x}, x.dtype(), [op, p, name](const std::vector<Tensor>& w) { return unary_op(op, p, name, w[0]); });
+  }
   require_float32(x, name);
   Tensor y = new_output(x.shape(), x.backend());
   x.backend().unary(op, p, f32(x), f32(y), count(x));
@@ -182,6 +196,10 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 }
 
 Tensor affine(const Tensor& x, float scale, float shift) {
+  if (internal::is_half(x)) {
+    return internal::in_float32("affine", {x}, x.dtype(),
+                                [scale, shift](const std::vector<Tensor>& w) { return affine(w[0], scale, shift); });
+  }
   require_float32(x, "affine");
   Tensor y = new_output(x.shape(), x.backend());
   x.backend().affine(f32(x), f32(y), count(x), scale, shift);
@@ -207,6 +225,9 @@ Tensor clip(const Tensor& x, float low, float high) {
 }
 
 Tensor sum(const Tensor& x, std::vector<int> axes, bool keepdims) {
+  if (internal::is_half(x)) {
+    return internal::in_float32("sum", {x}, x.dtype(), [axes, keepdims](const std::vector<Tensor>& w) { return sum(w[0], axes, keepdims); });
+  }
   require_float32(x, "sum");
   const std::vector<int> ax = normalized_axes(x.shape(), std::move(axes));
   Tensor y = x;
@@ -223,6 +244,9 @@ Tensor mean(const Tensor& x, std::vector<int> axes, bool keepdims) {
 }
 
 Tensor max(const Tensor& x, int axis, bool keepdims) {
+  if (internal::is_half(x)) {
+    return internal::in_float32("max", {x}, x.dtype(), [axis, keepdims](const std::vector<Tensor>& w) { return max(w[0], axis, keepdims); });
+  }
   require_float32(x, "max");
   axis = x.shape().normalize_axis(axis);
   const Span3 v = span_of(x.shape(), axis, axis);
@@ -240,6 +264,7 @@ Tensor max(const Tensor& x, int axis, bool keepdims) {
 }
 
 Tensor argmax(const Tensor& x, int axis) {
+  if (internal::is_half(x)) return argmax(x.astype(float32), axis);
   require_float32(x, "argmax");
   axis = x.shape().normalize_axis(axis);
   const Span3 v = span_of(x.shape(), axis, axis);
@@ -250,22 +275,29 @@ Tensor argmax(const Tensor& x, int axis) {
   return index;
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b, MathPrecision precision) {
-  require_float32(a, "matmul");
-  require_float32(b, "matmul");
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  if (!a_in.defined() || !b_in.defined()) throw ValueError("matmul: an operand is an undefined Tensor");
+  // Operands of two types multiply in float32; two 16-bit operands of one type natively.
+  const DType dtype = internal::promoted(a_in.dtype(), b_in.dtype());
+  const Tensor a = cast(a_in, dtype), b = cast(b_in, dtype);
+  if (!internal::is_half(dtype)) {
+    require_float32(a, "matmul");
+    require_float32(b, "matmul");
+  }
   if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(0)) {
     throw ShapeError("matmul: cannot multiply shapes " + to_string(a.shape()) + " and " +
                      to_string(b.shape()) + " (need (m, k) @ (k, n))");
   }
   Backend& be = internal::common_backend({a, b}, "matmul");
   const std::int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
-  Tensor y = new_output({m, n}, be);
-  be.gemm(false, false, m, n, k, 1.0f, f32(a), f32(b), 0.0f, f32(y), precision);
-  record(y, "matmul", {a, b}, [a, b, m, n, k, precision](const Tensor& dy) -> std::vector<Tensor> {
-    Backend& be = dy.backend();
-    Tensor da = new_output(a.shape(), be), db = new_output(b.shape(), be);
-    be.gemm(false, true, m, k, n, 1.0f, f32(dy), f32(b), 0.0f, f32(da), precision);  // dy @ b^T
-    be.gemm(true, false, k, n, m, 1.0f, f32(a), f32(dy), 0.0f, f32(db), precision);  // a^T @ dy
+  Tensor y = Tensor::empty({m, n}, dtype, &be);
+  be.gemm(false, false, m, n, k, 1.0f, raw_data(a), raw_data(b), 0.0f, raw_data(y), dtype);
+  record(y, "matmul", {a, b}, [a, b, m, n, k, dtype](const Tensor& dy_in) -> std::vector<Tensor> {
+    Backend& be = dy_in.backend();
+    const Tensor dy = dy_in.astype(dtype);
+    Tensor da = Tensor::empty(a.shape(), dtype, &be), db = Tensor::empty(b.shape(), dtype, &be);
+    be.gemm(false, true, m, k, n, 1.0f, raw_data(dy), raw_data(b), 0.0f, raw_data(da), dtype);  // dy @ b^T
+    be.gemm(true, false, k, n, m, 1.0f, raw_data(a), raw_data(dy), 0.0f, raw_data(db), dtype);  // a^T @ dy
     return {da, db};
   });
   return y;

@@ -32,6 +32,10 @@ std::int64_t same_padding_before(std::int64_t input, std::int64_t output, std::i
 }
 
 Tensor bias_add(const Tensor& x, const Tensor& bias) {
+  if (internal::is_half(x) || internal::is_half(bias)) {
+    return internal::in_float32("bias_add", {x, bias}, internal::promoted(x.dtype(), bias.dtype()),
+                                [](const std::vector<Tensor>& w) { return bias_add(w[0], w[1]); });
+  }
   require_float32(x, "bias_add");
   require_float32(bias, "bias_add");
   if (bias.rank() != 1 || x.rank() == 0 || x.dim(-1) != bias.dim(0)) {
@@ -77,7 +81,7 @@ Conv2DGeometry conv_geometry(const Tensor& x, const Tensor& kernel, const Conv2D
   g.kernel_h = kernel.dim(0), g.kernel_w = kernel.dim(1), g.out_c = kernel.dim(3);
   g.stride_h = o.stride_h, g.stride_w = o.stride_w;
   g.dilation_h = o.dilation_h, g.dilation_w = o.dilation_w, g.groups = o.groups;
-  g.precision = o.precision;
+  g.dtype = x.dtype();
   g.out_h = conv_output_length(g.in_h, g.kernel_h, g.stride_h, g.dilation_h, o.padding);
   g.out_w = conv_output_length(g.in_w, g.kernel_w, g.stride_w, g.dilation_w, o.padding);
   if (g.out_h <= 0 || g.out_w <= 0) {
@@ -93,13 +97,19 @@ Conv2DGeometry conv_geometry(const Tensor& x, const Tensor& kernel, const Conv2D
   return g;
 }
 
-Tensor conv_impl(const Tensor& x, const Tensor& kernel, const Tensor& bias, FusedActivation act,
-                 const Conv2DOptions& o) {
-  require_float32(x, "conv2d");
-  require_float32(kernel, "conv2d");
+Tensor conv_impl(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias_in,
+                 FusedActivation act, const Conv2DOptions& o) {
+  if (!x_in.defined() || !kernel_in.defined()) throw ValueError("conv2d: an operand is an undefined Tensor");
+  DType dtype = internal::promoted(x_in.dtype(), kernel_in.dtype());
+  if (bias_in.defined()) dtype = internal::promoted(dtype, bias_in.dtype());
+  const Tensor x = ops::cast(x_in, dtype), kernel = ops::cast(kernel_in, dtype);
+  const Tensor bias = bias_in.defined() ? ops::cast(bias_in, dtype) : bias_in;
+  if (!internal::is_half(dtype)) {
+    require_float32(x, "conv2d");
+    require_float32(kernel, "conv2d");
+  }
   std::vector<Tensor> operands{x, kernel};
   if (bias.defined()) {
-    require_float32(bias, "conv2d");
     if (bias.rank() != 1 || bias.dim(0) != kernel.dim(3)) {
       throw ShapeError("conv2d: bias of shape " + to_string(bias.shape()) + " for " +
                        std::to_string(kernel.dim(3)) + " filters");
@@ -108,24 +118,30 @@ Tensor conv_impl(const Tensor& x, const Tensor& kernel, const Tensor& bias, Fuse
   }
   Backend& be = internal::common_backend(operands, "conv2d");
   const Conv2DGeometry g = conv_geometry(x, kernel, o);
-  Tensor y = new_output({g.batch, g.out_h, g.out_w, g.out_c}, be);
-  be.conv2d_forward(g, f32(x), f32(kernel), bias.defined() ? f32(bias) : nullptr, act, f32(y));
+  using internal::raw_data;
+  Tensor y = Tensor::empty({g.batch, g.out_h, g.out_w, g.out_c}, dtype, &be);
+  be.conv2d_forward(g, raw_data(x), raw_data(kernel), bias.defined() ? raw_data(bias) : nullptr, act,
+                    raw_data(y));
   record(y, "conv2d", {x, kernel, bias},
          [g, x, kernel, has_bias = bias.defined(), act, out = y.detach()](const Tensor& dy_in) {
            Backend& be = dy_in.backend();
-           Tensor dy = dy_in;
-           if (act == FusedActivation::relu) {  // relu'(pre) = [out > 0]
-             dy = new_output(out.shape(), be);
-             be.unary_backward(UnaryOp::relu, {0.0f, 0.0f, std::numeric_limits<float>::infinity()}, f32(out), f32(out), f32(dy_in),
-                               f32(dy), count(out));
+           Tensor dy = dy_in.astype(g.dtype);
+           if (act == FusedActivation::relu) {  // relu'(pre) = [out > 0], in float32
+             const Tensor out32 = out.astype(float32), dy32 = dy.astype(float32);
+             Tensor masked = new_output(out.shape(), be);
+             be.unary_backward(UnaryOp::relu, {0.0f, 0.0f, std::numeric_limits<float>::infinity()}, f32(out32),
+                               f32(out32), f32(dy32), f32(masked), count(out));
+             dy = masked.astype(g.dtype);
            }
-           Tensor dx = new_output(x.shape(), be), dw = new_output(kernel.shape(), be);
-           be.conv2d_backward_data(g, f32(dy), f32(kernel), f32(dx));
-           be.conv2d_backward_filter(g, f32(x), f32(dy), f32(dw));
+           Tensor dx = Tensor::empty(x.shape(), g.dtype, &be), dw = Tensor::empty(kernel.shape(), g.dtype, &be);
+           be.conv2d_backward_data(g, raw_data(dy), raw_data(kernel), raw_data(dx));
+           be.conv2d_backward_filter(g, raw_data(x), raw_data(dy), raw_data(dw));
            Tensor db;
            if (has_bias) {
+             const Tensor dy32 = dy.astype(float32);
              db = new_output({g.out_c}, be);
-             be.reduce_sum(f32(dy), f32(db), 1, g.batch * g.out_h * g.out_w, g.out_c);
+             be.reduce_sum(f32(dy32), f32(db), 1, g.batch * g.out_h * g.out_w, g.out_c);
+             db = db.astype(g.dtype);
            }
            return std::vector<Tensor>{dx, dw, db};
          });
@@ -149,6 +165,9 @@ Tensor conv2d_bias_activation(const Tensor& x, const Tensor& kernel, const Tenso
 namespace {
 Tensor pool_impl(PoolMode mode, const Tensor& x, const Pool2DOptions& o) {
   const char* name = mode == PoolMode::max ? "max_pool2d" : "average_pool2d";
+  if (internal::is_half(x)) {
+    return internal::in_float32(name, {x}, x.dtype(), [mode, o](const std::vector<Tensor>& w) { return pool_impl(mode, w[0], o); });
+  }
   require_float32(x, name);
   if (x.rank() != 4) {
     throw ShapeError(std::string(name) + " expects a 4-D NHWC input, got " + to_string(x.shape()));
@@ -221,6 +240,19 @@ const float* optional_data(const Tensor& t) { return t.defined() ? f32(t) : null
 
 BatchNormResult batch_normalization_training(const Tensor& x, const Tensor& gamma,
                                              const Tensor& beta, float epsilon) {
+  if (internal::is_half(x) || internal::is_half(gamma) || internal::is_half(beta)) {
+    // Normalization overflows easily in 16 bits: float32 inside, the input's type out (Keras).
+    BatchNormResult r;
+    {
+      NoGradGuard no_grad;  // the statistics, in float32; y again below, with its gradient
+      r = batch_normalization_training(x.astype(float32), gamma.defined() ? gamma.astype(float32) : gamma,
+                                       beta.defined() ? beta.astype(float32) : beta, epsilon);
+    }
+    r.y = internal::in_float32("batch_normalization", {x, gamma, beta}, x.dtype(), [epsilon](const std::vector<Tensor>& w) {
+      return batch_normalization_training(w[0], w[1], w[2], epsilon).y;
+    });
+    return r;
+  }
   check_bn_params(x, {gamma, beta});
   Backend& be = x.backend();
   const std::int64_t channels = x.dim(-1), rows = channels ? x.size() / channels : 0;
@@ -246,6 +278,13 @@ BatchNormResult batch_normalization_training(const Tensor& x, const Tensor& gamm
 Tensor batch_normalization_inference(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                      const Tensor& moving_mean, const Tensor& moving_variance,
                                      float epsilon) {
+  if (internal::is_half(x) || internal::is_half(gamma) || internal::is_half(beta) ||
+      internal::is_half(moving_mean) || internal::is_half(moving_variance)) {
+    return internal::in_float32("batch_normalization", {x, gamma, beta, moving_mean, moving_variance}, x.dtype(),
+                                [epsilon](const std::vector<Tensor>& w) {
+                                  return batch_normalization_inference(w[0], w[1], w[2], w[3], w[4], epsilon);
+                                });
+  }
   check_bn_params(x, {gamma, beta, moving_mean, moving_variance});
   Backend& be = x.backend();
   const std::int64_t channels = x.dim(-1), rows = channels ? x.size() / channels : 0;
@@ -271,7 +310,7 @@ Tensor batch_normalization_inference(const Tensor& x, const Tensor& gamma, const
 }
 
 Tensor dropout(const Tensor& x, float rate, std::uint64_t seed, std::optional<Shape> noise_shape) {
-  require_float32(x, "dropout");
+  if (!internal::is_half(x)) require_float32(x, "dropout");
   if (!(rate >= 0.0f && rate < 1.0f)) {
     throw ValueError("dropout rate must be in [0, 1), got " + std::to_string(rate));
   }
@@ -279,7 +318,7 @@ Tensor dropout(const Tensor& x, float rate, std::uint64_t seed, std::optional<Sh
   const Shape mask_shape = noise_shape.value_or(x.shape());
   Tensor mask = new_output(mask_shape, x.backend());
   x.backend().dropout_mask(f32(mask), count(mask), seed, rate);
-  return multiply(x, mask);
+  return multiply(x, mask.astype(x.dtype()));  // a 16-bit input keeps its type
 }
 
 }  // namespace keras::ops

@@ -4,10 +4,12 @@
 
 #include "hdf5_support.hpp"
 #include "keras/layers/layer.hpp"
+#include "keras/optimizers/loss_scale_optimizer.hpp"
 
 namespace keras::internal {
 
-std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& optimizer) {
+std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& wrapped) {
+  const optimizers::Optimizer& optimizer = optimizers::saved_optimizer(wrapped);
   const std::string prefix = layers::snake_case(optimizer.name()) + "/";
   std::vector<OptimizerVariable> list;
   list.push_back({prefix + "iteration", Tensor(), static_cast<double>(optimizer.iterations()), true});
@@ -17,8 +19,10 @@ std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& 
   return list;
 }
 
-void restore_optimizer_variables(optimizers::Optimizer& optimizer, const std::vector<VariablePtr>& trainable,
+void restore_optimizer_variables(optimizers::Optimizer& wrapped, const std::vector<VariablePtr>& trainable,
                                  const std::vector<OptimizerVariable>& saved, const std::string& where) {
+  wrapped.build_for(trainable);
+  optimizers::Optimizer& optimizer = optimizers::saved_optimizer(wrapped);
   optimizer.build_for(trainable);
   const std::size_t slots = optimizer.variables().size();
   std::size_t first_slot = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "keras/optimizers/loss_scale_optimizer.hpp"
 #include "keras/optimizers/optimizers.hpp"
 
 namespace keras::internal {
@@ -74,7 +75,8 @@ void collect_metric_names(const json& v, std::vector<MetricSpec>& out) {
 
 }  // namespace
 
-nlohmann::json optimizer_to_config(const optimizers::Optimizer& optimizer, ConfigStyle style) {
+nlohmann::json optimizer_to_config(const optimizers::Optimizer& wrapped, ConfigStyle style) {
+  const optimizers::Optimizer& optimizer = optimizers::saved_optimizer(wrapped);
   const auto& common = optimizer.common_options();
   json config = {{"name", style == ConfigStyle::keras3 ? layers::snake_case(optimizer.name()) : optimizer.name()},
                  {"learning_rate", optimizer.learning_rate()},

@@ -1,6 +1,7 @@
 #include "keras/losses/losses.hpp"
 
 #include "keras/internal/name_lookup.hpp"
+#include "keras/internal/op_support.hpp"
 #include <functional>
 #include <map>
 
@@ -12,7 +13,8 @@
 namespace keras::losses {
 
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
-  Tensor per_sample = call(y_true, y_pred);
+  // Keras' losses compute in float32 whatever the model's outputs are (mixed precision).
+  Tensor per_sample = call(internal::widened(y_true), internal::widened(y_pred));
   if (sample_weight.defined()) {
     if (sample_weight.size() != per_sample.dim(0)) {
       throw ShapeError(name_ + ": sample_weight of shape " + to_string(sample_weight.shape()) +

@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "keras/keras.hpp"
+#include "support/stored_values.hpp"
 
 using namespace keras;
 using namespace keras::layers;
+using keras::testing::Stored;
 
 namespace {
 
@@ -65,6 +67,8 @@ std::string mismatch(const std::vector<float>& got, const std::vector<float>& wa
 }
 
 #define CHECK_SAME_PLACES(got, want) CHECK_MESSAGE(mismatch(got, want).empty(), mismatch(got, want))
+#define CHECK_SAME_PLACES_WITHIN(got, want, tolerance) \
+  CHECK_MESSAGE(mismatch(got, want, tolerance).empty(), mismatch(got, want, tolerance))
 
 }  // namespace
 
@@ -79,58 +83,60 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; 
 TEST_CASE("cpu backend, non-finite inputs: convolutions forward (bias, relu), backward data and filter") {
   struct Case { std::int64_t n, h, w, c, k, out, stride, groups; };
   for (const Case& k : std::vector<Case>{{2, 9, 9, 5, 3, 6, 1, 1}, {2, 8, 7, 6, 3, 6, 2, 6}, {2, 16, 16, 32, 3, 64, 1, 1}}) {
-    for (const MathPrecision precision : {MathPrecision::float32, MathPrecision::bfloat16}) {
+    for (const DType dtype : {float32, bfloat16, float16}) {
       Conv2DGeometry g;
       g.batch = k.n, g.in_h = k.h, g.in_w = k.w, g.in_c = k.c, g.kernel_h = g.kernel_w = k.k;
-      g.out_c = k.out, g.stride_h = g.stride_w = k.stride, g.groups = k.groups, g.precision = precision;
+      g.out_c = k.out, g.stride_h = g.stride_w = k.stride, g.groups = k.groups, g.dtype = dtype;
       g.out_h = ceil_div(k.h, k.stride), g.out_w = ceil_div(k.w, k.stride);  // "same"
       g.pad_top = std::max<std::int64_t>(0, (g.out_h - 1) * k.stride + k.k - k.h) / 2;
       g.pad_left = std::max<std::int64_t>(0, (g.out_w - 1) * k.stride + k.k - k.w) / 2;
       const std::int64_t in = k.n * k.h * k.w * k.c, out = k.n * g.out_h * g.out_w * k.out;
       const std::int64_t kernel = k.k * k.k * (k.c / k.groups) * k.out;
+      const double tolerance = keras::testing::storage_tolerance(dtype);
       CAPTURE(k.c);
-      CAPTURE(static_cast<int>(precision));
+      CAPTURE(to_string(dtype));
       // Sparse specials in x (so finite windows remain), one NaN weight, one infinite bias.
-      const auto x = values_with_specials(in, 1, 400), dy = values_with_specials(out, 2, 400);
+      const Stored x(values_with_specials(in, 1, 400), dtype), dy(values_with_specials(out, 2, 400), dtype);
       auto w = values_with_specials(kernel, 3, 1u << 30);
       w[kernel / 2] = kNaN;
-      auto bias = values_with_specials(k.out, 4, 1u << 30);
-      bias[0] = -kInf;
-      const auto clean_w = values_with_specials(kernel, 5, 1u << 30);
-      for (const std::vector<float>* weights : {&clean_w, static_cast<const std::vector<float>*>(&w)}) {
+      auto bias_values = values_with_specials(k.out, 4, 1u << 30);
+      bias_values[0] = -kInf;
+      const Stored bias(bias_values, dtype), nan_w(w, dtype), clean_w(values_with_specials(kernel, 5, 1u << 30), dtype);
+      for (const Stored* weights : {&clean_w, &nan_w}) {
         for (const FusedActivation act : {FusedActivation::none, FusedActivation::relu}) {
-          for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
-            std::vector<float> y_ref(out), y_cpu(out);
+          for (const void* b : {static_cast<const void*>(nullptr), bias.data()}) {
+            Stored y_ref = Stored::garbage(out, dtype), y_cpu = Stored::garbage(out, dtype);
             ref().conv2d_forward(g, x.data(), weights->data(), b, act, y_ref.data());
             cpu().conv2d_forward(g, x.data(), weights->data(), b, act, y_cpu.data());
-            CHECK_SAME_PLACES(y_cpu, y_ref);
+            CHECK_SAME_PLACES_WITHIN(y_cpu.widened(), y_ref.widened(), tolerance);
           }
         }
-        std::vector<float> dx_ref(in), dx_cpu(in);
+        Stored dx_ref = Stored::garbage(in, dtype), dx_cpu = Stored::garbage(in, dtype);
         ref().conv2d_backward_data(g, dy.data(), weights->data(), dx_ref.data());
         cpu().conv2d_backward_data(g, dy.data(), weights->data(), dx_cpu.data());
-        CHECK_SAME_PLACES(dx_cpu, dx_ref);
+        CHECK_SAME_PLACES_WITHIN(dx_cpu.widened(), dx_ref.widened(), tolerance);
       }
-      std::vector<float> dw_ref(kernel), dw_cpu(kernel);
+      Stored dw_ref = Stored::garbage(kernel, dtype), dw_cpu = Stored::garbage(kernel, dtype);
       ref().conv2d_backward_filter(g, x.data(), dy.data(), dw_ref.data());
       cpu().conv2d_backward_filter(g, x.data(), dy.data(), dw_cpu.data());
-      CHECK_SAME_PLACES(dw_cpu, dw_ref);
+      CHECK_SAME_PLACES_WITHIN(dw_cpu.widened(), dw_ref.widened(), tolerance);
     }
   }
 }
 
-TEST_CASE("cpu backend, non-finite inputs: gemm, both precisions, every transpose") {
-  for (const MathPrecision precision : {MathPrecision::float32, MathPrecision::bfloat16}) {
+TEST_CASE("cpu backend, non-finite inputs: gemm, every storage type, every transpose") {
+  for (const DType dtype : {float32, bfloat16, float16}) {
     for (int t = 0; t < 4; ++t) {
       const std::int64_t m = 33, n = 17, k = 65;
-      const auto a = values_with_specials(m * k, 11 + t, 200), b = values_with_specials(k * n, 21 + t, 300);
+      const Stored a(values_with_specials(m * k, 11 + t, 200), dtype), b(values_with_specials(k * n, 21 + t, 300), dtype);
       for (const float beta : {0.0f, 0.5f}) {
-        auto c_ref = values_with_specials(m * n, 31, 1u << 30), c_cpu = c_ref;
-        ref().gemm(t & 1, t & 2, m, n, k, 1.5f, a.data(), b.data(), beta, c_ref.data(), precision);
-        cpu().gemm(t & 1, t & 2, m, n, k, 1.5f, a.data(), b.data(), beta, c_cpu.data(), precision);
+        Stored c_ref(values_with_specials(m * n, 31, 1u << 30), dtype);
+        Stored c_cpu = c_ref;
+        ref().gemm(t & 1, t & 2, m, n, k, 1.5f, a.data(), b.data(), beta, c_ref.data(), dtype);
+        cpu().gemm(t & 1, t & 2, m, n, k, 1.5f, a.data(), b.data(), beta, c_cpu.data(), dtype);
         CAPTURE(t);
-        CAPTURE(static_cast<int>(precision));
-        CHECK_SAME_PLACES(c_cpu, c_ref);
+        CAPTURE(to_string(dtype));
+        CHECK_SAME_PLACES_WITHIN(c_cpu.widened(), c_ref.widened(), keras::testing::storage_tolerance(dtype));
       }
     }
   }

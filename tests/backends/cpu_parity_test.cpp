@@ -1,7 +1,8 @@
 // The CPU backend against the reference backend, kernel by kernel, forward and backward, on
 // random data and shapes chosen to hit the awkward cases: batch 1, odd sizes, stride 2, "same"
-// and "valid", dilation, groups, depthwise, bfloat16. Both backends keep data in host memory,
-// so the same buffers feed both. Agreement: max |cpu - ref| <= 1e-4 * max |ref| (float32).
+// and "valid", dilation, groups, depthwise; float32, bfloat16 and float16 storage. Both backends
+// keep data in host memory, so the same buffers feed both. Agreement: max |cpu - ref| <=
+// tolerance * max |ref|, 1e-4 for float32 (storage_tolerance for 16 bits).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,8 +12,11 @@
 #include <vector>
 
 #include "keras/keras.hpp"
+#include "support/stored_values.hpp"
 
 using namespace keras;
+using keras::testing::Stored;
+using keras::testing::storage_tolerance;
 
 #ifdef KERASCPP_TEST_CPU_BACKEND
 
@@ -52,14 +56,14 @@ struct ConvCase {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-Conv2DGeometry geometry(const ConvCase& k, MathPrecision precision) {
+Conv2DGeometry geometry(const ConvCase& k, DType dtype) {
   Conv2DGeometry g;
   g.batch = k.n, g.in_h = k.h, g.in_w = k.w, g.in_c = k.c;
   g.kernel_h = k.kh, g.kernel_w = k.kw, g.out_c = k.out;
   g.stride_h = g.stride_w = k.stride;
   g.dilation_h = g.dilation_w = k.dilation;
   g.groups = k.groups;
-  g.precision = precision;
+  g.dtype = dtype;
   const std::int64_t eh = (k.kh - 1) * k.dilation + 1, ew = (k.kw - 1) * k.dilation + 1;
   if (k.same) {
     g.out_h = ceil_div(k.h, k.stride), g.out_w = ceil_div(k.w, k.stride);
@@ -91,80 +95,87 @@ std::int64_t kernel_count(const Conv2DGeometry& g) { return g.kernel_h * g.kerne
 }  // namespace
 
 TEST_CASE("cpu backend: conv2d forward, backward data and backward filter match the reference") {
-  for (const MathPrecision precision : {MathPrecision::float32, MathPrecision::bfloat16}) {
+  for (const DType dtype : {float32, bfloat16, float16}) {
     for (std::size_t i = 0; i < kConvCases.size(); ++i) {
-      const Conv2DGeometry g = geometry(kConvCases[i], precision);
+      const Conv2DGeometry g = geometry(kConvCases[i], dtype);
       CAPTURE(i);
-      CAPTURE(static_cast<int>(precision));
-      const auto x = random_values(input_count(g), 1 + i), w = random_values(kernel_count(g), 2 + i);
-      const auto bias = random_values(g.out_c, 3 + i), dy = random_values(output_count(g), 4 + i);
+      CAPTURE(to_string(dtype));
+      const double tolerance = storage_tolerance(dtype);
+      const Stored x(random_values(input_count(g), 1 + i), dtype), w(random_values(kernel_count(g), 2 + i), dtype);
+      const Stored bias(random_values(g.out_c, 3 + i), dtype), dy(random_values(output_count(g), 4 + i), dtype);
       for (const bool with_bias : {false, true}) {
         for (const FusedActivation act : {FusedActivation::none, FusedActivation::relu}) {
-          std::vector<float> y_ref(output_count(g)), y_cpu(output_count(g), NAN);
+          Stored y_ref = Stored::garbage(output_count(g), dtype), y_cpu = Stored::garbage(output_count(g), dtype);
           ref().conv2d_forward(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, act, y_ref.data());
           cpu().conv2d_forward(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, act, y_cpu.data());
-          CHECK_CLOSE(y_cpu, y_ref);
+          CHECK(relative_error(y_cpu.widened(), y_ref.widened()) <= tolerance);
         }
       }
-      std::vector<float> dx_ref(input_count(g)), dx_cpu(input_count(g), NAN);
+      Stored dx_ref = Stored::garbage(input_count(g), dtype), dx_cpu = Stored::garbage(input_count(g), dtype);
       ref().conv2d_backward_data(g, dy.data(), w.data(), dx_ref.data());
       cpu().conv2d_backward_data(g, dy.data(), w.data(), dx_cpu.data());
-      CHECK_CLOSE(dx_cpu, dx_ref);
-      std::vector<float> dw_ref(kernel_count(g)), dw_cpu(kernel_count(g), NAN);
+      CHECK(relative_error(dx_cpu.widened(), dx_ref.widened()) <= tolerance);
+      Stored dw_ref = Stored::garbage(kernel_count(g), dtype), dw_cpu = Stored::garbage(kernel_count(g), dtype);
       ref().conv2d_backward_filter(g, x.data(), dy.data(), dw_ref.data());
       cpu().conv2d_backward_filter(g, x.data(), dy.data(), dw_cpu.data());
-      CHECK_CLOSE(dw_cpu, dw_ref);
+      CHECK(relative_error(dw_cpu.widened(), dw_ref.widened()) <= tolerance);
     }
   }
 }
 
-TEST_CASE("cpu backend: bfloat16 convolutions and gemm really round their operands") {
-  // The float32 and bfloat16 results of the same product must differ by bfloat16's rounding
-  // (~2^-9 relative), or the precision flag is being ignored, and the bfloat16 one must be the
-  // reference's bf16 emulation. Whichever path this CPU takes (native bf16 kernels, or the
-  // emulation where it has none: .ci/run repeats this with ONEDNN_MAX_CPU_ISA=AVX2).
-  const Conv2DGeometry g32 = geometry(kConvCases[7], MathPrecision::float32);
-  const Conv2DGeometry g16 = geometry(kConvCases[7], MathPrecision::bfloat16);
-  const auto x = random_values(input_count(g32), 11), w = random_values(kernel_count(g32), 12);
-  std::vector<float> y32(output_count(g32)), y16(output_count(g32)), y16_ref(output_count(g32));
-  cpu().conv2d_forward(g32, x.data(), w.data(), nullptr, FusedActivation::none, y32.data());
-  cpu().conv2d_forward(g16, x.data(), w.data(), nullptr, FusedActivation::none, y16.data());
-  ref().conv2d_forward(g16, x.data(), w.data(), nullptr, FusedActivation::none, y16_ref.data());
-  const double difference = relative_error(y16, y32);
-  CHECK(difference > 1e-4);
-  CHECK(difference < 2e-2);
-  CHECK(relative_error(y16, y16_ref) <= 1e-5);
-  const std::int64_t m = 64, n = 96, k = 300;
-  const auto a = random_values(m * k, 13), b = random_values(k * n, 14);
-  std::vector<float> c32(m * n), c16(m * n), c16_ref(m * n);
-  cpu().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c32.data(), MathPrecision::float32);
-  cpu().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c16.data(), MathPrecision::bfloat16);
-  ref().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c16_ref.data(), MathPrecision::bfloat16);
-  CHECK(relative_error(c16, c32) > 1e-4);
-  CHECK(relative_error(c16, c32) < 2e-2);
-  CHECK(relative_error(c16, c16_ref) <= 1e-5);
+TEST_CASE("cpu backend: 16-bit convolutions and gemm store rounded results of float32 sums") {
+  // On the same operand values, the 16-bit result must be the float32 result rounded once:
+  // within one unit in the last place of it, and not equal to it (else the storage type is
+  // being ignored). Whichever path this CPU takes (native kernels, or widening where it has
+  // none: .ci/run repeats this with ONEDNN_MAX_CPU_ISA=AVX2).
+  for (const DType dtype : {bfloat16, float16}) {
+    CAPTURE(to_string(dtype));
+    const double ulp = dtype == bfloat16 ? 1.0 / 128 : 1.0 / 1024;
+    const Conv2DGeometry g16 = geometry(kConvCases[7], dtype), g32 = geometry(kConvCases[7], float32);
+    const Stored x16(random_values(input_count(g32), 11), dtype), w16(random_values(kernel_count(g32), 12), dtype);
+    const auto x = x16.widened(), w = w16.widened();
+    std::vector<float> y32(output_count(g32));
+    Stored y16 = Stored::garbage(output_count(g32), dtype), y16_ref = Stored::garbage(output_count(g32), dtype);
+    cpu().conv2d_forward(g32, x.data(), w.data(), nullptr, FusedActivation::none, y32.data());
+    cpu().conv2d_forward(g16, x16.data(), w16.data(), nullptr, FusedActivation::none, y16.data());
+    ref().conv2d_forward(g16, x16.data(), w16.data(), nullptr, FusedActivation::none, y16_ref.data());
+    CHECK(relative_error(y16.widened(), y32) > 1e-5);
+    CHECK(relative_error(y16.widened(), y32) <= ulp);
+    CHECK(relative_error(y16.widened(), y16_ref.widened()) <= ulp);
+    const std::int64_t m = 64, n = 96, k = 300;
+    const Stored a16(random_values(m * k, 13), dtype), b16(random_values(k * n, 14), dtype);
+    const auto a = a16.widened(), b = b16.widened();
+    std::vector<float> c32(m * n);
+    Stored c16 = Stored::garbage(m * n, dtype), c16_ref = Stored::garbage(m * n, dtype);
+    cpu().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c32.data(), float32);
+    cpu().gemm(false, true, m, n, k, 1.0f, a16.data(), b16.data(), 0.0f, c16.data(), dtype);
+    ref().gemm(false, true, m, n, k, 1.0f, a16.data(), b16.data(), 0.0f, c16_ref.data(), dtype);
+    CHECK(relative_error(c16.widened(), c32) > 1e-5);
+    CHECK(relative_error(c16.widened(), c32) <= ulp);
+    CHECK(relative_error(c16.widened(), c16_ref.widened()) <= ulp);
+  }
 }
 
 TEST_CASE("cpu backend: gemm with every transpose, odd sizes, alpha and beta") {
   struct Case { std::int64_t m, n, k; };
-  const std::vector<Case> cases = {{1, 1, 1}, {7, 5, 3}, {64, 1000, 8192 / 16}, {33, 17, 65}, {5, 100, 1000}};
-  for (const MathPrecision precision : {MathPrecision::float32, MathPrecision::bfloat16}) {
+  const std::vector<Case> cases = {{1, 1, 1}, {7, 5, 3}, {64, 1000, 8192 / 16}, {33, 17, 65}, {5, 100, 1000}, {4, 3, 0}};
+  for (const DType dtype : {float32, bfloat16, float16}) {
     for (const auto& c : cases) {
       for (int t = 0; t < 4; ++t) {
         const bool ta = t & 1, tb = t & 2;
         for (const auto& [alpha, beta] : std::vector<std::pair<float, float>>{{1.0f, 0.0f}, {0.5f, 1.0f}, {-2.0f, 0.25f}}) {
+          CAPTURE(to_string(dtype));
           CAPTURE(c.m);
           CAPTURE(c.n);
           CAPTURE(c.k);
           CAPTURE(t);
           CAPTURE(alpha);
-          const auto a = random_values(c.m * c.k, 21), b = random_values(c.k * c.n, 22);
-          auto c_ref = random_values(c.m * c.n, 23);
-          auto c_cpu = c_ref;
-          if (beta == 0.0f) std::fill(c_cpu.begin(), c_cpu.end(), NAN);  // must be overwritten
-          ref().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_ref.data(), precision);
-          cpu().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_cpu.data(), precision);
-          CHECK_CLOSE(c_cpu, c_ref);
+          const Stored a(random_values(c.m * c.k, 21), dtype), b(random_values(c.k * c.n, 22), dtype);
+          Stored c_ref(random_values(c.m * c.n, 23), dtype);
+          Stored c_cpu = beta == 0.0f ? Stored::garbage(c.m * c.n, dtype) : c_ref;  // beta 0 must overwrite
+          ref().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_ref.data(), dtype);
+          cpu().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_cpu.data(), dtype);
+          CHECK(relative_error(c_cpu.widened(), c_ref.widened()) <= storage_tolerance(dtype));
         }
       }
     }
@@ -403,6 +414,29 @@ TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, rando
     cpu().cast(wide.data(), DType::float32, q.data(), to, wide.size());
     CHECK(std::memcmp(r.data(), q.data(), wide.size() * size_of(to)) == 0);
   }
+  // float16 both ways, bit for bit: every half (normals, subnormals, infinities, NaNs) widened,
+  // and float32 values around every rounding boundary (ties, overflow, underflow) narrowed.
+  std::vector<std::uint16_t> halves(65536);
+  for (std::size_t i = 0; i < halves.size(); ++i) halves[i] = static_cast<std::uint16_t>(i);
+  std::vector<float> widened_ref(halves.size()), widened_cpu(halves.size());
+  ref().cast(halves.data(), DType::float16, widened_ref.data(), DType::float32, halves.size());
+  cpu().cast(halves.data(), DType::float16, widened_cpu.data(), DType::float32, halves.size());
+  std::size_t differ = 0;  // NaN payloads may differ (the reference passes them through double)
+  for (std::size_t i = 0; i < halves.size(); ++i) {
+    const bool same = std::memcmp(&widened_cpu[i], &widened_ref[i], 4) == 0;
+    differ += !(same || (std::isnan(widened_cpu[i]) && std::isnan(widened_ref[i])));
+  }
+  CHECK(differ == 0);
+  std::vector<std::uint32_t> floats;
+  for (const float value : widened_ref) {
+    std::uint32_t w;
+    std::memcpy(&w, &value, 4);
+    for (const std::uint32_t delta : {0u, 1u, 0xFFFu, 0x1000u, 0x1001u, 0x1FFFu}) floats.push_back(w + delta);
+  }
+  std::vector<std::uint16_t> narrowed_ref(floats.size()), narrowed_cpu(floats.size());
+  ref().cast(floats.data(), DType::float32, narrowed_ref.data(), DType::float16, floats.size());
+  cpu().cast(floats.data(), DType::float32, narrowed_cpu.data(), DType::float16, floats.size());
+  CHECK(narrowed_cpu == narrowed_ref);
   const std::vector<std::int32_t> labels{3, 0, 9, 9, -1, 10};  // the last two are outside [0, 10)
   std::vector<float> h_ref(60), h_cpu(60, NAN);
   std::int32_t invalid_ref = -7, invalid_cpu = -7;

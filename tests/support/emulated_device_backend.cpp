@@ -205,22 +205,22 @@ class EmulatedDevice final : public Backend {
   }
 
   void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t kk, float alpha,
-            const float* a, const float* b, float beta, float* c, MathPrecision precision) override {
-    enqueue("gemm", [=](Backend& k, auto a, auto b, auto c) { k.gemm(transpose_a, transpose_b, m, n, kk, alpha, a, b, beta, c, precision); }, a, b, c);
+            const void* a, const void* b, float beta, void* c, DType dtype) override {
+    enqueue("gemm", [=](Backend& k, auto a, auto b, auto c) { k.gemm(transpose_a, transpose_b, m, n, kk, alpha, a, b, beta, c, dtype); }, a, b, c);
   }
   void bias_add(const float* x, const float* bias, float* y, std::int64_t rows, std::int64_t cols,
                 FusedActivation act) override {
     enqueue("bias_add", [=](Backend& k, auto x, auto bias, auto y) { k.bias_add(x, bias, y, rows, cols, act); }, x, bias, y);
   }
 
-  void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* bias,
-                      FusedActivation act, float* y) override {
+  void conv2d_forward(const Conv2DGeometry& g, const void* x, const void* w, const void* bias,
+                      FusedActivation act, void* y) override {
     enqueue("conv2d_forward", [=](Backend& k, auto x, auto w, auto bias, auto y) { k.conv2d_forward(g, x, w, bias, act, y); }, x, w, bias, y);
   }
-  void conv2d_backward_data(const Conv2DGeometry& g, const float* dy, const float* w, float* dx) override {
+  void conv2d_backward_data(const Conv2DGeometry& g, const void* dy, const void* w, void* dx) override {
     enqueue("conv2d_backward_data", [=](Backend& k, auto dy, auto w, auto dx) { k.conv2d_backward_data(g, dy, w, dx); }, dy, w, dx);
   }
-  void conv2d_backward_filter(const Conv2DGeometry& g, const float* x, const float* dy, float* dw) override {
+  void conv2d_backward_filter(const Conv2DGeometry& g, const void* x, const void* dy, void* dw) override {
     enqueue("conv2d_backward_filter", [=](Backend& k, auto x, auto dy, auto dw) { k.conv2d_backward_filter(g, x, dy, dw); }, x, dy, dw);
   }
 

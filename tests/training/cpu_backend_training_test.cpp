@@ -1,6 +1,6 @@
 // Real-data checks of the CPU backend (issue: "switching backends is one flag"): the
 // Fashion-MNIST demo model learns the same on the reference and cpu backends, and the
-// mixed_bfloat16 policy costs at most one point of accuracy on the CNN. Timings are reported,
+// mixed_bfloat16 and mixed_float16 policies cost at most one point of accuracy on the CNN. Timings are reported,
 // never asserted.
 #include <doctest/doctest.h>
 
@@ -65,14 +65,18 @@ TEST_CASE("the Fashion-MNIST MLP learns the same on --backend reference and --ba
   CHECK(cpu.accuracy >= 0.84);
 }
 
-TEST_CASE("mixed_bfloat16 training stays within one point of float32 on the Fashion-MNIST CNN") {
+TEST_CASE("mixed_bfloat16 and mixed_float16 training stay within one point of float32 on the Fashion-MNIST CNN") {
   SettingsGuard guard;
   const Scores f32 = train_and_evaluate("cpu", "float32", true, 4);
   const Scores bf16 = train_and_evaluate("cpu", "mixed_bfloat16", true, 4);
+  const Scores f16 = train_and_evaluate("cpu", "mixed_float16", true, 4);  // with dynamic loss scaling
   MESSAGE("CNN, 4 epochs on cpu: float32 accuracy " << f32.accuracy << " in " << f32.seconds
-          << " s; mixed_bfloat16 accuracy " << bf16.accuracy << " in " << bf16.seconds << " s");
+          << " s; mixed_bfloat16 accuracy " << bf16.accuracy << " in " << bf16.seconds
+          << " s; mixed_float16 accuracy " << f16.accuracy << " in " << f16.seconds << " s");
   CHECK(std::fabs(f32.accuracy - bf16.accuracy) <= 0.01);
+  CHECK(std::fabs(f32.accuracy - f16.accuracy) <= 0.01);
   CHECK(bf16.accuracy >= 0.88);
+  CHECK(f16.accuracy >= 0.88);
 }
 
 TEST_SUITE_END();

@@ -25,6 +25,18 @@ bool grad_mode_enabled();
 // get no gradient; the closure still returns one entry per input passed here.
 void record(Tensor& output, const char* op_name, std::vector<Tensor> inputs,
             std::function<std::vector<Tensor>(const Tensor&)> backward);
+
+// Turns recording on or off for a scope; a backward closure that recomputes its op turns it on.
+class GradModeScope {
+ public:
+  explicit GradModeScope(bool enabled);
+  ~GradModeScope();
+  GradModeScope(const GradModeScope&) = delete;
+  GradModeScope& operator=(const GradModeScope&) = delete;
+
+ private:
+  bool previous_;
+};
 }  // namespace internal
 
 // Turns recording off in a scope (inference, optimizer updates).

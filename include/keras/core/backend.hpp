@@ -1,7 +1,8 @@
 #pragma once
 // The kernel interface every backend implements (reference, cpu, cuda). It knows nothing of
-// layers or autograd: plain float32 kernels over memory the backend allocated, in NHWC layout
-// with Keras' HWIO convolution kernels. Pointers are device pointers of that backend: only the
+// layers or autograd: float32 kernels over memory the backend allocated, in NHWC layout with
+// Keras' HWIO convolution kernels; matrix products and convolutions also take 16-bit storage
+// (mixed precision). Pointers are device pointers of that backend: only the
 // backend dereferences them. docs/backend_contract.md is the full contract (queue order,
 // synchronization points, threads); in short:
 //  - Every call that takes device pointers enqueues work on the backend's one ordered queue and
@@ -14,6 +15,7 @@
 //  - Calls may come from any thread; work enqueued from two threads is ordered only by what
 //    orders the enqueues. The engine runs a model from one thread; fit's data workers make
 //    fresh batch tensors (uploads, gathers) and hand them over under a lock.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -65,10 +67,12 @@ struct BroadcastSpec {
   std::vector<std::int64_t> b_strides;
 };
 
-// The arithmetic of convolutions and matrix products. bfloat16 rounds both operands to
-// bfloat16 and accumulates in float32 (Keras' "mixed_bfloat16" policy); inputs and outputs
-// stay float32 in memory.
-enum class MathPrecision : std::uint8_t { float32, bfloat16 };
+// Bytes of tensor storage alive on a backend, and the most alive at once since the last
+// reset_peak_memory(): what a training step's activations cost.
+struct MemoryStats {
+  std::int64_t live_bytes = 0;
+  std::int64_t peak_bytes = 0;
+};
 
 // A 2-D convolution, NHWC input, (kh, kw, in/groups, out) kernel, NHWC output.
 struct Conv2DGeometry {
@@ -78,7 +82,9 @@ struct Conv2DGeometry {
   std::int64_t pad_top = 0, pad_left = 0;  // bottom/right padding follows from out_h/out_w
   std::int64_t out_h = 0, out_w = 0;
   std::int64_t groups = 1;
-  MathPrecision precision = MathPrecision::float32;
+  // The storage type of every operand and result (x, w, bias, y, dy, dx, dw): float32,
+  // bfloat16 or float16; sums accumulate in float32 whatever it is, results are rounded once.
+  DType dtype = DType::float32;
 };
 
 enum class PoolMode : std::uint8_t { max, average };
@@ -109,6 +115,11 @@ class Backend {
   // kernel raised (as a BackendError naming the kernel).
   virtual void synchronize() {}
   virtual SyncCounts sync_counts() const { return {}; }
+  // Tensor storage on this backend (counted by the tensors that own it, whatever the backend).
+  MemoryStats memory_stats() const;
+  void reset_peak_memory();
+  void note_tensor_allocated(std::size_t bytes);  // called by tensor storage only
+  void note_tensor_freed(std::size_t bytes);
 
   // --- memory -------------------------------------------------------------------------
   virtual void* allocate(std::size_t bytes) = 0;
@@ -167,22 +178,23 @@ class Backend {
                            std::size_t count, void* dst) = 0;
 
   // --- linear algebra (row-major) -------------------------------------------------------
-  // c = alpha * op(a) @ op(b) + beta * c, op(a): (m, k), op(b): (k, n)
+  // c = alpha * op(a) @ op(b) + beta * c, op(a): (m, k), op(b): (k, n); a, b and c are all of
+  // `dtype` (float32, bfloat16 or float16), accumulated in float32.
   virtual void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n,
-                    std::int64_t k, float alpha, const float* a, const float* b, float beta,
-                    float* c, MathPrecision precision) = 0;
+                    std::int64_t k, float alpha, const void* a, const void* b, float beta,
+                    void* c, DType dtype) = 0;
   // y[r, j] = act(x[r, j] + bias[j])
   virtual void bias_add(const float* x, const float* bias, float* y, std::int64_t rows,
                         std::int64_t cols, FusedActivation act) = 0;
 
-  // --- convolution ----------------------------------------------------------------------
+  // --- convolution (every operand of g.dtype) --------------------------------------------
   // bias may be null. y = act(conv(x, w) + bias)
-  virtual void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w,
-                              const float* bias, FusedActivation act, float* y) = 0;
-  virtual void conv2d_backward_data(const Conv2DGeometry& g, const float* dy, const float* w,
-                                    float* dx) = 0;
-  virtual void conv2d_backward_filter(const Conv2DGeometry& g, const float* x, const float* dy,
-                                      float* dw) = 0;
+  virtual void conv2d_forward(const Conv2DGeometry& g, const void* x, const void* w,
+                              const void* bias, FusedActivation act, void* y) = 0;
+  virtual void conv2d_backward_data(const Conv2DGeometry& g, const void* dy, const void* w,
+                                    void* dx) = 0;
+  virtual void conv2d_backward_filter(const Conv2DGeometry& g, const void* x, const void* dy,
+                                      void* dw) = 0;
 
   // --- pooling, padding, resizing (NHWC) ------------------------------------------------
   virtual void pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const float* x,
@@ -261,6 +273,9 @@ class Backend {
   virtual void nadam_update(float* var, float* m, float* v, const float* g, std::size_t n,
                             float one_minus_beta_1, float one_minus_beta_2, float m_scale,
                             float g_scale, float v_divisor, float lr, float epsilon) = 0;
+
+ private:
+  std::atomic<std::int64_t> live_bytes_{0}, peak_bytes_{0};
 };
 
 namespace backend {

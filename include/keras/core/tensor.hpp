@@ -80,6 +80,8 @@ class Tensor {
   Tensor clone(Backend* backend = nullptr) const;
 
   // --- values on the host: each waits for the backend's queued work (a synchronization) ---
+  // T must be the dtype's element type, except that item<float> and to_vector<float> also
+  // read bfloat16 and float16 tensors, widened exactly (a mixed-precision model's outputs).
   template <class T>
   T at(std::initializer_list<std::int64_t> index) const;
   template <class T>

@@ -8,8 +8,28 @@
 
 namespace keras::internal {
 
-// Ops compute in float32; anything else is a clear error telling how to convert.
+// Kernels compute in float32 (16-bit operands are widened first, see widened); anything else
+// is a clear error telling how to convert.
 void require_float32(const Tensor& t, const char* op);
+
+// Mixed precision. An op whose kernels are float32 only computes a 16-bit operand (bfloat16,
+// float16) widened to float32 and rounds its result back to the operands' type once, so a
+// bfloat16 in gives a bfloat16 out, as in Keras. Matrix products and convolutions have 16-bit
+// kernels and skip the round trip.
+bool is_half(DType dtype);
+bool is_half(const Tensor& t);
+// Keras' result type of two floating operands: their type when they agree, else float32.
+DType promoted(DType a, DType b);
+// x as float32 (a differentiable cast; x itself when it is float32 already).
+Tensor widened(const Tensor& x);
+// A float32 result in `dtype` (a differentiable cast; y itself for float32).
+Tensor narrowed(const Tensor& y, DType dtype);
+// f (an op on float32 operands) on `inputs` widened, its result rounded to `result`. The tape
+// keeps only the 16-bit inputs: the backward pass widens them again and recomputes f to
+// differentiate it (as gradient checkpointing does), so no float32 copy of an activation stays
+// alive between the forward and the backward pass.
+using Float32Op = std::function<Tensor(const std::vector<Tensor>&)>;
+Tensor in_float32(const char* name, const std::vector<Tensor>& inputs, DType result, Float32Op f);
 // All operands must live on one backend.
 Backend& common_backend(const std::vector<Tensor>& ts, const char* op);
 // An uninitialized float32 output on the given backend.

@@ -65,9 +65,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const std::string& class_name() const { return class_name_; }
   // Frozen layers keep their weights out of training and count them as non-trainable.
   bool trainable = true;
-  // The global policy when the layer was made; Conv and Dense layers multiply in its
-  // precision.
+  // The global policy when the layer was made. Under a mixed policy the layer casts floating
+  // inputs and its variables to the compute dtype and its outputs have that dtype, as in Keras.
   const mixed_precision::DTypePolicy& dtype_policy() const { return dtype_policy_; }
+  DType compute_dtype() const { return dtype_policy_.compute_dtype(); }
 
   bool built() const { return built_; }
   // Creates the weights for these input shapes (the batch axis may be None). Runs once.
@@ -107,6 +108,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // The computation, written with keras::ops (gradients come from them), on inputs already
   // checked by compute_output_shape. This is what a custom layer overrides, as in Keras.
   virtual Tensor call(const std::vector<Tensor>& inputs, bool training) = 0;
+  // A variable's value in the compute dtype, as Keras reads variables inside call (autocast);
+  // the cast is differentiable, so the float32 variable gets the gradient.
+  Tensor autocast(const VariablePtr& variable) const;
   VariablePtr add_weight(const std::string& name, const Shape& shape,
                          const initializers::Initializer& initializer, bool trainable = true,
                          const regularizers::Regularizer& regularizer = {});

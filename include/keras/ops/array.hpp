@@ -9,6 +9,9 @@
 namespace keras::ops {
 
 Tensor reshape(const Tensor& x, const Shape& shape);
+// keras.ops.cast: x in another dtype. Between floating types the gradient flows back, cast to
+// x's dtype (mixed precision casts inputs and variables to the compute dtype with it).
+Tensor cast(const Tensor& x, DType dtype);
 // (n, ...) -> (n, prod(...))
 Tensor flatten(const Tensor& x);
 Tensor concatenate(const std::vector<Tensor>& xs, int axis = -1);

@@ -37,10 +37,10 @@ Tensor max(const Tensor& x, int axis, bool keepdims = false);
 // The index of the largest value along `axis` (the first one on ties; a NaN wins), int32.
 Tensor argmax(const Tensor& x, int axis = -1);
 
-// (m, k) @ (k, n) -> (m, n)
-// precision bfloat16 multiplies bfloat16-rounded operands, accumulating in float32
-// (the "mixed_bfloat16" policy's Dense layers); forward and backward alike.
-Tensor matmul(const Tensor& a, const Tensor& b, MathPrecision precision = MathPrecision::float32);
+// (m, k) @ (k, n) -> (m, n). Two bfloat16 (float16) operands give a bfloat16 (float16) product
+// accumulated in float32, forward and backward alike (the mixed policies' Dense layers);
+// operands of two types multiply in float32.
+Tensor matmul(const Tensor& a, const Tensor& b);
 
 // Sums a broadcast gradient back to the shape of the operand it was broadcast from.
 Tensor sum_to_shape(const Tensor& x, const Shape& shape);

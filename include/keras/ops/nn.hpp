@@ -17,9 +17,10 @@ struct Conv2DOptions {
   std::string padding = "valid";  // "valid" | "same"
   std::int64_t dilation_h = 1, dilation_w = 1;
   std::int64_t groups = 1;  // depthwise convolution: groups = input channels
-  MathPrecision precision = MathPrecision::float32;  // bfloat16: the mixed_bfloat16 policy
 };
-// x (n, h, w, c), kernel (kh, kw, c / groups, out) -> (n, oh, ow, out)
+// x (n, h, w, c), kernel (kh, kw, c / groups, out) -> (n, oh, ow, out). Operands of one 16-bit
+// type (the mixed policies) convolve natively into that type, accumulating in float32;
+// operands of several types convolve in float32.
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Conv2DOptions& options = {});
 // conv2d + bias + activation in one kernel launch; activation "linear" or "relu" fuse, any
 // other Keras activation is applied after.

@@ -27,13 +27,16 @@ class Optimizer {
 
   const std::string& name() const { return name_; }
   // Updates each variable with its gradient (same order), then counts one step.
-  void apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables);
+  virtual void apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables);
+  // What training differentiates instead of the loss: the loss itself, or (loss scaling) a
+  // multiple of it whose gradients apply() divides back.
+  virtual Tensor scale_loss(const Tensor& loss) const { return loss; }
   // The learning rate the next step will use.
-  double learning_rate() const;
+  virtual double learning_rate() const;
   // Sets a fixed learning rate (as callbacks do); replaces a schedule.
-  void set_learning_rate(double value);
-  std::int64_t iterations() const { return iterations_; }
-  bool has_schedule() const { return learning_rate_.is_schedule(); }
+  virtual void set_learning_rate(double value);
+  virtual std::int64_t iterations() const { return iterations_; }
+  virtual bool has_schedule() const { return learning_rate_.is_schedule(); }
   // The optimizer's state tensors (slots) in Keras 3's creation order (Adam: m and v of each
   // variable in turn, then AMSGrad's maxima), for saving and restoring.
   const std::vector<Tensor>& variables() const { return slots_; }
@@ -50,6 +53,7 @@ class Optimizer {
   const CommonOptions& common_options() const { return common_; }
 
  protected:
+  friend class LossScaleOptimizer;  // updates through the optimizer it wraps
   // Called once with the variables before the first update: create slots with add_slot.
   virtual void build(const std::vector<VariablePtr>& variables) = 0;
   // One variable's update; `index` is its position in the list given to build.
