@@ -172,6 +172,27 @@ bool relu_may_fuse(CpuBackend::Primitives& p, const Conv2DGeometry& g, const flo
   return bound < static_cast<double>(FLT_MAX);  // false for NaN and infinity
 }
 
+// The memory one backward pass reads and writes: the caller's, or, where 16-bit storage is
+// emulated, float32 scratch (the two operands widened into slots 0 and 1, the result in 2).
+struct PassMemory {
+  const void* first;
+  const void* second;
+  void* result;
+};
+PassMemory pass_memory(CpuBackend::Primitives& p, DType dtype, bool widen, const void* first, std::int64_t first_n,
+                       const void* second, std::int64_t second_n, void* result, std::int64_t result_n) {
+  if (!widen) return {first, second, result};
+  return {p.scratch.widen(0, p.loops, first, dtype, first_n), p.scratch.widen(1, p.loops, second, dtype, second_n),
+          p.scratch.get(2, result_n)};
+}
+// Rounds a widened pass's float32 result into the caller's 16-bit memory.
+void finish_pass(CpuBackend::Primitives& p, DType dtype, bool widen, const PassMemory& m, void* result,
+                 std::int64_t result_n) {
+  if (!widen) return;
+  p.stream.wait();
+  p.loops.cast(m.result, DType::float32, result, dtype, static_cast<std::size_t>(result_n));
+}
+
 }  // namespace
 
 void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const void* w,
@@ -233,22 +254,13 @@ void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, c
       e.data_diff_src = Staged(p.engine, d.user_src, e.data_pd->diff_src_desc());
     }
     const bool widen = g.dtype != DType::float32 && e.data_emulated;
-    const void *dys = dy, *ws = w;
-    void* dxs = dx;
-    if (widen) {
-      dys = p.scratch.widen(0, p.loops, dy, g.dtype, output_count(g));
-      ws = p.scratch.widen(1, p.loops, w, g.dtype, kernel_count(g));
-      dxs = p.scratch.get(2, input_count(g));
-    }
-    memory out = e.data_diff_src.out(dxs);
-    e.backward_data.execute(p.stream, {{DNNL_ARG_DIFF_DST, e.data_diff_dst.in(p.stream, dys)},
-                                       {DNNL_ARG_WEIGHTS, e.data_weights.in(p.stream, ws)},
+    const PassMemory m = pass_memory(p, g.dtype, widen, dy, output_count(g), w, kernel_count(g), dx, input_count(g));
+    memory out = e.data_diff_src.out(m.result);
+    e.backward_data.execute(p.stream, {{DNNL_ARG_DIFF_DST, e.data_diff_dst.in(p.stream, m.first)},
+                                       {DNNL_ARG_WEIGHTS, e.data_weights.in(p.stream, m.second)},
                                        {DNNL_ARG_DIFF_SRC, out}});
-    e.data_diff_src.out_done(p.stream, dxs);
-    if (widen) {
-      p.stream.wait();
-      p.loops.cast(dxs, DType::float32, dx, g.dtype, static_cast<std::size_t>(input_count(g)));
-    }
+    e.data_diff_src.out_done(p.stream, m.result);
+    finish_pass(p, g.dtype, widen, m, dx, input_count(g));
   });
 }
 
@@ -274,22 +286,13 @@ void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x, 
       e.weights_diff_weights = Staged(p.engine, d.user_weights, e.weights_pd->diff_weights_desc());
     }
     const bool widen = g.dtype != DType::float32 && e.weights_emulated;
-    const void *xs = x, *dys = dy;
-    void* dws = dw;
-    if (widen) {
-      xs = p.scratch.widen(0, p.loops, x, g.dtype, input_count(g));
-      dys = p.scratch.widen(1, p.loops, dy, g.dtype, output_count(g));
-      dws = p.scratch.get(2, kernel_count(g));
-    }
-    memory out = e.weights_diff_weights.out(dws);
-    e.backward_weights.execute(p.stream, {{DNNL_ARG_SRC, e.weights_src.in(p.stream, xs)},
-                                          {DNNL_ARG_DIFF_DST, e.weights_diff_dst.in(p.stream, dys)},
+    const PassMemory m = pass_memory(p, g.dtype, widen, x, input_count(g), dy, output_count(g), dw, kernel_count(g));
+    memory out = e.weights_diff_weights.out(m.result);
+    e.backward_weights.execute(p.stream, {{DNNL_ARG_SRC, e.weights_src.in(p.stream, m.first)},
+                                          {DNNL_ARG_DIFF_DST, e.weights_diff_dst.in(p.stream, m.second)},
                                           {DNNL_ARG_DIFF_WEIGHTS, out}});
-    e.weights_diff_weights.out_done(p.stream, dws);
-    if (widen) {
-      p.stream.wait();
-      p.loops.cast(dws, DType::float32, dw, g.dtype, static_cast<std::size_t>(kernel_count(g)));
-    }
+    e.weights_diff_weights.out_done(p.stream, m.result);
+    finish_pass(p, g.dtype, widen, m, dw, kernel_count(g));
   });
 }
 

@@ -9,6 +9,7 @@
 
 #include "keras/core/autograd.hpp"
 #include "keras/internal/deferred_checks.hpp"
+#include "keras/internal/op_support.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
 
@@ -206,7 +207,7 @@ T Tensor::item() const {
                      to_string(shape()));
   }
   if constexpr (std::is_same_v<T, float>) {
-    if (dtype() == bfloat16 || dtype() == float16) return astype(float32).item<float>();
+    if (internal::is_half(dtype())) return astype(float32).item<float>();
   }
   check_dtype(dtype_of<T>(), "item<T>()");
   T value{};
@@ -218,7 +219,7 @@ T Tensor::item() const {
 template <class T>
 std::vector<T> Tensor::to_vector() const {
   if constexpr (std::is_same_v<T, float>) {
-    if (dtype() == bfloat16 || dtype() == float16) return astype(float32).to_vector<float>();
+    if (internal::is_half(dtype())) return astype(float32).to_vector<float>();
   }
   check_dtype(dtype_of<T>(), "to_vector<T>()");
   std::vector<T> out(static_cast<std::size_t>(size()));

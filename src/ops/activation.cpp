@@ -24,12 +24,11 @@ Tensor sigmoid(const Tensor& x) { return unary_op(UnaryOp::sigmoid, {}, "sigmoid
 Tensor tanh(const Tensor& x) { return unary_op(UnaryOp::tanh, {}, "tanh", x); }
 
 namespace {
-const char* name_of(bool log) { return log ? "log_softmax" : "softmax"; }
 Tensor softmax_impl(const Tensor& x, bool log) {
-  if (internal::is_half(x)) {
-    return internal::in_float32(name_of(log), {x}, x.dtype(), [log](const std::vector<Tensor>& w) { return softmax_impl(w[0], log); });
-  }
   const char* name = log ? "log_softmax" : "softmax";
+  if (internal::is_half(x)) {
+    return internal::in_float32(name, {x}, x.dtype(), [log](const std::vector<Tensor>& w) { return softmax_impl(w[0], log); });
+  }
   internal::require_float32(x, name);
   if (x.rank() == 0) throw ShapeError(std::string(name) + " needs at least one axis");
   const std::int64_t cols = x.dim(-1), rows = cols ? x.size() / cols : 0;

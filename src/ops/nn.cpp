@@ -244,11 +244,12 @@ BatchNormResult batch_normalization_training(const Tensor& x, const Tensor& gamm
     // Normalization overflows easily in 16 bits: float32 inside, the input's type out (Keras).
     BatchNormResult r;
     {
-      NoGradGuard no_grad;  // the statistics, in float32; y again below, with its gradient
+      NoGradGuard no_grad;  // y and the statistics in float32; y's gradient is recorded below
       r = batch_normalization_training(x.astype(float32), gamma.defined() ? gamma.astype(float32) : gamma,
                                        beta.defined() ? beta.astype(float32) : beta, epsilon);
     }
-    r.y = internal::in_float32("batch_normalization", {x, gamma, beta}, x.dtype(), [epsilon](const std::vector<Tensor>& w) {
+    r.y = r.y.astype(x.dtype());
+    internal::record_in_float32(r.y, "batch_normalization", {x, gamma, beta}, [epsilon](const std::vector<Tensor>& w) {
       return batch_normalization_training(w[0], w[1], w[2], epsilon).y;
     });
     return r;

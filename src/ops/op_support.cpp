@@ -21,8 +21,6 @@ DType promoted(DType a, DType b) { return a == b ? a : DType::float32; }
 
 Tensor widened(const Tensor& x) { return is_half(x) ? ops::cast(x, float32) : x; }
 
-Tensor narrowed(const Tensor& y, DType dtype) { return dtype == y.dtype() ? y : ops::cast(y, dtype); }
-
 namespace {
 Tensor as_float32(const Tensor& x) { return x.defined() && is_floating(x.dtype()) ? x.astype(float32) : x; }
 }  // namespace
@@ -35,6 +33,11 @@ Tensor in_float32(const char* name, const std::vector<Tensor>& inputs, DType res
     for (const auto& x : inputs) wide.push_back(as_float32(x));
     y = f(wide).astype(result);
   }
+  record_in_float32(y, name, inputs, std::move(f));
+  return y;
+}
+
+void record_in_float32(Tensor& y, const char* name, const std::vector<Tensor>& inputs, Float32Op f) {
   record(y, name, inputs, [inputs, f = std::move(f)](const Tensor& dy) {
     std::vector<Tensor> leaves;
     for (const auto& x : inputs) {
@@ -55,7 +58,6 @@ Tensor in_float32(const char* name, const std::vector<Tensor>& inputs, DType res
     }
     return grads;
   });
-  return y;
 }
 
 Backend& common_backend(const std::vector<Tensor>& ts, const char* op) {

@@ -22,14 +22,14 @@ bool is_half(const Tensor& t);
 DType promoted(DType a, DType b);
 // x as float32 (a differentiable cast; x itself when it is float32 already).
 Tensor widened(const Tensor& x);
-// A float32 result in `dtype` (a differentiable cast; y itself for float32).
-Tensor narrowed(const Tensor& y, DType dtype);
 // f (an op on float32 operands) on `inputs` widened, its result rounded to `result`. The tape
 // keeps only the 16-bit inputs: the backward pass widens them again and recomputes f to
 // differentiate it (as gradient checkpointing does), so no float32 copy of an activation stays
 // alive between the forward and the backward pass.
 using Float32Op = std::function<Tensor(const std::vector<Tensor>&)>;
 Tensor in_float32(const char* name, const std::vector<Tensor>& inputs, DType result, Float32Op f);
+// in_float32's tape entry alone, for an op that computed y = f(inputs widened) itself.
+void record_in_float32(Tensor& y, const char* name, const std::vector<Tensor>& inputs, Float32Op f);
 // All operands must live on one backend.
 Backend& common_backend(const std::vector<Tensor>& ts, const char* op);
 // An uninitialized float32 output on the given backend.
