@@ -9,10 +9,17 @@
 // the window size, plus max|bias|, below FLT_MAX). Otherwise the convolution runs unfused and
 // relu follows as our NaN-keeping loop. The check is one read of the input per call. Native
 // 16-bit convolutions never fuse it (the check reads float32).
+//
+// Native 16-bit kernels multiply padding into their sums (zeros at the borders, and the zero
+// that pads an odd reduction for AVX-512 BF16's paired products), so an infinite operand gives
+// NaN there where the reference, skipping padding, gives the infinity. A 16-bit call with a
+// non-finite operand therefore runs on the float32 kernels, widened (one scan of the operands
+// per call; such values are rare and usually mean training has already diverged).
 #include <algorithm>
 #include <cfloat>
 #include <limits>
 #include <optional>
+#include <vector>
 
 #include "dnnl_primitives.hpp"
 
@@ -193,10 +200,40 @@ void finish_pass(CpuBackend::Primitives& p, DType dtype, bool widen, const PassM
   p.loops.cast(m.result, DType::float32, result, dtype, static_cast<std::size_t>(result_n));
 }
 
+// Whether 16-bit memory holds an infinity or NaN (all exponent bits set).
+bool any_non_finite(const void* x, DType dtype, std::int64_t n) {
+  if (!x) return false;
+  const auto* v = static_cast<const std::uint16_t*>(x);
+  const std::uint16_t exponent = dtype == DType::bfloat16 ? 0x7f80 : 0x7c00;
+  bool found = false;
+  for (std::int64_t i = 0; i < n; ++i) found |= (v[i] & exponent) == exponent;
+  return found;
+}
+
+std::vector<float> widened(const Loops& loops, const void* x, DType dtype, std::int64_t n) {
+  std::vector<float> w(static_cast<std::size_t>(n));
+  if (x) loops.cast(x, dtype, w.data(), DType::float32, w.size());
+  return w;
+}
+
+Conv2DGeometry float32_geometry(Conv2DGeometry g) {
+  g.dtype = DType::float32;
+  return g;
+}
+
 }  // namespace
 
 void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const void* w,
                                 const void* bias, FusedActivation act, void* y) {
+  if (g.dtype != DType::float32 && (any_non_finite(x, g.dtype, input_count(g)) || any_non_finite(w, g.dtype, kernel_count(g)) ||
+                                    any_non_finite(bias, g.dtype, g.out_c))) {
+    const auto x32 = widened(loops_, x, g.dtype, input_count(g)), w32 = widened(loops_, w, g.dtype, kernel_count(g));
+    const auto b32 = widened(loops_, bias, g.dtype, bias ? g.out_c : 0);
+    std::vector<float> y32(static_cast<std::size_t>(output_count(g)));
+    conv2d_forward(float32_geometry(g), x32.data(), w32.data(), bias ? b32.data() : nullptr, act, y32.data());
+    loops_.cast(y32.data(), DType::float32, y, g.dtype, y32.size());
+    return;
+  }
   run_dnnl(*primitives_, [&] { return what(g, "forward"); }, [&] {
     auto& p = *primitives_;
     const bool half = g.dtype != DType::float32;
@@ -235,6 +272,13 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const vo
 
 void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, const void* w,
                                       void* dx) {
+  if (g.dtype != DType::float32 && (any_non_finite(dy, g.dtype, output_count(g)) || any_non_finite(w, g.dtype, kernel_count(g)))) {
+    const auto dy32 = widened(loops_, dy, g.dtype, output_count(g)), w32 = widened(loops_, w, g.dtype, kernel_count(g));
+    std::vector<float> dx32(static_cast<std::size_t>(input_count(g)));
+    conv2d_backward_data(float32_geometry(g), dy32.data(), w32.data(), dx32.data());
+    loops_.cast(dx32.data(), DType::float32, dx, g.dtype, dx32.size());
+    return;
+  }
   run_dnnl(*primitives_, [&] { return what(g, "backward data"); }, [&] {
     auto& p = *primitives_;
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);
@@ -266,6 +310,13 @@ void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, c
 
 void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x, const void* dy,
                                         void* dw) {
+  if (g.dtype != DType::float32 && (any_non_finite(x, g.dtype, input_count(g)) || any_non_finite(dy, g.dtype, output_count(g)))) {
+    const auto x32 = widened(loops_, x, g.dtype, input_count(g)), dy32 = widened(loops_, dy, g.dtype, output_count(g));
+    std::vector<float> dw32(static_cast<std::size_t>(kernel_count(g)));
+    conv2d_backward_filter(float32_geometry(g), x32.data(), dy32.data(), dw32.data());
+    loops_.cast(dw32.data(), DType::float32, dw, g.dtype, dw32.size());
+    return;
+  }
   run_dnnl(*primitives_, [&] { return what(g, "backward weights"); }, [&] {
     auto& p = *primitives_;
     ConvolutionBackwardEntry& e = backward_entry_for(p, g);

@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "keras/core/errors.hpp"
 #include "keras/ops/math.hpp"
 
 namespace keras {
@@ -62,20 +63,31 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target,
 
   std::unordered_map<Impl, Tensor> grads;
   if (target.requires_grad()) grads[target.id()] = Tensor::ones(target.shape(), float32, &target.backend());
+  // Like Keras' (non-persistent) GradientTape, the walk frees what the forward pass saved as it
+  // goes: once a node has passed its gradient on, its closure (the activations it kept) and its
+  // links are dropped, so a training step's memory falls through the backward pass instead of
+  // peaking at all activations plus all gradients. A second walk through it is an error.
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    const Tensor& t = *it;
-    const auto& fn = t.impl()->grad_fn;
+    const Tensor t = std::move(*it);  // the walk's own reference goes with this iteration
+    const std::shared_ptr<internal::Node> fn = t.impl()->grad_fn;
     auto g = grads.find(t.id());
     if (!fn || g == grads.end()) continue;
     std::vector<Tensor> in_grads = fn->backward(g->second);
+    grads.erase(g);  // interior gradients are no longer needed once passed on; sources are leaves
     for (std::size_t i = 0; i < fn->inputs.size(); ++i) {
       const Tensor& in = fn->inputs[i];
       if (!in.requires_grad() || i >= in_grads.size() || !in_grads[i].defined()) continue;
-      auto [slot, inserted] = grads.try_emplace(in.id(), in_grads[i]);
+      auto [slot, inserted] = grads.try_emplace(in.id(), std::move(in_grads[i]));
       if (!inserted) slot->second = ops::add(slot->second, in_grads[i]);
     }
-    // Interior gradients are no longer needed once passed on; sources are leaves.
-    if (fn) grads.erase(t.id());
+    in_grads.clear();
+    fn->inputs.clear();
+    fn->backward = [op = fn->op_name](const Tensor&) -> std::vector<Tensor> {
+      throw ValueError("GradientTape.gradient: the graph through '" + op +
+                       "' was already differentiated, and differentiating frees what its forward pass "
+                       "saved (as Keras' non-persistent GradientTape does); run the forward pass again "
+                       "to take another gradient");
+    };
   }
 
   std::vector<Tensor> result;

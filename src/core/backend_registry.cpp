@@ -9,6 +9,7 @@
 #include "keras/core/backend.hpp"
 #include "keras/core/errors.hpp"
 #include "keras/internal/backend_factories.hpp"
+#include "keras/internal/default_backend_scope.hpp"
 #include "keras/internal/deferred_checks.hpp"
 
 namespace keras {
@@ -54,6 +55,9 @@ struct Registry {
   std::vector<std::string> registered_order;
   std::string active;
 };
+
+// This thread's default inside an internal::DefaultBackendScope, else null (the active one).
+thread_local Backend* t_scoped_default = nullptr;
 
 Registry& registry() {
   static Registry r;
@@ -163,6 +167,7 @@ Backend& get(const std::string& name) {
 }
 
 Backend& get() {
+  if (t_scoped_default) return *t_scoped_default;
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   if (r.active.empty()) {
@@ -186,8 +191,9 @@ Backend& host() {
 }
 
 void synchronize() {
-  get().synchronize();
-  internal::run_deferred_checks();
+  Backend& active = get();
+  active.synchronize();
+  internal::run_deferred_checks(active);
 }
 
 std::string active_name() {
@@ -196,6 +202,11 @@ std::string active_name() {
 }
 
 }  // namespace backend
+
+internal::DefaultBackendScope::DefaultBackendScope(Backend& backend) : previous_(backend::t_scoped_default) {
+  backend::t_scoped_default = &backend;
+}
+internal::DefaultBackendScope::~DefaultBackendScope() { backend::t_scoped_default = previous_; }
 
 void internal::register_backend(const std::string& name,
                                 std::function<std::unique_ptr<Backend>(int index)> make) {

@@ -47,23 +47,23 @@ void defer_check(const Tensor& count, std::function<std::string()> describe) {
   p.checks.push_back({count, std::move(describe)});
 }
 
-void run_deferred_checks() {
+void run_deferred_checks(Backend& backend) {
   if (running_checks) return;
-  std::map<Backend*, PendingChecks> taken;
+  PendingChecks taken;
   {
     std::lock_guard lock(checks_mutex());
-    if (pending().empty()) return;
-    taken.swap(pending());
+    const auto it = pending().find(&backend);
+    if (it == pending().end()) return;
+    taken = std::move(it->second);
+    pending().erase(it);
   }
   running_checks = true;
   struct Reset {
     ~Reset() { running_checks = false; }
   } reset;
-  for (auto& [backend, p] : taken) {
-    if (p.total.item<float>() == 0.0f) continue;
-    for (const auto& check : p.checks) {
-      if (check.count.item<std::int32_t>() != 0) throw ValueError(check.describe());
-    }
+  if (taken.total.item<float>() == 0.0f) return;
+  for (const auto& check : taken.checks) {
+    if (check.count.item<std::int32_t>() != 0) throw ValueError(check.describe());
   }
 }
 

@@ -189,7 +189,7 @@ T Tensor::at(std::initializer_list<std::int64_t> index) const {
   const std::int64_t flat = flat_index(index);
   T value{};
   backend().copy_to_host(&value, static_cast<const T*>(raw_data(*this)) + flat, sizeof(T));
-  internal::run_deferred_checks();
+  internal::run_deferred_checks(backend());
   return value;
 }
 
@@ -212,7 +212,7 @@ T Tensor::item() const {
   check_dtype(dtype_of<T>(), "item<T>()");
   T value{};
   backend().copy_to_host(&value, raw_data(*this), sizeof(T));
-  internal::run_deferred_checks();
+  internal::run_deferred_checks(backend());
   return value;
 }
 
@@ -224,7 +224,7 @@ std::vector<T> Tensor::to_vector() const {
   check_dtype(dtype_of<T>(), "to_vector<T>()");
   std::vector<T> out(static_cast<std::size_t>(size()));
   backend().copy_to_host(out.data(), raw_data(*this), out.size() * sizeof(T));
-  internal::run_deferred_checks();
+  internal::run_deferred_checks(backend());
   return out;
 }
 

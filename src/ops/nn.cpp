@@ -1,6 +1,7 @@
 // Convolution, pooling, batch normalization and dropout, with their gradients.
 #include "keras/ops/nn.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "keras/internal/op_support.hpp"
@@ -97,6 +98,59 @@ Conv2DGeometry conv_geometry(const Tensor& x, const Tensor& kernel, const Conv2D
   return g;
 }
 
+// The float32 staging of the 16-bit paths below, in elements a buffer (256 KiB): small enough
+// that a few buffers are nothing beside the activations, large enough to keep kernels efficient.
+constexpr std::int64_t kHalfSlabElements = std::int64_t{1} << 16;
+
+// Rows [first, first + n) of a 16-bit tensor widened into float32 memory, and back.
+void widen_slice(Backend& be, const Tensor& t, std::int64_t first, std::int64_t n, const Tensor& to32) {
+  const Tensor part = t.slice(first, first + n);
+  be.cast(internal::raw_data(part), t.dtype(), internal::raw_data(to32), float32, static_cast<std::size_t>(part.size()));
+}
+void narrow_slice(Backend& be, const Tensor& from32, const Tensor& t, std::int64_t first, std::int64_t n) {
+  const Tensor part = t.slice(first, first + n);
+  be.cast(internal::raw_data(from32), float32, internal::raw_data(part), t.dtype(), static_cast<std::size_t>(part.size()));
+}
+
+// A 16-bit convolution's backward epilogue: dy * relu'(out) when the relu was fused (out > 0),
+// and the bias gradient, both computed in float32 a slab of rows at a time, so the pass holds
+// float32 copies of one slab rather than of whole activations; each result is rounded once.
+struct HalfEpilogue {
+  Tensor dy;  // masked by relu', in the storage type
+  Tensor db;  // undefined without a bias
+};
+HalfEpilogue half_conv_epilogue(const Tensor& out, const Tensor& dy, bool relu, bool bias) {
+  if (!relu && !bias) return {dy, Tensor()};
+  Backend& be = dy.backend();
+  const std::int64_t channels = out.dim(3), rows = count(out) / std::max<std::int64_t>(channels, 1);
+  const std::int64_t slab_rows = std::clamp<std::int64_t>(kHalfSlabElements / std::max<std::int64_t>(channels, 1), 1, std::max<std::int64_t>(rows, 1));
+  const std::int64_t slabs = (rows + slab_rows - 1) / slab_rows;
+  const Tensor out_rows = out.reshape({rows, channels}), dy_rows = dy.reshape({rows, channels});
+  HalfEpilogue r{relu ? Tensor::empty(dy.shape(), dy.dtype(), &be) : dy, Tensor()};
+  const Tensor masked_rows = r.dy.reshape({rows, channels});
+  const Tensor dy32 = new_output({slab_rows, channels}, be), out32 = relu ? new_output({slab_rows, channels}, be) : Tensor();
+  const Tensor masked32 = relu ? new_output({slab_rows, channels}, be) : dy32;
+  const Tensor partial = bias ? new_output({slabs, channels}, be) : Tensor();
+  const UnaryParams relu_params{0.0f, 0.0f, std::numeric_limits<float>::infinity()};
+  for (std::int64_t k = 0; k < slabs; ++k) {
+    const std::int64_t first = k * slab_rows, n = std::min(slab_rows, rows - first);
+    widen_slice(be, dy_rows, first, n, dy32);
+    if (relu) {
+      widen_slice(be, out_rows, first, n, out32);
+      be.unary_backward(UnaryOp::relu, relu_params, f32(out32), f32(out32), f32(dy32), f32(masked32),
+                        static_cast<std::size_t>(n * channels));
+      narrow_slice(be, masked32, masked_rows, first, n);
+    }
+    if (bias) be.reduce_sum(f32(masked32), f32(partial.slice(k, k + 1)), 1, n, channels);
+  }
+  if (bias) {
+    const Tensor db32 = new_output({channels}, be);
+    be.reduce_sum(f32(partial), f32(db32), 1, slabs, channels);
+    r.db = db32.astype(dy.dtype());
+  }
+  return r;
+}
+
 Tensor conv_impl(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias_in,
                  FusedActivation act, const Conv2DOptions& o) {
   if (!x_in.defined() || !kernel_in.defined()) throw ValueError("conv2d: an operand is an undefined Tensor");
@@ -125,24 +179,26 @@ Tensor conv_impl(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias
   record(y, "conv2d", {x, kernel, bias},
          [g, x, kernel, has_bias = bias.defined(), act, out = y.detach()](const Tensor& dy_in) {
            Backend& be = dy_in.backend();
-           Tensor dy = dy_in.astype(g.dtype);
-           if (act == FusedActivation::relu) {  // relu'(pre) = [out > 0], in float32
-             const Tensor out32 = out.astype(float32), dy32 = dy.astype(float32);
-             Tensor masked = new_output(out.shape(), be);
-             be.unary_backward(UnaryOp::relu, {0.0f, 0.0f, std::numeric_limits<float>::infinity()}, f32(out32),
-                               f32(out32), f32(dy32), f32(masked), count(out));
-             dy = masked.astype(g.dtype);
+           Tensor dy = dy_in.astype(g.dtype), db;
+           if (internal::is_half(g.dtype)) {
+             HalfEpilogue e = half_conv_epilogue(out, dy, act == FusedActivation::relu, has_bias);
+             dy = std::move(e.dy);
+             db = std::move(e.db);
+           } else {
+             if (act == FusedActivation::relu) {  // relu'(pre) = [out > 0]
+               Tensor masked = new_output(out.shape(), be);
+               be.unary_backward(UnaryOp::relu, {0.0f, 0.0f, std::numeric_limits<float>::infinity()}, f32(out),
+                                 f32(out), f32(dy), f32(masked), count(out));
+               dy = std::move(masked);
+             }
+             if (has_bias) {
+               db = new_output({g.out_c}, be);
+               be.reduce_sum(f32(dy), f32(db), 1, g.batch * g.out_h * g.out_w, g.out_c);
+             }
            }
            Tensor dx = Tensor::empty(x.shape(), g.dtype, &be), dw = Tensor::empty(kernel.shape(), g.dtype, &be);
            be.conv2d_backward_data(g, raw_data(dy), raw_data(kernel), raw_data(dx));
            be.conv2d_backward_filter(g, raw_data(x), raw_data(dy), raw_data(dw));
-           Tensor db;
-           if (has_bias) {
-             const Tensor dy32 = dy.astype(float32);
-             db = new_output({g.out_c}, be);
-             be.reduce_sum(f32(dy32), f32(db), 1, g.batch * g.out_h * g.out_w, g.out_c);
-             db = db.astype(g.dtype);
-           }
            return std::vector<Tensor>{dx, dw, db};
          });
   return y;
@@ -163,12 +219,7 @@ Tensor conv2d_bias_activation(const Tensor& x, const Tensor& kernel, const Tenso
 }
 
 namespace {
-Tensor pool_impl(PoolMode mode, const Tensor& x, const Pool2DOptions& o) {
-  const char* name = mode == PoolMode::max ? "max_pool2d" : "average_pool2d";
-  if (internal::is_half(x)) {
-    return internal::in_float32(name, {x}, x.dtype(), [mode, o](const std::vector<Tensor>& w) { return pool_impl(mode, w[0], o); });
-  }
-  require_float32(x, name);
+Pool2DGeometry pool_geometry(const char* name, const Tensor& x, const Pool2DOptions& o) {
   if (x.rank() != 4) {
     throw ShapeError(std::string(name) + " expects a 4-D NHWC input, got " + to_string(x.shape()));
   }
@@ -189,6 +240,69 @@ Tensor pool_impl(PoolMode mode, const Tensor& x, const Pool2DOptions& o) {
     g.pad_top = same_padding_before(g.in_h, g.out_h, g.pool_h, g.stride_h, 1);
     g.pad_left = same_padding_before(g.in_w, g.out_w, g.pool_w, g.stride_w, 1);
   }
+  return g;
+}
+
+// 16-bit pooling: the float32 kernels run on widened slabs of whole images (pooling is per
+// image), so neither pass holds float32 copies of the whole activation; results are rounded once.
+struct PoolSlabs {
+  std::int64_t images = 1, count = 0;
+  Pool2DGeometry g;  // the geometry of a full slab
+};
+PoolSlabs pool_slabs(const Pool2DGeometry& g) {
+  const std::int64_t per_image = std::max<std::int64_t>(g.in_h * g.in_w * g.channels, 1);
+  PoolSlabs s;
+  s.images = std::clamp<std::int64_t>(kHalfSlabElements / per_image, 1, std::max<std::int64_t>(g.batch, 1));
+  s.count = (g.batch + s.images - 1) / s.images;
+  s.g = g;
+  s.g.batch = s.images;
+  return s;
+}
+
+Tensor half_pool(PoolMode mode, const char* name, const Tensor& x, const Pool2DGeometry& g) {
+  Backend& be = x.backend();
+  const PoolSlabs s = pool_slabs(g);
+  Tensor y = Tensor::empty({g.batch, g.out_h, g.out_w, g.channels}, x.dtype(), &be);
+  {
+    const Tensor x32 = new_output({s.images, g.in_h, g.in_w, g.channels}, be);
+    const Tensor y32 = new_output({s.images, g.out_h, g.out_w, g.channels}, be);
+    for (std::int64_t k = 0; k < s.count; ++k) {
+      const std::int64_t first = k * s.images, n = std::min(s.images, g.batch - first);
+      Pool2DGeometry part = s.g;
+      part.batch = n;
+      widen_slice(be, x, first, n, x32);
+      be.pool2d_forward(mode, part, f32(x32), f32(y32));
+      narrow_slice(be, y32, y, first, n);
+    }
+  }
+  record(y, name, {x}, [mode, g, x, out = y.detach()](const Tensor& dy_in) {
+    Backend& be = x.backend();
+    const PoolSlabs s = pool_slabs(g);
+    const Tensor dy = dy_in.astype(x.dtype());
+    Tensor dx = Tensor::empty(x.shape(), x.dtype(), &be);
+    const Tensor x32 = new_output({s.images, g.in_h, g.in_w, g.channels}, be), dx32 = new_output(x32.shape(), be);
+    const Tensor y32 = new_output({s.images, g.out_h, g.out_w, g.channels}, be), dy32 = new_output(y32.shape(), be);
+    for (std::int64_t k = 0; k < s.count; ++k) {
+      const std::int64_t first = k * s.images, n = std::min(s.images, g.batch - first);
+      Pool2DGeometry part = s.g;
+      part.batch = n;
+      widen_slice(be, x, first, n, x32);
+      widen_slice(be, out, first, n, y32);
+      widen_slice(be, dy, first, n, dy32);
+      be.pool2d_backward(mode, part, f32(x32), f32(y32), f32(dy32), f32(dx32));
+      narrow_slice(be, dx32, dx, first, n);
+    }
+    return std::vector<Tensor>{dx};
+  });
+  return y;
+}
+
+Tensor pool_impl(PoolMode mode, const Tensor& x, const Pool2DOptions& o) {
+  const char* name = mode == PoolMode::max ? "max_pool2d" : "average_pool2d";
+  if (!x.defined()) throw ValueError(std::string(name) + ": an operand is an undefined Tensor");
+  if (internal::is_half(x)) return half_pool(mode, name, x, pool_geometry(name, x, o));
+  require_float32(x, name);
+  const Pool2DGeometry g = pool_geometry(name, x, o);
   Tensor y = new_output({g.batch, g.out_h, g.out_w, g.channels}, x.backend());
   x.backend().pool2d_forward(mode, g, f32(x), f32(y));
   record(y, name, {x}, [mode, g, x, out = y.detach()](const Tensor& dy) {

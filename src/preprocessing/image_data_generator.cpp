@@ -3,6 +3,7 @@
 #include "keras/preprocessing/image_data_generator.hpp"
 
 #include "keras/core/random.hpp"
+#include "keras/internal/default_backend_scope.hpp"
 #include "keras/ops/array.hpp"
 
 #include <Eigen/Dense>
@@ -430,23 +431,30 @@ utils::Batch ImageIterator::get(std::size_t index) {
   const auto start = static_cast<std::int64_t>(index) * o_.batch_size;
   const std::int64_t stop = std::min(start + o_.batch_size, samples_);
   const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
-  // The transforms run on the host: one read of the batch's source images, one upload of the
-  // result (a device is not waited on per image).
-  Tensor raw = images(rows);
-  if (!raw.backend().host_addressable()) raw = raw.clone(&backend::host());
-  const Shape image_shape = raw.shape().without_batch();
-  std::vector<float> out;
-  out.reserve(static_cast<std::size_t>(raw.size()));
-  for (std::int64_t i = 0; i < raw.dim(0); ++i) {
-    const Tensor transformed = generator_->apply_transform(raw[i], generator_->draw_transform(image_shape, rng));
-    const auto v = generator_->standardize(transformed).to_vector<float>();
-    out.insert(out.end(), v.begin(), v.end());
+  // The batch is made on the host (a flow keeps its source images there), so a data worker gives
+  // the device nothing but the finished batch's upload: no kernels, no reads of device memory.
+  Backend& destination = backend::get();
+  Tensor x, y;
+  {
+    internal::DefaultBackendScope on_host(backend::host());
+    const Tensor raw = images(rows);
+    const Shape image_shape = raw.shape().without_batch();
+    std::vector<float> out;
+    out.reserve(static_cast<std::size_t>(raw.size()));
+    for (std::int64_t i = 0; i < raw.dim(0); ++i) {
+      const Tensor transformed = generator_->apply_transform(raw[i], generator_->draw_transform(image_shape, rng));
+      const auto v = generator_->standardize(transformed).to_vector<float>();
+      out.insert(out.end(), v.begin(), v.end());
+    }
+    x = Tensor::from_vector(out, raw.shape());
+    if (!o_.save_to_dir.empty()) save_batch(x, rows, rng);
+    y = targets(rows, x);
+    if (const DType dtype = generator_->options().dtype; dtype != float32) x = x.astype(dtype);
   }
+  const auto upload = [&](const Tensor& t) { return &t.backend() == &destination ? t : t.clone(&destination); };
   utils::Batch batch;
-  batch.x.push_back(Tensor::from_vector(out, raw.shape()));
-  if (!o_.save_to_dir.empty()) save_batch(batch.x.front(), rows, rng);
-  if (Tensor y = targets(rows, batch.x.front()); y.defined()) batch.y.push_back(y);
-  if (const DType dtype = generator_->options().dtype; dtype != float32) batch.x.front() = batch.x.front().astype(dtype);
+  batch.x.push_back(upload(x));
+  if (y.defined()) batch.y.push_back(upload(y));
   return batch;
 }
 
@@ -500,9 +508,12 @@ NumpyArrayIterator::NumpyArrayIterator(const ImageDataGenerator& generator, Tens
     : ImageIterator(generator, subset_size(generator, x, o), o) {
   checked_images(x, y);
   const auto [start, stop] = subset_range(o.subset, generator.options().validation_split, x.dim(0), "flow");
-  x_ = x.slice(start, stop);
+  // Batches are made on the host (get), so the source arrays are kept there: one read now,
+  // not one per batch from a worker thread.
+  const auto on_host = [](const Tensor& t) { return t.backend().host_addressable() ? t : t.clone(&backend::host()); };
+  x_ = on_host(x.slice(start, stop));
   if (x_.dtype() != float32) x_ = x_.astype(float32);
-  if (y.defined()) y_ = y.slice(start, stop);
+  if (y.defined()) y_ = on_host(y.slice(start, stop));
 }
 
 Tensor NumpyArrayIterator::images(const std::vector<std::int64_t>& rows) const { return ops::take_rows(x_, rows); }

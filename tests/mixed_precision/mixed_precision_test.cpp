@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "keras/keras.hpp"
 #include "support/stored_values.hpp"
@@ -132,3 +133,104 @@ TEST_CASE("mixed_bfloat16 and mixed_float16: the cpu backend's forward pass matc
   }
 }
 #endif
+
+namespace {
+// Values exactly representable in bfloat16 and float16 (multiples of 1/8 in [-2, 2)), so a
+// gradient that enters a 16-bit op is the same in both runs.
+Tensor eighths(const Shape& shape, std::uint64_t seed) {
+  return random::randint(shape, -16, 16, {.seed = seed}).astype(float32) * 0.125f;
+}
+
+struct Grads {
+  std::vector<std::vector<float>> values;
+};
+// Gradients of sum(cast(f(leaves), float32) * r) for leaves of `dtype` holding `values`.
+Grads grads_of(const std::vector<Tensor>& values, DType dtype, const Tensor& r,
+               const std::function<Tensor(const std::vector<Tensor>&)>& f) {
+  std::vector<Tensor> leaves;
+  for (const Tensor& v : values) {
+    Tensor leaf = v.astype(dtype).detach();
+    leaf.set_requires_grad(true);
+    leaves.push_back(leaf);
+  }
+  const Tensor loss = ops::sum(ops::multiply(ops::cast(f(leaves), float32), r));
+  Grads g;
+  for (const Tensor& t : GradientTape().gradient(loss, leaves)) g.values.push_back(t.to_vector<float>());
+  return g;
+}
+
+std::vector<float> rounded(const std::vector<float>& v, DType dtype) {
+  return Tensor::from_vector(v, {static_cast<std::int64_t>(v.size())}).astype(dtype).to_vector<float>();
+}
+}  // namespace
+
+// The 16-bit backward passes work slab by slab (a few float32 slabs instead of float32 copies of
+// whole activations); these shapes span several slabs, so a misplaced slab shows.
+TEST_CASE("16-bit pooling forward and backward equal float32 pooling of the same values, rounded once") {
+  const Tensor x = eighths({3, 48, 48, 64}, 5);  // 147,456 values an image: a slab each
+  for (const DType dtype : {bfloat16, float16}) {
+    for (const bool max : {true, false}) {
+      CAPTURE(to_string(dtype));
+      CAPTURE(max);
+      const ops::Pool2DOptions o{.pool_h = 3, .pool_w = 3, .stride_h = 2, .stride_w = 2, .padding = "same"};
+      const auto pool = [&](const std::vector<Tensor>& in) { return max ? ops::max_pool2d(in[0], o) : ops::average_pool2d(in[0], o); };
+      const Tensor r = eighths({3, 24, 24, 64}, 6);
+      const auto y16 = pool({x.astype(dtype)}).to_vector<float>();
+      const auto y32 = pool({x}).to_vector<float>();
+      const Grads g16 = grads_of({x}, dtype, r, pool), g32 = grads_of({x}, float32, r, pool);
+      CHECK(y16 == rounded(y32, dtype));
+      CHECK(g16.values[0] == rounded(g32.values[0], dtype));
+    }
+  }
+}
+
+TEST_CASE("16-bit convolution backward with fused relu and bias matches float32 on the same values") {
+  const Tensor x = eighths({2, 48, 48, 8}, 7), kernel = eighths({3, 3, 8, 64}, 8), bias = eighths({64}, 9);
+  const Tensor r = eighths({2, 48, 48, 64}, 10);  // 294,912 outputs: five slabs of rows, the last one short
+  const auto conv = [](const std::vector<Tensor>& in) {
+    return ops::conv2d_bias_activation(in[0], in[1], in[2], "relu", {.padding = "same"});
+  };
+  const Grads g32 = grads_of({x, kernel, bias}, float32, r, conv);
+  for (const DType dtype : {bfloat16, float16}) {
+    CAPTURE(to_string(dtype));
+    const Grads g16 = grads_of({x, kernel, bias}, dtype, r, conv);
+    for (std::size_t k = 0; k < 3; ++k) {
+      CAPTURE(k);  // x, kernel, bias
+      double diff = 0.0, scale = 0.0;
+      for (std::size_t i = 0; i < g32.values[k].size(); ++i) {
+        diff = std::max(diff, std::fabs(double(g16.values[k][i]) - g32.values[k][i]));
+        scale = std::max(scale, std::fabs(double(g32.values[k][i])));
+      }
+      CHECK(scale > 0.0);
+      CHECK(diff <= keras::testing::storage_tolerance(dtype) * scale);
+    }
+  }
+}
+
+TEST_CASE("mixed_bfloat16 about halves the memory a conv net's training step holds beyond its weights") {
+  std::int64_t peak[2];
+  int k = 0;
+  for (const char* policy : {"float32", "mixed_bfloat16"}) {
+    PolicyGuard guard(policy);
+    utils::set_random_seed(4);
+    Sequential model({Input({32, 32, 3}), Conv2D(32, 3, {.padding = "same", .activation = "relu"}),
+                      Conv2D(32, 3, {.padding = "same", .activation = "relu"}), MaxPooling2D(2),
+                      Conv2D(64, 3, {.padding = "same", .activation = "relu"}), MaxPooling2D(2), Flatten(),
+                      Dense(10, {.activation = "softmax"})});
+    model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+    const Tensor x = images(16, 32);
+    const Tensor y = Tensor::from_vector(std::vector<std::int32_t>(16, 3), {16});
+    model.train_on_batch(x, y);  // creates the optimizer's slots
+    Backend& be = backend::get();
+    be.synchronize();
+    const std::int64_t between_steps = be.memory_stats().live_bytes;
+    be.reset_peak_memory();
+    model.train_on_batch(x, y);
+    be.synchronize();
+    peak[k++] = be.memory_stats().peak_bytes - between_steps;
+  }
+  MESSAGE("a training step's peak beyond weights and slots: float32 " << peak[0] / 1024 << " KiB, mixed_bfloat16 "
+          << peak[1] / 1024 << " KiB");
+  // Activations and their gradients are 16-bit; float32 gradients of the (small) weights are not.
+  CHECK(peak[1] < 0.65 * static_cast<double>(peak[0]));
+}

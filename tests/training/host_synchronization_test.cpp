@@ -112,3 +112,24 @@ TEST_CASE("compile(steps_per_execution) calls the batch callbacks once per execu
   Sequential model({Input({6}), Dense(3)});
   CHECK_THROWS_AS(model.compile({.loss = "mse", .steps_per_execution = 0}), ValueError);
 }
+
+TEST_CASE("an ImageDataGenerator flow's data workers do not read the device once per batch") {
+  ActiveBackend device("emulated_device");
+  const auto count = [](std::int64_t batches) {
+    Backend& be = backend::get();
+    utils::set_random_seed(5);
+    Sequential model({Input({4, 4, 1}), Flatten(), Dense(3, {.activation = "softmax"})});
+    model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+    const Tensor x = keras::random::uniform({4 * batches, 4, 4, 1}, {.seed = 2});
+    const Tensor y = Tensor::from_vector(std::vector<std::int32_t>(static_cast<std::size_t>(4 * batches), 1), {4 * batches});
+    const SyncCounts start = be.sync_counts();
+    preprocessing::ImageDataGenerator generator({.rotation_range = 10, .horizontal_flip = true});
+    auto flow = generator.flow(x, y, {.batch_size = 4, .seed = 1});
+    model.fit(flow, {.epochs = 1, .verbose = 0, .workers = 2});
+    return be.sync_counts() - start;
+  };
+  const SyncCounts few = count(3), many = count(30);
+  MESSAGE("a fit over a flow of 3 batches: " << few.host_reads << " host reads, of 30 batches: " << many.host_reads);
+  CHECK(many.host_reads == few.host_reads);
+  CHECK(many.synchronizations == few.synchronizations);
+}

@@ -15,8 +15,9 @@ namespace keras::internal {
 // runs at once.
 void defer_check(const Tensor& count, std::function<std::string()> describe);
 
-// Runs the pending checks (at most one host read each backend when all pass); throws
-// ValueError with the first failed check's message. Tensor's host reads call it.
-void run_deferred_checks();
+// Runs the checks pending on `backend` (one host read when all pass); throws ValueError with the
+// first failed check's message. A host read of a tensor runs its backend's checks (reading a host
+// tensor does not wait for a device, so it leaves a device's checks pending).
+void run_deferred_checks(Backend& backend);
 
 }  // namespace keras::internal
