@@ -7,8 +7,8 @@
 // oneDNN's relu post-op is max(x, 0), which turns NaN into 0. The fused path runs only when no
 // output can be NaN: no NaN among the operands and no overflow possible (max|x| * max|w| times
 // the window size, plus max|bias|, below FLT_MAX). Otherwise the convolution runs unfused and
-// relu follows as our NaN-keeping loop. The check is one read of the input per call. Native
-// 16-bit convolutions never fuse it (the check reads float32).
+// relu follows as our NaN-keeping loop. The check is one read of the input per call (for 16-bit
+// operands, the same read as the non-finite scan below).
 //
 // Native 16-bit kernels multiply padding into their sums (zeros at the borders, and the zero
 // that pads an odd reduction for AVX-512 BF16's paired products), so an infinite operand gives
@@ -17,6 +17,7 @@
 // per call; such values are rare and usually mean training has already diverged).
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -167,16 +168,18 @@ dnnl::convolution_forward::primitive_desc hint_for(CpuBackend::Primitives& p, co
   return dnnl::convolution_forward::primitive_desc(forward_desc(d, false), p.engine);
 }
 
-// Whether a relu fused as oneDNN's post-op gives what the NaN-keeping relu gives (see the top).
-bool relu_may_fuse(CpuBackend::Primitives& p, const Conv2DGeometry& g, const float* x, const float* w,
-                   const float* bias) {
+// Whether a relu fused as oneDNN's post-op gives what the NaN-keeping relu gives (see the top),
+// from the operands' largest magnitudes.
+bool relu_may_fuse(const Conv2DGeometry& g, double max_x, double max_w, double max_b) {
   const double window = static_cast<double>(g.kernel_h * g.kernel_w * (g.in_c / g.groups));
-  const double max_x = p.loops.max_magnitude(x, input_count(g));
-  const double max_w = p.loops.max_magnitude(w, kernel_count(g));
-  const double max_b = bias ? p.loops.max_magnitude(bias, g.out_c) : 0.0;
   // 2x margin: float32 partial sums may exceed the exact bound a little.
   const double bound = 2.0 * (max_x * max_w * window + max_b);
   return bound < static_cast<double>(FLT_MAX);  // false for NaN and infinity
+}
+bool relu_may_fuse(CpuBackend::Primitives& p, const Conv2DGeometry& g, const float* x, const float* w,
+                   const float* bias) {
+  return relu_may_fuse(g, p.loops.max_magnitude(x, input_count(g)), p.loops.max_magnitude(w, kernel_count(g)),
+                       bias ? p.loops.max_magnitude(bias, g.out_c) : 0.0);
 }
 
 // The memory one backward pass reads and writes: the caller's, or, where 16-bit storage is
@@ -200,14 +203,20 @@ void finish_pass(CpuBackend::Primitives& p, DType dtype, bool widen, const PassM
   p.loops.cast(m.result, DType::float32, result, dtype, static_cast<std::size_t>(result_n));
 }
 
-// Whether 16-bit memory holds an infinity or NaN (all exponent bits set).
-bool any_non_finite(const void* x, DType dtype, std::int64_t n) {
-  if (!x) return false;
+// The largest magnitude in 16-bit memory (0 for none), infinity where it holds an infinity or a
+// NaN: with the sign bit cleared, a bfloat16's or float16's bits order as its magnitude does.
+double max_magnitude_half(const Loops& loops, const void* x, DType dtype, std::int64_t n) {
+  if (!x) return 0.0;
   const auto* v = static_cast<const std::uint16_t*>(x);
-  const std::uint16_t exponent = dtype == DType::bfloat16 ? 0x7f80 : 0x7c00;
-  bool found = false;
-  for (std::int64_t i = 0; i < n; ++i) found |= (v[i] & exponent) == exponent;
-  return found;
+  std::uint16_t top = 0;
+  for (std::int64_t i = 0; i < n; ++i) top = std::max<std::uint16_t>(top, v[i] & 0x7fff);
+  if (top >= (dtype == DType::bfloat16 ? 0x7f80 : 0x7c00)) return std::numeric_limits<double>::infinity();
+  float value = 0.0f;
+  loops.cast(&top, dtype, &value, DType::float32, 1);
+  return value;
+}
+bool any_non_finite(const Loops& loops, const void* x, DType dtype, std::int64_t n) {
+  return std::isinf(max_magnitude_half(loops, x, dtype, n));
 }
 
 std::vector<float> widened(const Loops& loops, const void* x, DType dtype, std::int64_t n) {
@@ -225,8 +234,12 @@ Conv2DGeometry float32_geometry(Conv2DGeometry g) {
 
 void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const void* w,
                                 const void* bias, FusedActivation act, void* y) {
-  if (g.dtype != DType::float32 && (any_non_finite(x, g.dtype, input_count(g)) || any_non_finite(w, g.dtype, kernel_count(g)) ||
-                                    any_non_finite(bias, g.dtype, g.out_c))) {
+  const bool half = g.dtype != DType::float32;
+  // 16-bit operands: one scan each gives both the non-finite test and relu's fusion bound.
+  const double max_x = half ? max_magnitude_half(loops_, x, g.dtype, input_count(g)) : 0.0;
+  const double max_w = half ? max_magnitude_half(loops_, w, g.dtype, kernel_count(g)) : 0.0;
+  const double max_b = half ? max_magnitude_half(loops_, bias, g.dtype, g.out_c) : 0.0;
+  if (std::isinf(max_x) || std::isinf(max_w) || std::isinf(max_b)) {
     const auto x32 = widened(loops_, x, g.dtype, input_count(g)), w32 = widened(loops_, w, g.dtype, kernel_count(g));
     const auto b32 = widened(loops_, bias, g.dtype, bias ? g.out_c : 0);
     std::vector<float> y32(static_cast<std::size_t>(output_count(g)));
@@ -236,7 +249,6 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const vo
   }
   run_dnnl(*primitives_, [&] { return what(g, "forward"); }, [&] {
     auto& p = *primitives_;
-    const bool half = g.dtype != DType::float32;
     // Whether this CPU has the 16-bit kernel decides where the operands live.
     const bool widen = half && entry_for(p, g, bias != nullptr, FusedActivation::none).emulated;
     const void *xs = x, *ws = w, *bs = bias;
@@ -247,10 +259,13 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const vo
       if (bias) bs = p.scratch.widen(3, p.loops, bias, g.dtype, g.out_c);
       ys = p.scratch.get(2, output_count(g));
     }
-    const bool fuse = act == FusedActivation::relu && (!half || widen) &&
-                      relu_may_fuse(p, g, static_cast<const float*>(xs), static_cast<const float*>(ws),
-                                    static_cast<const float*>(bs));
-    ConvolutionEntry& e = entry_for(p, g, bias != nullptr, fuse ? act : FusedActivation::none);
+    bool fuse = act == FusedActivation::relu &&
+                (half ? relu_may_fuse(g, max_x, max_w, max_b)
+                      : relu_may_fuse(p, g, static_cast<const float*>(xs), static_cast<const float*>(ws),
+                                      static_cast<const float*>(bs)));
+    ConvolutionEntry* fused = fuse ? &entry_for(p, g, bias != nullptr, act) : nullptr;
+    if (fused && fused->emulated != widen) fuse = false;  // no native kernel with the post-op: unfused
+    ConvolutionEntry& e = fuse ? *fused : entry_for(p, g, bias != nullptr, FusedActivation::none);
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, e.forward_src.in(p.stream, xs)},
         {DNNL_ARG_WEIGHTS, e.forward_weights.in(p.stream, ws)},
@@ -272,7 +287,7 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const vo
 
 void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, const void* w,
                                       void* dx) {
-  if (g.dtype != DType::float32 && (any_non_finite(dy, g.dtype, output_count(g)) || any_non_finite(w, g.dtype, kernel_count(g)))) {
+  if (g.dtype != DType::float32 && (any_non_finite(loops_, dy, g.dtype, output_count(g)) || any_non_finite(loops_, w, g.dtype, kernel_count(g)))) {
     const auto dy32 = widened(loops_, dy, g.dtype, output_count(g)), w32 = widened(loops_, w, g.dtype, kernel_count(g));
     std::vector<float> dx32(static_cast<std::size_t>(input_count(g)));
     conv2d_backward_data(float32_geometry(g), dy32.data(), w32.data(), dx32.data());
@@ -310,7 +325,7 @@ void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, c
 
 void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x, const void* dy,
                                         void* dw) {
-  if (g.dtype != DType::float32 && (any_non_finite(x, g.dtype, input_count(g)) || any_non_finite(dy, g.dtype, output_count(g)))) {
+  if (g.dtype != DType::float32 && (any_non_finite(loops_, x, g.dtype, input_count(g)) || any_non_finite(loops_, dy, g.dtype, output_count(g)))) {
     const auto x32 = widened(loops_, x, g.dtype, input_count(g)), dy32 = widened(loops_, dy, g.dtype, output_count(g));
     std::vector<float> dw32(static_cast<std::size_t>(kernel_count(g)));
     conv2d_backward_filter(float32_geometry(g), x32.data(), dy32.data(), dw32.data());
