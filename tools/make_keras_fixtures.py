@@ -28,9 +28,10 @@ def values(shape, low=-1.0, high=1.0):
     return rng.uniform(low, high, size=shape).astype("float32")
 
 
-def case(name, layer, input_shapes, training=False, positive_weights=()):
-    """Runs `layer` on random inputs; weights named in positive_weights are drawn in [0.5, 2)."""
-    inputs = [values(s) for s in input_shapes]
+def case(name, layer, input_shapes, training=False, positive_weights=(), input_range=(-1.0, 1.0)):
+    """Runs `layer` on random inputs in input_range; weights named in positive_weights are drawn
+    in [0.5, 2)."""
+    inputs = [values(s, *input_range) for s in input_shapes]
     layer.build(input_shapes[0] if len(input_shapes) == 1 else list(input_shapes))
     weights = []
     for v in layer.weights:
@@ -92,6 +93,12 @@ def main():
         case("resizing_bilinear_down", layers.Resizing(3, 2), [(1, 6, 5, 2)]),
         case("resizing_nearest", layers.Resizing(5, 7, interpolation="nearest"), [(1, 3, 4, 2)]),
         case("rescaling", layers.Rescaling(1.0 / 255.0, offset=-1.0), [(2, 4)]),
+        # Appended (earlier cases keep their random draws).
+        case("activation_relu6", layers.Activation("relu6"), [(2, 6)], input_range=(-10.0, 10.0)),
+        case("activation_silu", layers.Activation("silu"), [(2, 6)], input_range=(-6.0, 6.0)),
+        case("activation_swish", layers.Activation("swish"), [(2, 6)], input_range=(-6.0, 6.0)),
+        case("activation_selu", layers.Activation("selu"), [(2, 6)], input_range=(-4.0, 4.0)),
+        case("activation_softplus", layers.Activation("softplus"), [(2, 6)], input_range=(-30.0, 30.0)),
     ]
     doc = {
         "generator": "tools/make_keras_fixtures.py",

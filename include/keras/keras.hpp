@@ -57,6 +57,7 @@
 #include "keras/metrics/metrics.hpp"
 #include "keras/utils/progbar.hpp"
 #include "keras/utils/sequence.hpp"
+#include "keras/utils/to_categorical.hpp"
 #include "keras/datasets/fashion_mnist.hpp"
 #include "keras/saving/saving.hpp"
 #include "keras/utils/plot.hpp"

@@ -1,5 +1,6 @@
 // Which backends exist, which are usable here, and which one is active.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -141,9 +142,28 @@ Backend& instance_locked(Registry& r, const std::string& spec) {
   return *it->second;
 }
 
+// Python Keras' backends: a Keras user's shell often sets KERAS_BACKEND to one of them.
+bool python_keras_backend(const std::string& name) {
+  return name == "jax" || name == "tensorflow" || name == "torch" || name == "numpy" || name == "openvino";
+}
+
 std::string default_name(const Registry& r) {
-  if (const char* env = std::getenv("KERAS_BACKEND"); env && *env) return env;
-  return available_locked(r).front();
+  const std::string best = available_locked(r).front();
+  const char* env = std::getenv("KERAS_BACKEND");
+  if (!env || !*env) return best;
+  if (python_keras_backend(env)) {
+    // Meant for Python Keras, not for us: say so once and use our default (docs/decisions.md).
+    static bool noted = false;
+    if (!noted) {
+      std::fprintf(stderr,
+                   "kerascpp: $KERAS_BACKEND is '%s', a Python Keras backend; kerascpp uses its own ('%s' here; "
+                   "set KERAS_BACKEND to one of %s to choose)\n",
+                   env, best.c_str(), list(available_locked(r)).c_str());
+      noted = true;
+    }
+    return best;
+  }
+  return env;
 }
 
 }  // namespace

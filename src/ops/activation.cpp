@@ -4,7 +4,9 @@
 #include "keras/internal/name_lookup.hpp"
 #include <map>
 
+#include "keras/core/autograd.hpp"
 #include "keras/internal/op_support.hpp"
+#include "keras/ops/math.hpp"
 
 namespace keras::ops {
 
@@ -22,6 +24,28 @@ Tensor leaky_relu(const Tensor& x, float negative_slope) {
 Tensor gelu(const Tensor& x) { return unary_op(UnaryOp::gelu, {}, "gelu", x); }
 Tensor sigmoid(const Tensor& x) { return unary_op(UnaryOp::sigmoid, {}, "sigmoid", x); }
 Tensor tanh(const Tensor& x) { return unary_op(UnaryOp::tanh, {}, "tanh", x); }
+Tensor relu6(const Tensor& x) { return relu(x, {.max_value = 6.0f}); }
+Tensor silu(const Tensor& x) { return multiply(x, sigmoid(x)); }
+Tensor selu(const Tensor& x) {
+  constexpr float alpha = 1.67326324f, scale = 1.05070098f;  // Keras' (and TensorFlow's) constants
+  return affine(elu(x, alpha), scale, 0.0f);
+}
+
+Tensor softplus(const Tensor& x) {
+  if (internal::is_half(x)) {
+    return internal::in_float32("softplus", {x}, x.dtype(), [](const std::vector<Tensor>& w) { return softplus(w[0]); });
+  }
+  internal::require_float32(x, "softplus");
+  Tensor y;
+  {
+    // relu(x) + log(1 + exp(-|x|)): exp never overflows. Differentiated directly below, since
+    // the pieces' kinks at 0 would give 0 there instead of sigmoid(0) = 1/2.
+    NoGradGuard no_grad;
+    y = add(relu(x), log(affine(exp(negative(abs(x))), 1.0f, 1.0f)));
+  }
+  internal::record(y, "softplus", {x}, [x](const Tensor& dy) { return std::vector<Tensor>{multiply(dy, sigmoid(x))}; });
+  return y;
+}
 
 namespace {
 Tensor softmax_impl(const Tensor& x, bool log) {
@@ -51,7 +75,12 @@ const std::map<std::string, ActivationFn>& activation_table() {
   static const std::map<std::string, ActivationFn> table{
       {"linear", [](const Tensor& x) { return x; }},
       {"relu", [](const Tensor& x) { return relu(x); }},
+      {"relu6", [](const Tensor& x) { return relu6(x); }},
       {"elu", [](const Tensor& x) { return elu(x); }},
+      {"selu", [](const Tensor& x) { return selu(x); }},
+      {"silu", [](const Tensor& x) { return silu(x); }},
+      {"swish", [](const Tensor& x) { return silu(x); }},
+      {"softplus", [](const Tensor& x) { return softplus(x); }},
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x); }},
       {"gelu", [](const Tensor& x) { return gelu(x); }},
       {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},

@@ -278,6 +278,30 @@ MetricPtr AUC(AUCOptions o) {
   });
 }
 
+namespace {
+// Keras squeezes or expands y_true to y_pred's rank; the same values in y_pred's shape.
+Tensor regression_targets(const Tensor& y_true, const Tensor& y_pred, const std::string& name) {
+  if (y_true.size() != y_pred.size()) {
+    throw ShapeError(name + ": targets of shape " + to_string(y_true.shape()) + " for predictions of shape " +
+                     to_string(y_pred.shape()));
+  }
+  return ops::reshape(as_float(y_true), y_pred.shape());
+}
+}  // namespace
+
+MetricPtr MeanSquaredError(NameOption o) {
+  return std::make_shared<MeanScore>(or_default(o.name, "mean_squared_error"),
+                                     [](const Tensor& y_true, const Tensor& y_pred, const std::string& name) {
+                                       return ops::square(ops::subtract(y_pred, regression_targets(y_true, y_pred, name)));
+                                     });
+}
+MetricPtr MeanAbsoluteError(NameOption o) {
+  return std::make_shared<MeanScore>(or_default(o.name, "mean_absolute_error"),
+                                     [](const Tensor& y_true, const Tensor& y_pred, const std::string& name) {
+                                       return ops::abs(ops::subtract(y_pred, regression_targets(y_true, y_pred, name)));
+                                     });
+}
+
 MetricPtr get(const std::string& name) {
   static const std::map<std::string, std::function<MetricPtr()>> table{
       {"accuracy", [] { return Accuracy(); }},
@@ -290,6 +314,10 @@ MetricPtr get(const std::string& name) {
       {"precision", [] { return Precision(); }},
       {"recall", [] { return Recall(); }},
       {"auc", [] { return AUC(); }},
+      {"mean_squared_error", [] { return MeanSquaredError(); }},
+      {"mse", [] { return MeanSquaredError({.name = "mse"}); }},
+      {"mean_absolute_error", [] { return MeanAbsoluteError(); }},
+      {"mae", [] { return MeanAbsoluteError({.name = "mae"}); }},
   };
   return internal::lookup_name(table, name, "metric")();
 }

@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <string>
+
 #include "keras/keras.hpp"
+#include "support/run_command.hpp"
 
 using namespace keras;
 
@@ -50,4 +54,12 @@ TEST_CASE("asking for a backend that cannot run says which and why") {
   const std::string active = backend::active_name();
   CHECK_THROWS_AS(backend::set("tpu"), BackendError);
   CHECK(backend::active_name() == active);  // a failed set changes nothing
+}
+
+TEST_CASE("KERAS_BACKEND set for Python Keras (jax) gives a one-line notice and kerascpp's default") {
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const auto [status, out] = test_support::run_command(
+      "KERAS_BACKEND=jax '" + self + "' --test-case='activation values match their formulas' --no-version");
+  CHECK(status == 0);
+  CHECK_MESSAGE(out.find("$KERAS_BACKEND is 'jax', a Python Keras backend") != std::string::npos, out);
 }

@@ -37,3 +37,32 @@ TEST_CASE("top-k, precision, recall and AUC") {
   CHECK(auc->result() == doctest::Approx(5.0 / 6).epsilon(0.01));
   CHECK_THROWS_AS(metrics::get("acuracy"), ValueError);
 }
+
+TEST_CASE("regression metrics: mse and mae by Keras' strings, logged under the string asked for") {
+  // Two samples of two outputs: squared errors (1, 4) and (0, 9), absolute (1, 2) and (0, 3).
+  const Tensor y_true = Tensor::from_vector<float>({1, 2, 3, 4}, {2, 2});
+  const Tensor y_pred = Tensor::from_vector<float>({0, 4, 3, 1}, {2, 2});
+  auto mse = metrics::get("mse"), mae = metrics::get("mae"), long_name = metrics::get("mean_squared_error");
+  CHECK(mse->name() == "mse");
+  CHECK(mae->name() == "mae");
+  CHECK(long_name->name() == "mean_squared_error");
+  mse->update_state(y_true, y_pred);
+  mae->update_state(y_true, y_pred);
+  CHECK(mse->result() == doctest::Approx((2.5 + 4.5) / 2));
+  CHECK(mae->result() == doctest::Approx((1.5 + 1.5) / 2));
+  // Weighted by sample, and (n,) targets for (n, 1) predictions, as Keras squeezes them.
+  auto weighted = metrics::MeanAbsoluteError();
+  weighted->update_state(Tensor::from_vector<float>({1, 2}, {2}), Tensor::from_vector<float>({2, 5}, {2, 1}),
+                         Tensor::from_vector<float>({3, 1}, {2}));
+  CHECK(weighted->result() == doctest::Approx((3 * 1.0 + 1 * 3.0) / 4));
+  CHECK_THROWS_AS(mse->update_state(Tensor::zeros({3}), y_pred), ShapeError);
+}
+
+TEST_CASE("compile(metrics = {\"mae\"}) logs mae and val_mae") {
+  Sequential model({layers::Input({2}), layers::Dense(1)});
+  model.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"mae"}});
+  const Tensor x = Tensor::from_vector<float>({0, 1, 1, 0, 1, 1, 0, 0}, {4, 2}), y = Tensor::from_vector<float>({1, 1, 2, 0}, {4, 1});
+  const auto history = model.fit(x, y, {.epochs = 1, .verbose = 0, .validation_data = ValidationData(x, y)});
+  CHECK(history.history.count("mae") == 1);
+  CHECK(history.history.count("val_mae") == 1);
+}

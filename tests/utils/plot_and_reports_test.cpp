@@ -101,3 +101,15 @@ TEST_CASE("the progress bar prints Keras' lines") {
   CHECK(line_out.str().starts_with("50/50 - 0s - "));
   CHECK(line_out.str().ends_with("s/step - loss: 0.5000\n"));
 }
+
+TEST_CASE("to_categorical: CIFAR's (n, 1) labels become (n, classes) one-hot rows, as in Keras") {
+  const Tensor labels = Tensor::from_vector<std::uint8_t>({3, 0, 2}, {3, 1});
+  const Tensor y = utils::to_categorical(labels, 4);
+  CHECK(y.shape() == Shape{3, 4});
+  CHECK(y.dtype() == float32);
+  CHECK(y.to_vector<float>() == std::vector<float>{0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0});
+  CHECK(utils::to_categorical(Tensor::from_vector<std::int32_t>({1, 2, 0, 1}, {2, 2})).shape() == Shape{2, 2, 3});  // inferred
+  CHECK(utils::to_categorical(Tensor::from_vector<float>({1, 0}, {2})).shape() == Shape{2, 2});
+  CHECK_THROWS_WITH_AS(utils::to_categorical(labels, 3), doctest::Contains("label 3"), ValueError);
+  CHECK_THROWS_AS(utils::to_categorical(Tensor::from_vector<std::int32_t>({-1}, {1}), 2), ValueError);
+}

@@ -54,6 +54,9 @@ MetricPtr Precision(ThresholdOptions options = {});
 MetricPtr Recall(ThresholdOptions options = {});
 // ROC AUC with num_thresholds evenly spaced thresholds and the trapezoidal rule, as Keras.
 MetricPtr AUC(AUCOptions options = {});
+// Regression: the mean over samples of each sample's mean squared / absolute error.
+MetricPtr MeanSquaredError(NameOption options = {});
+MetricPtr MeanAbsoluteError(NameOption options = {});
 
 // A weighted running mean of values (Keras' Mean, used for the loss).
 class Mean final : public Metric {
@@ -72,7 +75,8 @@ class Mean final : public Metric {
 
 // Keras' metric strings: "accuracy"/"acc", "sparse_categorical_accuracy", "categorical_accuracy",
 // "binary_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-// "precision", "recall", "auc".
+// "precision", "recall", "auc", "mean_squared_error"/"mse", "mean_absolute_error"/"mae". As in
+// Keras' compile, the metric is named (and logged) by the string it was asked for.
 MetricPtr get(const std::string& name);
 
 }  // namespace keras::metrics
