@@ -243,6 +243,11 @@ Tensor mean(const Tensor& x, std::vector<int> axes, bool keepdims) {
   return affine(sum(x, ax, keepdims), 1.0f / static_cast<float>(n), 0.0f);
 }
 
+Tensor max(const Tensor& x) {
+  if (x.size() == 0) throw ShapeError("max of an empty tensor of shape " + to_string(x.shape()) + " has no value");
+  return max(reshape(x, {x.size()}), 0);
+}
+
 Tensor max(const Tensor& x, int axis, bool keepdims) {
   if (internal::is_half(x)) {
     return internal::in_float32("max", {x}, x.dtype(), [axis, keepdims](const std::vector<Tensor>& w) { return max(w[0], axis, keepdims); });

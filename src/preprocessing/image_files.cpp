@@ -4,6 +4,7 @@
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "keras/ops/array.hpp"
@@ -74,7 +75,7 @@ Tensor load_img(const std::string& path, LoadImgOptions o) {
   return image;
 }
 
-void save_img(const std::string& path, const Tensor& image) {
+void save_img(const std::string& path, const Tensor& image, SaveImgOptions o) {
   if (image.rank() != 3 || (image.dim(2) != 1 && image.dim(2) != 3 && image.dim(2) != 4)) {
     throw ShapeError("save_img: expects an image (height, width, 1, 3 or 4 channels), got " + to_string(image.shape()));
   }
@@ -83,7 +84,8 @@ void save_img(const std::string& path, const Tensor& image) {
   const float low = *lo, range = *hi - *lo;
   std::vector<unsigned char> px(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
-    px[i] = static_cast<unsigned char>((range != 0.0f ? (v[i] - low) / range : 0.0f) * 255.0f);
+    const float level = o.scale ? (range != 0.0f ? (v[i] - low) / range : 0.0f) * 255.0f : v[i];
+    px[i] = static_cast<unsigned char>(std::isnan(level) ? 0.0f : std::clamp(level, 0.0f, 255.0f));
   }
   const auto h = static_cast<int>(image.dim(0)), w = static_cast<int>(image.dim(1)), c = static_cast<int>(image.dim(2));
   const fs::path target(path);

@@ -97,8 +97,7 @@ std::string classification_report(const Tensor& y_true, const Tensor& y_pred, Cl
   return report;
 }
 
-std::vector<std::vector<std::pair<std::string, float>>> top_k(const Tensor& predictions, int k,
-                                                              const std::vector<std::string>& class_names) {
+TopK top_k(const Tensor& predictions, int k, const std::vector<std::string>& class_names) {
   if (predictions.rank() != 2) {
     throw ShapeError("top_k expects predictions of shape (n, classes), got " + to_string(predictions.shape()));
   }
@@ -124,7 +123,7 @@ std::vector<std::vector<std::pair<std::string, float>>> top_k(const Tensor& pred
       row.emplace_back(class_names.empty() ? std::to_string(c) : class_names[c], v[i * classes + c]);
     }
   }
-  return result;
+  return TopK(std::move(result));
 }
 
 }  // namespace keras::utils

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <cctype>
+#include <filesystem>
+#include <string>
 
 #include "keras/internal/backend_factories.hpp"
 
@@ -12,6 +14,10 @@ TEST_CASE("the CUDA device probe answers without a GPU") {
   // A report with devices starts with their count ("1 CUDA device: NVIDIA H100 ...").
   if (!std::isdigit(static_cast<unsigned char>(report.front()))) {
     MESSAGE("SKIPPED GPU checks: " << report);
+    // Without the NVIDIA driver it says so, not "CUDA driver version is insufficient".
+    if (!std::filesystem::exists("/proc/driver/nvidia/version")) {
+      CHECK(report.find("no NVIDIA GPU driver is loaded") != std::string::npos);
+    }
   } else {
     MESSAGE("GPU present: " << report);
   }

@@ -57,10 +57,15 @@ TEST_CASE("sum, mean and max reduce over axes with gradients") {
   CHECK(ops::sum(a, {1}, true).shape() == Shape{2, 1});
   CHECK(ops::mean(a, {-1}).to_vector<float>() == std::vector<float>{2, 5});
   CHECK(ops::max(a, 0).to_vector<float>() == std::vector<float>{4, 5, 6});
+  CHECK(ops::max(a).shape() == Shape{});  // keras.ops.max(x): over everything, a scalar
+  CHECK(ops::max(a).item<float>() == 6.0f);
+  CHECK(ops::mean(a).item<float>() == 3.5f);
+  CHECK_THROWS_AS(ops::max(Tensor::zeros({0, 3})), ShapeError);
   const Tensor x = test_support::distinct_values({2, 3, 4}, 11);
   check_gradients([](const auto& in) { return ops::sum(in[0], {0, 2}); }, {x});
   check_gradients([](const auto& in) { return ops::mean(in[0], {1}, true); }, {x});
   check_gradients([](const auto& in) { return ops::max(in[0], 1); }, {x}, {.epsilon = 1e-3});
+  check_gradients([](const auto& in) { return ops::max(in[0]); }, {x}, {.epsilon = 1e-3});
 }
 
 TEST_CASE("matmul values, shape errors and gradients") {

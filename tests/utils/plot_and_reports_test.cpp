@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <algorithm>
 #include <sstream>
@@ -83,6 +84,24 @@ TEST_CASE("top_k orders classes by probability") {
   CHECK(top[0][1].first == "c");
   CHECK(top[1][0] == std::pair<std::string, float>{"a", 0.5f});
   CHECK_THROWS_AS(utils::top_k(p, 4), ValueError);
+  // A row of a temporary result is a value, not a reference into the destroyed result.
+  std::vector<std::string> names;
+  for (const auto& [name, probability] : utils::top_k(p, 2, {"a", "b", "c"})[1]) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"a", "c"});
+}
+
+TEST_CASE("save_img with scale = false writes the pixel levels as they are") {
+  const std::string levels = test_support::temp_path("save_img_levels.png").string();
+  const std::string stretched_file = test_support::temp_path("save_img_stretched.png").string();
+  const Tensor image = Tensor::from_vector<float>({10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120}, {2, 2, 3});
+  preprocessing::save_img(levels, image, {.scale = false});
+  CHECK(preprocessing::load_img(levels).to_vector<float>() == image.to_vector<float>());
+  preprocessing::save_img(stretched_file, image);  // Keras' default stretches to 0..255
+  const auto stretched = preprocessing::load_img(stretched_file).to_vector<float>();
+  CHECK(stretched.front() == 0.0f);
+  CHECK(stretched.back() == 255.0f);
+  std::filesystem::remove(levels);
+  std::filesystem::remove(stretched_file);
 }
 
 TEST_CASE("the progress bar prints Keras' lines") {

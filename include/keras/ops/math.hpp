@@ -34,6 +34,8 @@ Tensor clip(const Tensor& x, float low, float high);
 Tensor sum(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
 Tensor mean(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
 Tensor max(const Tensor& x, int axis, bool keepdims = false);
+// The largest element of the whole tensor, a scalar (keras.ops.max(x) with axis=None).
+Tensor max(const Tensor& x);
 // The index of the largest value along `axis` (the first one on ties; a NaN wins), int32.
 Tensor argmax(const Tensor& x, int axis = -1);
 

@@ -145,9 +145,15 @@ struct LoadImgOptions {
   std::optional<std::pair<std::int64_t, std::int64_t>> target_size{};
   std::string interpolation = "nearest";
 };
-// keras.utils.save_img: one image (h, w, 1|3|4) stretched to 0..255 as Keras' array_to_img
-// does, written as PNG or JPEG by the file's extension (through a temporary file and a rename).
-void save_img(const std::string& path, const Tensor& image);
+struct SaveImgOptions {
+  // true: stretched so its minimum is 0 and its maximum 255, as Keras' array_to_img does by
+  // default; false: the values are pixel levels already (0..255, truncated to integers as
+  // numpy's uint8 cast does; values outside are clipped, where numpy would wrap).
+  bool scale = true;
+};
+// keras.utils.save_img: one image (h, w, 1|3|4) written as PNG or JPEG by the file's extension
+// (through a temporary file and a rename).
+void save_img(const std::string& path, const Tensor& image, SaveImgOptions options = {});
 
 // keras.utils.load_img + img_to_array: an image file (PNG, JPEG, BMP, GIF, TGA, PNM) as float32
 // (height, width, channels), resized when target_size is given. Errors name the file.
