@@ -223,6 +223,12 @@ std::vector<VariablePtr> Model::trainable_weights() const {
   return out;
 }
 
+bool Model::trainable() const { return state().trainable; }
+void Model::set_trainable(bool value) {
+  state().trainable = value;
+  for (const auto& l : layers()) l->trainable = value;
+}
+
 std::vector<VariablePtr> Model::non_trainable_weights() const {
   std::vector<VariablePtr> out;
   for (const auto& l : layers()) {

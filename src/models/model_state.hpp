@@ -37,6 +37,7 @@ struct ModelState {
   std::vector<std::shared_ptr<layers::internal::GraphNode>> nodes;
   std::vector<layers::LayerPtr> layers;  // unique, in graph order, without InputLayers
   bool built = false;
+  bool trainable = true;  // the model's own flag (set_trainable also sets every layer's)
   TrainingState training;
 
   // Sequential: its layers and optional Input; the graph is derived from them.

@@ -10,10 +10,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
-#include <numbers>
 #include <filesystem>
+#include <iostream>
+#include <numbers>
 #include <numeric>
+#include <string>
 
 namespace keras::preprocessing {
 
@@ -289,6 +292,16 @@ Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformP
   return Tensor::from_vector(x, image.shape(), &image.backend());
 }
 
+namespace {
+// Keras warns when a feature-wise option is used before fit(); the option is then skipped, as
+// in Keras. Once per option and generator (Python shows a warning once per place).
+void warn_not_fit(std::atomic<unsigned>& warned, unsigned bit, const char* option) {
+  if (warned.fetch_or(bit) & bit) return;
+  std::cerr << "warning: This ImageDataGenerator specifies `" << option
+            << "`, but it hasn't been fit on any training data. Fit it first by calling `.fit(numpy_data)`.\n";
+}
+}  // namespace
+
 Tensor ImageDataGenerator::standardize(const Tensor& input) const {
   if (input.rank() == 4) {  // a batch: Keras standardizes image by image
     std::vector<Tensor> images;
@@ -325,12 +338,15 @@ Tensor ImageDataGenerator::standardize(const Tensor& input) const {
       for (auto& v : x) v = static_cast<float>(v / (std + 1e-6));
     }
   }
+  if (o_.featurewise_center && mean_.empty()) warn_not_fit(*warned_, 1u, "featurewise_center");
   if (o_.featurewise_center && !mean_.empty()) {
     for (std::size_t i = 0; i < x.size(); ++i) x[i] -= mean_[i % channels];
   }
+  if (o_.featurewise_std_normalization && std_.empty()) warn_not_fit(*warned_, 2u, "featurewise_std_normalization");
   if (o_.featurewise_std_normalization && !std_.empty()) {
     for (std::size_t i = 0; i < x.size(); ++i) x[i] /= std_[i % channels] + 1e-6f;
   }
+  if (o_.zca_whitening && principal_components_.empty()) warn_not_fit(*warned_, 4u, "zca_whitening");
   if (o_.zca_whitening && !principal_components_.empty()) {
     const auto d = static_cast<Eigen::Index>(x.size());
     if (static_cast<std::size_t>(d * d) != principal_components_.size()) {

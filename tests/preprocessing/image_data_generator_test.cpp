@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <iostream>
+#include <sstream>
 
 #include "keras/keras.hpp"
 #include "support/fixtures.hpp"
@@ -226,4 +228,18 @@ TEST_CASE("flow's save_to_dir writes every augmented image, named as Keras names
     CHECK(preprocessing::load_img(entry.path().string()).shape() == Shape{4, 4, 3});
   }
   CHECK(files == 5);
+}
+
+TEST_CASE("featurewise_center without fit warns as Keras does, once, and leaves the images") {
+  std::ostringstream captured;
+  std::streambuf* saved = std::cerr.rdbuf(captured.rdbuf());
+  ImageDataGenerator generator({.featurewise_center = true});
+  const Tensor image = Tensor::from_vector<float>({1, 2, 3, 4}, {2, 2, 1});
+  const auto once = generator.standardize(image).to_vector<float>();
+  generator.standardize(image);
+  std::cerr.rdbuf(saved);
+  CHECK(once == image.to_vector<float>());
+  const std::string text = captured.str();
+  CHECK(text.find("specifies `featurewise_center`, but it hasn't been fit on any training data") != std::string::npos);
+  CHECK(text.find("featurewise_center") == text.rfind("featurewise_center"));  // one warning, not one per image
 }

@@ -159,3 +159,22 @@ TEST_CASE("fit and evaluate take a data source") {
   CHECK(data.epochs == 3);
   CHECK(model.evaluate(data, {.verbose = 0}).count("accuracy") == 1);
 }
+
+TEST_CASE("set_trainable(false) freezes every layer of a model, as Keras' model.trainable = False") {
+  Sequential model({Input({3}), Dense(4, {.activation = "relu"}), Dense(2)});
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  const Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3}), y = Tensor::ones({2, 2});
+  const auto before = model.get_weights();
+  CHECK(model.trainable());
+  model.set_trainable(false);
+  CHECK_FALSE(model.trainable());
+  CHECK(model.trainable_weights().empty());
+  CHECK(model.non_trainable_weights().size() == 4);
+  model.fit(x, y, {.epochs = 2, .verbose = 0});
+  const auto frozen = model.get_weights();
+  for (std::size_t i = 0; i < before.size(); ++i) CHECK(frozen[i].to_vector<float>() == before[i].to_vector<float>());
+  model.set_trainable(true);
+  CHECK(model.trainable_weights().size() == 4);
+  model.fit(x, y, {.epochs = 1, .verbose = 0});
+  CHECK(model.get_weights()[0].to_vector<float>() != before[0].to_vector<float>());
+}

@@ -47,6 +47,11 @@ class Model {
   std::vector<VariablePtr> weights() const;
   std::vector<VariablePtr> trainable_weights() const;
   std::vector<VariablePtr> non_trainable_weights() const;
+  // Keras' `model.trainable = false`: sets the flag of the model and of every layer it has now
+  // (a frozen model trains nothing; its weights count as non-trainable). trainable() is the
+  // model's own flag.
+  bool trainable() const;
+  void set_trainable(bool value);
   // Copies of the weight values; set_weights checks count and shapes.
   std::vector<Tensor> get_weights() const;
   void set_weights(const std::vector<Tensor>& values);

@@ -4,6 +4,7 @@
 // composition sampled exactly as scipy.ndimage.affine_transform does, channel shift, flips),
 // standardize, fit, flow (save_to_dir too), flow_from_directory and load_img.
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -232,6 +233,9 @@ class ImageDataGenerator {
   internal::NumpyRandomState rng_;
   std::vector<float> mean_, std_;
   std::vector<float> principal_components_;  // (h*w*c)^2, after fit with zca_whitening
+  // Which "not fit yet" warnings were given (one bit per option), shared with the copies flows
+  // keep, so a generator and its flows warn once.
+  std::shared_ptr<std::atomic<unsigned>> warned_ = std::make_shared<std::atomic<unsigned>>(0u);
 };
 
 }  // namespace keras::preprocessing
