@@ -401,7 +401,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
     }
     train = all.slice(0, split_at);
     validation = all.slice(split_at, all.size());
-  } else if (o.validation_data) {
+  } else if (o.validation_data && !o.validation_data->sequence) {
     validation = Arrays{o.validation_data->x, o.validation_data->y, o.validation_data->sample_weight};
     check_arrays(st, validation, "fit (validation_data)");
   }
@@ -413,7 +413,9 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   // backend, which the training thread enqueues itself (no kernels from worker threads).
   FitOptions arrays_options = o;
   arrays_options.workers = 1;
-  return fit_sequences(train_data, validation_data ? &*validation_data : nullptr, arrays_options);
+  utils::Sequence* validation_source = o.validation_data ? o.validation_data->sequence : nullptr;
+  if (validation_data) validation_source = &*validation_data;
+  return fit_sequences(train_data, validation_source, arrays_options);
 }
 
 callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
@@ -427,12 +429,15 @@ callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
   build_for_inputs(first.x);
   check_arrays(st, Arrays{first.x, first.y, first.sample_weight}, "fit");
   std::optional<ArraySequence> validation;
-  if (o.validation_data) {
+  if (o.validation_data && !o.validation_data->sequence) {
     Arrays v{o.validation_data->x, o.validation_data->y, o.validation_data->sample_weight};
     check_arrays(st, v, "fit (validation_data)");
     validation.emplace(v, o.validation_batch_size.value_or(o.batch_size.value_or(32)), false);
   }
-  return fit_sequences(data, validation ? &*validation : nullptr, o);
+  utils::Sequence* validation_source = o.validation_data ? o.validation_data->sequence : nullptr;
+  if (validation) validation_source = &*validation;
+  if (validation_source && validation_source->size() == 0) throw ValueError("fit: the validation data source has no batches");
+  return fit_sequences(data, validation_source, o);
 }
 
 callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence* validation, const FitOptions& o) {
@@ -569,6 +574,36 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
   return outs.front();
 }
 
+namespace {
+// The outputs of the first `steps` batches of `batches` (cycled), concatenated per output.
+std::vector<Tensor> predict_batches(Model& model, std::size_t outputs, utils::Sequence& batches, std::int64_t steps,
+                                    const PredictOptions& o) {
+  CallbackList cbs;
+  if (const int verbose = o.verbose.resolve(); verbose > 0) {
+    auto progbar = std::make_shared<callbacks::ProgbarLogger>(verbose);
+    progbar->set_params(1, steps);
+    cbs.all.push_back(progbar);
+  }
+  cbs.all.insert(cbs.all.end(), o.callbacks.begin(), o.callbacks.end());
+  cbs.each([&](auto& c) { c.set_model(&model); });
+  NoGradGuard no_grad;
+  Logs logs;
+  cbs.each([&](auto& c) { c.on_predict_begin(logs); });
+  std::vector<std::vector<Tensor>> per_output(outputs);
+  for (std::int64_t step = 0; step < steps; ++step) {
+    Logs batch_logs;
+    cbs.each([&](auto& c) { c.on_predict_batch_begin(static_cast<int>(step), batch_logs); });
+    const auto outs = model(batches.get(static_cast<std::size_t>(step) % batches.size()).x, false);
+    for (std::size_t k = 0; k < outs.size(); ++k) per_output[k].push_back(outs[k]);
+    cbs.each([&](auto& c) { c.on_predict_batch_end(static_cast<int>(step), batch_logs); });
+  }
+  cbs.each([&](auto& c) { c.on_predict_end(logs); });
+  std::vector<Tensor> result;
+  for (auto& parts : per_output) result.push_back(parts.size() == 1 ? parts.front() : ops::concatenate(parts, 0));
+  return result;
+}
+}  // namespace
+
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, PredictOptions o) {
   auto& st = state();
   build_for_inputs(x);
@@ -577,30 +612,20 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, PredictOptions 
   const std::int64_t batch_size = o.batch_size.value_or(32);
   if (batch_size < 1) throw ValueError("predict: batch_size must be positive");
   ArraySequence batches(data, batch_size, false);
-  const auto steps = o.steps.value_or(static_cast<std::int64_t>(batches.size()));
-  CallbackList cbs;
-  if (const int verbose = o.verbose.resolve(); verbose > 0) {
-    auto progbar = std::make_shared<callbacks::ProgbarLogger>(verbose);
-    progbar->set_params(1, steps);
-    cbs.all.push_back(progbar);
+  return predict_batches(*this, st.outputs.size(), batches, o.steps.value_or(static_cast<std::int64_t>(batches.size())), o);
+}
+
+Tensor Model::predict(utils::Sequence& data, PredictOptions o) {
+  auto& st = state();
+  if (data.size() == 0) throw ValueError("predict: the data source has no batches");
+  build_for_inputs(data.get(0).x);
+  if (st.outputs.size() != 1) {
+    throw ValueError("predict: model '" + name() + "' has " + std::to_string(st.outputs.size()) +
+                     " outputs; predicting several outputs from a data source is not supported yet (predict "
+                     "with a vector of input arrays instead)");
   }
-  cbs.all.insert(cbs.all.end(), o.callbacks.begin(), o.callbacks.end());
-  cbs.each([&](auto& c) { c.set_model(this); });
-  NoGradGuard no_grad;
-  Logs logs;
-  cbs.each([&](auto& c) { c.on_predict_begin(logs); });
-  std::vector<std::vector<Tensor>> per_output(st.outputs.size());
-  for (std::int64_t step = 0; step < steps; ++step) {
-    Logs batch_logs;
-    cbs.each([&](auto& c) { c.on_predict_batch_begin(static_cast<int>(step), batch_logs); });
-    const auto outs = (*this)(batches.get(static_cast<std::size_t>(step) % batches.size()).x, false);
-    for (std::size_t k = 0; k < outs.size(); ++k) per_output[k].push_back(outs[k]);
-    cbs.each([&](auto& c) { c.on_predict_batch_end(static_cast<int>(step), batch_logs); });
-  }
-  cbs.each([&](auto& c) { c.on_predict_end(logs); });
-  std::vector<Tensor> result;
-  for (auto& parts : per_output) result.push_back(parts.size() == 1 ? parts.front() : ops::concatenate(parts, 0));
-  return result;
+  if (o.steps && *o.steps < 1) throw ValueError("predict: steps must be positive");
+  return predict_batches(*this, 1, data, o.steps.value_or(static_cast<std::int64_t>(data.size())), o).front();
 }
 
 callbacks::Logs Model::train_on_batch(const Tensor& x, const Tensor& y, BatchOptions o) {

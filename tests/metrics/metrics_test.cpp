@@ -58,7 +58,7 @@ TEST_CASE("regression metrics: mse and mae by Keras' strings, logged under the s
   CHECK_THROWS_AS(mse->update_state(Tensor::zeros({3}), y_pred), ShapeError);
 }
 
-TEST_CASE("compile(metrics = {\"mae\"}) logs mae and val_mae") {
+TEST_CASE("compile with the mae metric logs mae and val_mae") {
   Sequential model({layers::Input({2}), layers::Dense(1)});
   model.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"mae"}});
   const Tensor x = Tensor::from_vector<float>({0, 1, 1, 0, 1, 1, 0, 0}, {4, 2}), y = Tensor::from_vector<float>({1, 1, 2, 0}, {4, 1});

@@ -178,3 +178,42 @@ TEST_CASE("set_trainable(false) freezes every layer of a model, as Keras' model.
   model.fit(x, y, {.epochs = 1, .verbose = 0});
   CHECK(model.get_weights()[0].to_vector<float>() != before[0].to_vector<float>());
 }
+
+namespace {
+// Fixed batches of (x, y) rows, 2 rows a batch, as a data source.
+class RowBatches final : public utils::Sequence {
+ public:
+  RowBatches(Tensor x, Tensor y) : x_(std::move(x)), y_(std::move(y)) {}
+  std::size_t size() const override { return static_cast<std::size_t>((x_.dim(0) + 1) / 2); }
+  utils::Batch get(std::size_t i) override {
+    const auto start = static_cast<std::int64_t>(i) * 2, stop = std::min<std::int64_t>(start + 2, x_.dim(0));
+    return {{x_.slice(start, stop)}, {y_.slice(start, stop)}, {}};
+  }
+
+ private:
+  Tensor x_, y_;
+};
+}  // namespace
+
+TEST_CASE("fit takes a data source as validation_data, and predict takes a data source") {
+  const Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {5, 3});
+  const Tensor y = Tensor::from_vector<float>({1, 0, 1, 1, 0}, {5, 1});
+  const auto train = [&](bool from_source) {
+    utils::set_random_seed(8);
+    Sequential model({Input({3}), Dense(4, {.activation = "relu"}), Dense(1)});
+    model.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"mae"}});
+    RowBatches validation(x, y);
+    const auto history = from_source
+                             ? model.fit(x, y, {.batch_size = 2, .epochs = 2, .verbose = 0, .validation_data = validation,
+                                                .shuffle = false})
+                             : model.fit(x, y, {.batch_size = 2, .epochs = 2, .verbose = 0,
+                                                .validation_data = ValidationData(x, y), .shuffle = false});
+    RowBatches inputs(x, y);
+    CHECK(model.predict(inputs, {.verbose = 0}).to_vector<float>() == model.predict(x, {.verbose = 0}).to_vector<float>());
+    return history.history;
+  };
+  const auto from_source = train(true), from_arrays = train(false);
+  REQUIRE(from_source.count("val_loss") == 1);
+  CHECK(from_source.at("val_loss") == from_arrays.at("val_loss"));
+  CHECK(from_source.at("val_mae") == from_arrays.at("val_mae"));
+}

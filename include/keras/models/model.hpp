@@ -76,6 +76,9 @@ class Model {
   // Outputs for all samples, computed in batches (32 by default).
   Tensor predict(const Tensor& x, PredictOptions options = {});
   std::vector<Tensor> predict(const std::vector<Tensor>& x, PredictOptions options = {});
+  // Over a data source's batches (their inputs; targets are ignored), for a single-output
+  // model. Several outputs from a data source are not supported yet (a ValueError says so).
+  Tensor predict(utils::Sequence& data, PredictOptions options = {});
   callbacks::Logs train_on_batch(const Tensor& x, const Tensor& y, BatchOptions options = {});
   callbacks::Logs test_on_batch(const Tensor& x, const Tensor& y, BatchOptions options = {});
   Tensor predict_on_batch(const Tensor& x);

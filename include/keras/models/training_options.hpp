@@ -13,6 +13,10 @@
 #include "keras/metrics/metrics.hpp"
 #include "keras/optimizers/optimizer.hpp"
 
+namespace keras::utils {
+class Sequence;
+}
+
 namespace keras {
 
 // An optimizer given as Keras' string ("adam") or as an object.
@@ -77,13 +81,17 @@ class Verbosity {
   int level_ = -1;  // -1: auto
 };
 
+// fit's validation data: arrays, or a data source (a Sequence, an ImageDataGenerator flow), as
+// Keras takes a generator. A source is not owned: it must outlive the fit call.
 struct ValidationData {
   ValidationData(Tensor x, Tensor y, Tensor sample_weight = {})
       : x{std::move(x)}, y{std::move(y)}, sample_weight(std::move(sample_weight)) {}
   ValidationData(std::vector<Tensor> x, std::vector<Tensor> y, Tensor sample_weight = {})
       : x(std::move(x)), y(std::move(y)), sample_weight(std::move(sample_weight)) {}
+  ValidationData(utils::Sequence& source) : sequence(&source) {}  // NOLINT: implicit, as Keras takes one
   std::vector<Tensor> x, y;
   Tensor sample_weight;
+  utils::Sequence* sequence = nullptr;
 };
 
 // Designated initializers must follow this order: Keras' argument order, except that the
