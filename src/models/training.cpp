@@ -415,6 +415,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   arrays_options.workers = 1;
   utils::Sequence* validation_source = o.validation_data ? o.validation_data->sequence : nullptr;
   if (validation_data) validation_source = &*validation_data;
+  if (validation_source && validation_source->size() == 0) throw ValueError("fit: the validation data source has no batches");
   return fit_sequences(train_data, validation_source, arrays_options);
 }
 

@@ -216,4 +216,8 @@ TEST_CASE("fit takes a data source as validation_data, and predict takes a data 
   REQUIRE(from_source.count("val_loss") == 1);
   CHECK(from_source.at("val_loss") == from_arrays.at("val_loss"));
   CHECK(from_source.at("val_mae") == from_arrays.at("val_mae"));
+  RowBatches empty(Tensor::zeros({0, 3}), Tensor::zeros({0, 1}));
+  Sequential model({Input({3}), Dense(1)});
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  CHECK_THROWS_WITH_AS(model.fit(x, y, {.verbose = 0, .validation_data = empty}), doctest::Contains("no batches"), ValueError);
 }
