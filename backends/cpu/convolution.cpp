@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <functional>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -219,15 +221,33 @@ bool any_non_finite(const Loops& loops, const void* x, DType dtype, std::int64_t
   return std::isinf(max_magnitude_half(loops, x, dtype, n));
 }
 
-std::vector<float> widened(const Loops& loops, const void* x, DType dtype, std::int64_t n) {
-  std::vector<float> w(static_cast<std::size_t>(n));
-  if (x) loops.cast(x, dtype, w.data(), DType::float32, w.size());
-  return w;
-}
-
 Conv2DGeometry float32_geometry(Conv2DGeometry g) {
   g.dtype = DType::float32;
   return g;
+}
+
+// 16-bit memory of n elements (null for an absent operand, such as a missing bias).
+struct HalfOperand {
+  const void* data;
+  std::int64_t n;
+};
+// Runs a 16-bit pass on the float32 kernels (for non-finite operands, see the top): the operands
+// widened into float32 copies (a null one stays null), pass(result32, operands32) run, and its
+// float32 result rounded once into `result` (result_n elements of `dtype`).
+void on_widened_operands(const Loops& loops, DType dtype, std::initializer_list<HalfOperand> operands, void* result,
+                         std::int64_t result_n,
+                         const std::function<void(float*, const std::vector<const float*>&)>& pass) {
+  std::vector<std::vector<float>> wide;
+  wide.reserve(operands.size());
+  std::vector<const float*> pointers;
+  for (const HalfOperand& o : operands) {
+    wide.emplace_back(o.data ? static_cast<std::size_t>(o.n) : 0);
+    if (o.data) loops.cast(o.data, dtype, wide.back().data(), DType::float32, wide.back().size());
+    pointers.push_back(o.data ? wide.back().data() : nullptr);
+  }
+  std::vector<float> result32(static_cast<std::size_t>(result_n));
+  pass(result32.data(), pointers);
+  loops.cast(result32.data(), DType::float32, result, dtype, result32.size());
 }
 
 }  // namespace
@@ -240,12 +260,10 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const vo
   const double max_w = half ? max_magnitude_half(loops_, w, g.dtype, kernel_count(g)) : 0.0;
   const double max_b = half ? max_magnitude_half(loops_, bias, g.dtype, g.out_c) : 0.0;
   if (std::isinf(max_x) || std::isinf(max_w) || std::isinf(max_b)) {
-    const auto x32 = widened(loops_, x, g.dtype, input_count(g)), w32 = widened(loops_, w, g.dtype, kernel_count(g));
-    const auto b32 = widened(loops_, bias, g.dtype, bias ? g.out_c : 0);
-    std::vector<float> y32(static_cast<std::size_t>(output_count(g)));
-    conv2d_forward(float32_geometry(g), x32.data(), w32.data(), bias ? b32.data() : nullptr, act, y32.data());
-    loops_.cast(y32.data(), DType::float32, y, g.dtype, y32.size());
-    return;
+    return on_widened_operands(loops_, g.dtype, {{x, input_count(g)}, {w, kernel_count(g)}, {bias, g.out_c}}, y,
+                               output_count(g), [&](float* y32, const std::vector<const float*>& in) {
+                                 conv2d_forward(float32_geometry(g), in[0], in[1], in[2], act, y32);
+                               });
   }
   run_dnnl(*primitives_, [&] { return what(g, "forward"); }, [&] {
     auto& p = *primitives_;
@@ -288,11 +306,10 @@ void CpuBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const vo
 void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, const void* w,
                                       void* dx) {
   if (g.dtype != DType::float32 && (any_non_finite(loops_, dy, g.dtype, output_count(g)) || any_non_finite(loops_, w, g.dtype, kernel_count(g)))) {
-    const auto dy32 = widened(loops_, dy, g.dtype, output_count(g)), w32 = widened(loops_, w, g.dtype, kernel_count(g));
-    std::vector<float> dx32(static_cast<std::size_t>(input_count(g)));
-    conv2d_backward_data(float32_geometry(g), dy32.data(), w32.data(), dx32.data());
-    loops_.cast(dx32.data(), DType::float32, dx, g.dtype, dx32.size());
-    return;
+    return on_widened_operands(loops_, g.dtype, {{dy, output_count(g)}, {w, kernel_count(g)}}, dx, input_count(g),
+                               [&](float* dx32, const std::vector<const float*>& in) {
+                                 conv2d_backward_data(float32_geometry(g), in[0], in[1], dx32);
+                               });
   }
   run_dnnl(*primitives_, [&] { return what(g, "backward data"); }, [&] {
     auto& p = *primitives_;
@@ -326,11 +343,10 @@ void CpuBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, c
 void CpuBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x, const void* dy,
                                         void* dw) {
   if (g.dtype != DType::float32 && (any_non_finite(loops_, x, g.dtype, input_count(g)) || any_non_finite(loops_, dy, g.dtype, output_count(g)))) {
-    const auto x32 = widened(loops_, x, g.dtype, input_count(g)), dy32 = widened(loops_, dy, g.dtype, output_count(g));
-    std::vector<float> dw32(static_cast<std::size_t>(kernel_count(g)));
-    conv2d_backward_filter(float32_geometry(g), x32.data(), dy32.data(), dw32.data());
-    loops_.cast(dw32.data(), DType::float32, dw, g.dtype, dw32.size());
-    return;
+    return on_widened_operands(loops_, g.dtype, {{x, input_count(g)}, {dy, output_count(g)}}, dw, kernel_count(g),
+                               [&](float* dw32, const std::vector<const float*>& in) {
+                                 conv2d_backward_filter(float32_geometry(g), in[0], in[1], dw32);
+                               });
   }
   run_dnnl(*primitives_, [&] { return what(g, "backward weights"); }, [&] {
     auto& p = *primitives_;

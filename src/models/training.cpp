@@ -376,6 +376,16 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
   return fit(std::vector<Tensor>{x}, std::vector<Tensor>{y}, std::move(options));
 }
 
+namespace {
+// What fit validates on: the batches of its validation arrays, else the data source given as
+// validation_data, else nothing.
+utils::Sequence* validation_source(const FitOptions& o, std::optional<ArraySequence>& arrays) {
+  utils::Sequence* source = arrays ? &*arrays : o.validation_data ? o.validation_data->sequence : nullptr;
+  if (source && source->size() == 0) throw ValueError("fit: the validation data source has no batches");
+  return source;
+}
+}  // namespace
+
 callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, FitOptions o) {
   auto& st = state();
   require_compiled(st, "fit");
@@ -413,10 +423,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   // backend, which the training thread enqueues itself (no kernels from worker threads).
   FitOptions arrays_options = o;
   arrays_options.workers = 1;
-  utils::Sequence* validation_source = o.validation_data ? o.validation_data->sequence : nullptr;
-  if (validation_data) validation_source = &*validation_data;
-  if (validation_source && validation_source->size() == 0) throw ValueError("fit: the validation data source has no batches");
-  return fit_sequences(train_data, validation_source, arrays_options);
+  return fit_sequences(train_data, validation_source(o, validation_data), arrays_options);
 }
 
 callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
@@ -435,10 +442,7 @@ callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
     check_arrays(st, v, "fit (validation_data)");
     validation.emplace(v, o.validation_batch_size.value_or(o.batch_size.value_or(32)), false);
   }
-  utils::Sequence* validation_source = o.validation_data ? o.validation_data->sequence : nullptr;
-  if (validation) validation_source = &*validation;
-  if (validation_source && validation_source->size() == 0) throw ValueError("fit: the validation data source has no batches");
-  return fit_sequences(data, validation_source, o);
+  return fit_sequences(data, validation_source(o, validation), o);
 }
 
 callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence* validation, const FitOptions& o) {
