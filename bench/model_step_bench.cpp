@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "apps/cifar100_cnn/cnn_model.hpp"
+#include "apps/cifar100_convnet/convnet_model.hpp"
 #include "apps/cifar100_vgg9/vgg9_model.hpp"
 #include "apps/common/cli.hpp"
 
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       for (const char* policy : {"float32", "mixed_bfloat16", "mixed_float16"}) step_memory(policy);
       return 0;
     }
-    if (which != "vgg9") bench("seed 003 CIFAR CNN (270,372 params)", apps::make_cifar_cnn(), 50, iterations);
+    if (which != "vgg9") bench("seed 003 CIFAR CNN (270,372 params)", apps::make_convnet(), 50, iterations);
     if (which != "cnn") bench("seed 004 VGG9 (13,870,484 params)", apps::make_vgg9(), 64, iterations);
     if (args.extra.count("peak")) {
       gemm_peak(keras::float32);

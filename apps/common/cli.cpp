@@ -9,19 +9,19 @@ namespace apps {
 
 namespace {
 [[noreturn]] void usage(const char* program, const std::string& description,
-                        const std::map<std::string, std::string>& known, int code) {
+                        const std::map<std::string, FlagSpec>& known, int code) {
   std::ostream& os = code == 0 ? std::cout : std::cerr;
   os << description << "\n\nusage: " << program << " [options]\n"
      << "  --backend NAME     reference | cpu | cuda (default: $KERAS_BACKEND, else the best built)\n"
      << "  --batch-size N     samples per batch\n"
      << "  --threads N        host threads (default: the cores this process may use)\n"
-     << "  --precision NAME   dtype policy: float32 | mixed_bfloat16 (default float32)\n";
-  for (const auto& [flag, help] : known) os << "  --" << flag << "  " << help << "\n";
+     << "  --precision NAME   dtype policy: float32 | mixed_bfloat16 | mixed_float16 (default float32)\n";
+  for (const auto& [flag, spec] : known) os << "  --" << flag << "  " << spec.help << "\n";
   std::exit(code);
 }
 }  // namespace
 
-std::int64_t parse_positive(const std::string& flag, const std::string& value) {
+std::int64_t parse_positive(const std::string& flag, const std::string& value, bool allow_zero) {
   std::size_t used = 0;
   long long n = 0;
   try {
@@ -29,24 +29,44 @@ std::int64_t parse_positive(const std::string& flag, const std::string& value) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != value.size() || n < 1) {
-    std::cerr << "error: " << flag << " needs a positive integer, got '" << value << "'\n";
+  if (used != value.size() || n < (allow_zero ? 0 : 1)) {
+    std::cerr << "error: " << flag << " needs a " << (allow_zero ? "non-negative" : "positive") << " integer, got '"
+              << value << "'\n";
     std::exit(2);
   }
   return n;
 }
 
 CommonArgs parse_args(int argc, char** argv, const std::string& description,
-                      const std::map<std::string, std::string>& known) {
+                      const std::map<std::string, FlagSpec>& known) {
   CommonArgs args;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") usage(argv[0], description, known, 0);
-    if (flag.rfind("--", 0) != 0 || i + 1 >= argc) {
-      std::cerr << "error: expected --name value pairs, got '" << flag << "'\n";
+    if (flag.rfind("--", 0) != 0) {
+      std::cerr << "error: expected an option, got '" << flag << "'\n";
       usage(argv[0], description, known, 2);
     }
-    const std::string name = flag.substr(2), value = argv[++i];
+    const std::string name = flag.substr(2);
+    const auto spec = known.find(name);
+    if (spec != known.end() && spec->second.kind == FlagKind::switch_flag) {
+      args.switches.insert(name);
+      continue;
+    }
+    if (spec != known.end() && spec->second.kind == FlagKind::list) {
+      auto& values = args.lists[name];
+      while (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) values.emplace_back(argv[++i]);
+      if (values.empty()) {
+        std::cerr << "error: " << flag << " needs at least one value\n";
+        std::exit(2);
+      }
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "error: " << flag << " needs a value\n";
+      usage(argv[0], description, known, 2);
+    }
+    const std::string value = argv[++i];
     if (name == "backend") {
       args.backend = value;
     } else if (name == "batch-size") {
@@ -55,7 +75,7 @@ CommonArgs parse_args(int argc, char** argv, const std::string& description,
       args.threads = static_cast<int>(parse_positive(flag, value));
     } else if (name == "precision") {
       args.precision = value;
-    } else if (known.count(name)) {
+    } else if (spec != known.end()) {
       args.extra[name] = value;
     } else {
       std::cerr << "error: unknown option " << flag << "\n";

@@ -135,7 +135,9 @@ void save_keras_archive(const ModelState& st, const std::string& path) {
   }
 }
 
-Model load_keras_archive(const std::string& path, bool compile) {
+namespace {
+
+ZipPtr open_archive(const std::string& path, const std::string& caller) {
   int error = 0;
   ZipPtr zip(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error), [](zip_t* z) { zip_discard(z); });
   if (!zip) {
@@ -143,8 +145,26 @@ Model load_keras_archive(const std::string& path, bool compile) {
     zip_error_init_with_code(&e, error);
     const std::string message = zip_error_strerror(&e);
     zip_error_fini(&e);
-    throw IOError("load_model: '" + path + "' is not a readable zip archive (" + message + ")");
+    throw IOError(caller + ": '" + path + "' is not a readable zip archive (" + message + ")");
   }
+  return zip;
+}
+
+}  // namespace
+
+void load_keras_archive_weights(ModelState& state, const std::string& path, bool skip_mismatch) {
+  ZipPtr zip = open_archive(path, "load_weights");
+  std::error_code size_error;
+  const auto image = read_entry(zip.get(), "model.weights.h5", std::filesystem::file_size(path, size_error), path);
+  silence_hdf5();
+  Handle fapl(in_memory_access(&image), H5Pclose);
+  Handle file(H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  if (!file.valid()) throw IOError("load_weights: '" + path + "' model.weights.h5 is not a readable HDF5 file (corrupt archive?)");
+  for (auto& [variable, value] : read_keras3_weights(file.get(), state, skip_mismatch, path)) variable->assign(value);
+}
+
+Model load_keras_archive(const std::string& path, bool compile) {
+  ZipPtr zip = open_archive(path, "load_model");
   std::error_code size_error;
   const std::uintmax_t archive_size = std::filesystem::file_size(path, size_error);
   const auto config_bytes = read_entry(zip.get(), "config.json", archive_size, path);

@@ -14,6 +14,8 @@ Model load_model_h5(const std::string& path, bool compile);
 
 void save_keras_archive(const ModelState& state, const std::string& path);
 Model load_keras_archive(const std::string& path, bool compile);
+// Model::load_weights on a `.keras` archive: its weights into `state`'s layers, by position.
+void load_keras_archive_weights(ModelState& state, const std::string& path, bool skip_mismatch);
 
 // The model a file's config describes; config errors become IOErrors naming `path`.
 Model model_from_file_config(const nlohmann::json& config, const std::string& path);

@@ -11,6 +11,7 @@
 #include "keras/models/model.hpp"
 #include "keras3_weights_h5.hpp"
 #include "legacy_weights_h5.hpp"
+#include "model_files.hpp"
 
 namespace keras {
 
@@ -126,6 +127,11 @@ void Model::save_weights(const std::string& path) const {
 }
 
 void Model::load_weights(const std::string& path, LoadWeightsOptions o) {
+  if (path.ends_with(".keras")) {
+    if (o.by_name) throw ValueError("load_weights: by_name needs Keras 2's .h5 layout; '" + path + "' is a .keras archive");
+    internal::load_keras_archive_weights(state(), path, o.skip_mismatch);
+    return;
+  }
   Handle file(internal::open_hdf5_for_reading(path, "load_weights"), H5Fclose);
   const auto ls = internal::saved_layers(state());
   // Keras 2: layer_names at the root, or in "model_weights" of a full-model file.

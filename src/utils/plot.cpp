@@ -176,4 +176,69 @@ void plot_history(const callbacks::History& history, const std::string& path, Pl
   write_file_atomically(path, svg.str());
 }
 
+void plot_confusion_matrix(const Tensor& matrix, const std::string& path, PlotConfusionMatrixOptions o) {
+  if (matrix.rank() != 2 || matrix.dim(0) != matrix.dim(1) || matrix.dim(0) == 0) {
+    throw ValueError("plot_confusion_matrix: expected a square (classes, classes) matrix, got shape " +
+                     to_string(matrix.shape()) + " (pass utils::confusion_matrix's answer)");
+  }
+  const std::int64_t n = matrix.dim(0);
+  if (!o.class_names.empty() && static_cast<std::int64_t>(o.class_names.size()) != n) {
+    throw ValueError("plot_confusion_matrix: " + std::to_string(o.class_names.size()) + " class names for a " +
+                     std::to_string(n) + "-class matrix");
+  }
+  const std::vector<float> values = matrix.astype(float32).to_vector<float>();
+  const std::vector<double> counts(values.begin(), values.end());
+  auto name = [&](std::int64_t i) { return o.class_names.empty() ? std::to_string(i) : o.class_names[static_cast<std::size_t>(i)]; };
+  const bool labelled = n <= 30;
+  const double margin = labelled ? 130.0 : 50.0, cell = std::max(4.0, std::min(40.0, 800.0 / static_cast<double>(n)));
+  const double side = cell * static_cast<double>(n), width = margin + side + 20, height = margin + side + 50;
+  double peak = 0.0;
+  std::vector<double> row_total(static_cast<std::size_t>(n), 0.0);
+  for (std::int64_t r = 0; r < n; ++r) {
+    for (std::int64_t c = 0; c < n; ++c) row_total[static_cast<std::size_t>(r)] += counts[static_cast<std::size_t>(r * n + c)];
+  }
+  auto shade = [&](std::int64_t r, std::int64_t c) {
+    const double v = counts[static_cast<std::size_t>(r * n + c)], total = row_total[static_cast<std::size_t>(r)];
+    return o.normalize ? (total > 0 ? v / total : 0.0) : v;
+  };
+  for (std::int64_t r = 0; r < n; ++r) {
+    for (std::int64_t c = 0; c < n; ++c) peak = std::max(peak, shade(r, c));
+  }
+  std::ostringstream svg;
+  svg << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
+      << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << " " << height
+      << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<title>"
+      << escape(o.title) << "</title>\n<text x=\"" << margin + side / 2 << "\" y=\"22\" text-anchor=\"middle\" "
+      << "font-size=\"16\" font-weight=\"bold\">" << escape(o.title) << "</text>\n";
+  for (std::int64_t r = 0; r < n; ++r) {
+    for (std::int64_t c = 0; c < n; ++c) {
+      const double v = counts[static_cast<std::size_t>(r * n + c)], level = peak > 0 ? shade(r, c) / peak : 0.0;
+      if (v == 0) continue;  // the background is white: a 100-class matrix is mostly empty cells
+      // White to dark blue; a cell's count and row share are in its tooltip.
+      const int red = static_cast<int>(std::lround(255 - 247 * level)), green = static_cast<int>(std::lround(255 - 207 * level)),
+                blue = static_cast<int>(std::lround(255 - 148 * level));
+      svg << "<rect x=\"" << margin + cell * static_cast<double>(c) << "\" y=\"" << margin + cell * static_cast<double>(r)
+          << "\" width=\"" << cell << "\" height=\"" << cell << "\" fill=\"rgb(" << red << "," << green << "," << blue
+          << ")\"><title>true " << escape(name(r)) << ", predicted " << escape(name(c)) << ": " << number(v)
+          << "</title></rect>\n";
+      if (labelled && cell >= 18) {
+        svg << "<text x=\"" << margin + cell * (static_cast<double>(c) + 0.5) << "\" y=\"" << margin + cell * (static_cast<double>(r) + 0.5) + 4
+            << "\" text-anchor=\"middle\" font-size=\"10\" fill=\"" << (level > 0.5 ? "white" : "black") << "\">"
+            << number(v) << "</text>\n";
+      }
+    }
+    if (labelled) {
+      svg << "<text x=\"" << margin - 6 << "\" y=\"" << margin + cell * (static_cast<double>(r) + 0.5) + 4
+          << "\" text-anchor=\"end\" font-size=\"11\">" << escape(name(r)) << "</text>\n<text transform=\"translate("
+          << margin + cell * (static_cast<double>(r) + 0.5) + 4 << "," << margin - 6 << ") rotate(-60)\" font-size=\"11\">"
+          << escape(name(r)) << "</text>\n";
+    }
+  }
+  svg << "<rect x=\"" << margin << "\" y=\"" << margin << "\" width=\"" << side << "\" height=\"" << side
+      << "\" fill=\"none\" stroke=\"#333\"/>\n<text x=\"" << margin + side / 2 << "\" y=\"" << margin + side + 30
+      << "\" text-anchor=\"middle\" font-size=\"12\">predicted class</text>\n<text transform=\"translate(16,"
+      << margin + side / 2 << ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">true class</text>\n</svg>\n";
+  write_file_atomically(path, svg.str());
+}
+
 }  // namespace keras::utils

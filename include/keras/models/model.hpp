@@ -99,7 +99,8 @@ class Model {
     bool skip_mismatch = false;  // leave layers whose weights do not fit, instead of failing
   };
   // Reads either layout, whatever the file's name, into this model's layers: by position in
-  // Keras' order (layers with weights, for Keras 2 files), or by name. A weight of another shape
+  // Keras' order (layers with weights, for Keras 2 files), or by name. A `.keras` archive gives
+  // its weights (not its optimizer state), as Keras 3's load_weights does. A weight of another shape
   // raises an IOError naming the layer, the weight and both shapes. Nothing is assigned unless
   // the whole file fits (or skip_mismatch leaves what does not).
   void load_weights(const std::string& path, LoadWeightsOptions options);
