@@ -84,6 +84,26 @@ TEST_CASE("our weights files have Keras' structure and round-trip exactly") {
   }
 }
 
+TEST_CASE("load_weights reads the weights of a .keras archive, as Keras 3 does") {
+  Model model = functional();
+  model.compile({.optimizer = "adam", .loss = "mse"});
+  const std::string archive = test_support::temp_path("load_weights_archive.keras").string();
+  model.save(archive);
+  Model copy = functional();
+  copy.load_weights(archive);
+  const auto a = model.get_weights(), b = copy.get_weights();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(test_support::max_abs_diff(a[i], b[i]) == 0.0);
+  CHECK(copy.optimizer() == nullptr);  // weights only: the archive's optimizer state is not taken
+  Sequential other = sequential();
+  CHECK(test_support::error_of([&] { other.load_weights(archive); }).find("another architecture") != std::string::npos);
+  CHECK_THROWS_AS(other.load_weights(archive, {.by_name = true}), ValueError);
+  const fs::path junk = test_support::temp_path("junk.keras");
+  std::ofstream(junk) << "not a zip";
+  CHECK(test_support::error_of([&] { copy.load_weights(junk.string()); }).find("is not a readable zip archive") !=
+        std::string::npos);
+}
+
 TEST_CASE("weights files that do not fit are clear errors, and saving is atomic") {
   Model model = functional();
   const std::string seq = (kFixtures / "sequential.weights.h5").string();

@@ -58,6 +58,29 @@ TEST_CASE("plot_history writes a well-formed SVG with both panels") {
   CHECK_THROWS_AS(utils::plot_history(h, "/nonexistent-folder/x.svg"), IOError);
 }
 
+TEST_CASE("plot_confusion_matrix draws every non-empty cell with its count, and checks its input") {
+  const Tensor y_true = Tensor::from_vector(std::vector<std::int32_t>{0, 0, 1, 2, 2, 2}, {6});
+  const Tensor y_pred = Tensor::from_vector(std::vector<std::int32_t>{0, 1, 1, 2, 2, 0}, {6});
+  const Tensor matrix = utils::confusion_matrix(y_true, y_pred, 3);
+  const std::string file = test_support::temp_path("plot_test_confusion.svg").string();
+  utils::plot_confusion_matrix(matrix, file, {.title = "cats & dogs", .class_names = {"cat", "dog", "<bird>"}});
+  std::ifstream in(file);
+  const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string problem;
+  INFO(problem);
+  CHECK(well_formed_xml(svg, problem));
+  CHECK(svg.find("cats &amp; dogs") != std::string::npos);
+  // Five non-empty cells: (cat, cat) 1, (cat, dog) 1, (dog, dog) 1, (bird, bird) 2, (bird, cat) 1.
+  int cells = 0;
+  for (std::size_t at = svg.find("<rect x="); at != std::string::npos; at = svg.find("<rect x=", at + 1)) ++cells;
+  CHECK(cells == 5 + 1);  // and the frame
+  CHECK(svg.find("<title>true &lt;bird&gt;, predicted &lt;bird&gt;: 2</title>") != std::string::npos);
+  CHECK(svg.find("<title>true cat, predicted dog: 1</title>") != std::string::npos);
+  CHECK_THROWS_AS(utils::plot_confusion_matrix(Tensor::zeros({2, 3}, int32), file), ValueError);
+  CHECK_THROWS_AS(utils::plot_confusion_matrix(matrix, file, {.class_names = {"a", "b"}}), ValueError);
+  CHECK_THROWS_AS(utils::plot_confusion_matrix(matrix, "/nonexistent-folder/x.svg"), IOError);
+}
+
 TEST_CASE("classification_report lays out scikit-learn's text") {
   const Tensor y_true = Tensor::from_vector<std::int32_t>({0, 0, 1, 1, 1, 2}, {6});
   const Tensor y_pred = Tensor::from_vector<std::int32_t>({0, 1, 1, 1, 0, 2}, {6});
