@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
       double learning_rate;
       int last_epoch;
     };
-    const Phase phases[] = {{1e-3, 10}, {1e-4, 20}, {5e-5, 26}};
+    // --epochs beyond the document's 26 lengthen the last phase.
+    const Phase phases[] = {{1e-3, 10}, {1e-4, 20}, {5e-5, std::max(26, o.epochs)}};
     callbacks::History history;
     std::optional<double> best;
     int epoch = 0;
