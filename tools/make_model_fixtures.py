@@ -11,8 +11,9 @@ Models: a Sequential CNN with BatchNormalization and Dropout; a functional model
 Concatenate, Multiply, Average, Depthwise/Separable convs, padding, cropping and the activation
 layers; "resume", an MLP trained one Adam step before saving, with the batch and the outputs
 after one more step (so a loaded optimizer state can be checked against Keras' next step).
-With `--check-ours DIR` it loads the files kerascpp wrote (DIR/ours_*.h5 and .keras) and checks
-that Keras reproduces the outputs recorded in DIR/ours.json."""
+Each of the first two also as model.to_json() text with save_weights beside it (*_tojson.*).
+With `--check-ours DIR` it loads the files kerascpp wrote (DIR/ours_*.h5, .keras, and .json with
+.weights.h5) and checks that Keras reproduces the outputs recorded in DIR/ours.json."""
 import json
 import os
 import sys
@@ -125,6 +126,10 @@ def main():
         model.save(os.path.join(TARGET, f"{PREFIX}_{name}.h5"))
         if KERAS3:
             model.save(os.path.join(TARGET, f"{PREFIX}_{name}.keras"))
+        # The "architecture.json + weights" pattern: model.to_json() and save_weights.
+        with open(os.path.join(TARGET, f"{PREFIX}_{name}_tojson.json"), "w") as f:
+            f.write(model.to_json())
+        model.save_weights(os.path.join(TARGET, f"{PREFIX}_{name}_tojson" + (".weights.h5" if KERAS3 else "_weights.h5")))
         doc["models"][name] = {"input": as_list(x), "input_shape": list(shape), "output": as_list(out),
                                "output_shape": list(out.shape)}
     model = resume()
@@ -140,6 +145,27 @@ def main():
     after = np.asarray(model(x, training=False))
     doc["models"]["resume"] = {"input": as_list(x), "input_shape": [4, 6], "labels": y.tolist(),
                                "output": as_list(before), "output_after_step": as_list(after), "output_shape": [4, 3]}
+    if not KERAS3:
+        # tf.keras 2.15 reads legacy .h5 files into its OptimizerV2 ("legacy") optimizers:
+        # their state lists every m, then every v; and Keras 2's `decay` argument.
+        for name, optimizer in [("resume_legacy_adam", tf.keras.optimizers.legacy.Adam(learning_rate=0.01)),
+                                ("resume_legacy_rmsprop_decay",
+                                 tf.keras.optimizers.legacy.RMSprop(learning_rate=0.01, decay=0.25))]:
+            model = resume()
+            randomize(model)
+            x = rng.uniform(-1, 1, (4, 6)).astype("float32")
+            compile_and_step(model, x, y, optimizer)
+            model.train_on_batch(x, y)  # two steps, so the decayed rate differs from the initial one
+            path = os.path.join(TARGET, f"{PREFIX}_{name}.h5")
+            model.save(path)
+            before = np.asarray(model(x, training=False))
+            loaded = keras.models.load_model(path)  # Keras' own next step after loading
+            loaded.train_on_batch(x, y)
+            after = np.asarray(loaded(x, training=False))
+            doc["models"][name] = {"input": as_list(x), "input_shape": [4, 6], "labels": y.tolist(),
+                                   "output": as_list(before), "output_after_step": as_list(after),
+                                   "output_shape": [4, 3], "optimizer": type(loaded.optimizer).__name__,
+                                   "iterations": int(loaded.optimizer.iterations.numpy())}
     with open(os.path.join(TARGET, f"{PREFIX}_models.json"), "w") as f:
         json.dump(doc, f)
 
@@ -149,9 +175,14 @@ def check_ours(folder):
         doc = json.load(f)
     for file, record in doc.items():
         path = os.path.join(folder, file)
-        if path.endswith(".keras") and not KERAS3:
-            continue
-        model = keras.models.load_model(path)
+        if (path.endswith(".keras") or path.endswith(".json")) and not KERAS3:
+            continue  # Keras 3 spellings, which tf.keras 2 cannot read (nor Keras 3's own)
+        if path.endswith(".json"):  # our to_json text, with its weights beside it
+            with open(path) as f:
+                model = keras.models.model_from_json(f.read())
+            model.load_weights(path[:-len(".json")] + ".weights.h5")
+        else:
+            model = keras.models.load_model(path)
         x = np.asarray(record["input"], "float32").reshape(record["input_shape"])
         expected = np.asarray(record["output"], "float32").reshape(record["output_shape"])
         error = float(np.max(np.abs(np.asarray(model(x, training=False)) - expected)))

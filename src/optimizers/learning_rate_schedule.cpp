@@ -4,6 +4,7 @@
 #include <functional>
 #include <cmath>
 #include <numbers>
+#include <optional>
 #include <string>
 
 #include "keras/core/errors.hpp"
@@ -15,14 +16,23 @@ using Fn = std::function<double(std::int64_t)>;
 
 class FunctionSchedule final : public LearningRateSchedule {
  public:
-  explicit FunctionSchedule(Fn fn) : fn_(std::move(fn)) {}
+  FunctionSchedule(Fn fn, std::string class_name, nlohmann::json config)
+      : fn_(std::move(fn)), class_name_(std::move(class_name)), config_(std::move(config)) {}
   double operator()(std::int64_t step) const override { return fn_(step); }
+  std::string class_name() const override { return class_name_; }
+  nlohmann::json get_config() const override { return config_; }
 
  private:
   Fn fn_;
+  std::string class_name_;
+  nlohmann::json config_;
 };
 
-SchedulePtr make(Fn fn) { return std::make_shared<FunctionSchedule>(std::move(fn)); }
+// A schedule with Keras' class name and config (with its default "name", as Keras writes it).
+SchedulePtr make(Fn fn, const std::string& class_name = {}, nlohmann::json config = nlohmann::json::object()) {
+  if (!class_name.empty()) config["name"] = class_name;
+  return std::make_shared<FunctionSchedule>(std::move(fn), class_name, std::move(config));
+}
 
 void require_positive_steps(std::int64_t steps, const char* schedule, const char* what) {
   if (steps < 1) {
@@ -42,7 +52,8 @@ SchedulePtr ExponentialDecay(double initial, std::int64_t decay_steps, double de
   require_positive_steps(decay_steps, "ExponentialDecay", "decay_steps");
   return make([=](std::int64_t step) {
     return initial * std::pow(decay_rate, decay_progress(step, decay_steps, o.staircase));
-  });
+  }, "ExponentialDecay", {{"initial_learning_rate", initial}, {"decay_steps", decay_steps}, {"decay_rate", decay_rate},
+                          {"staircase", o.staircase}});
 }
 
 SchedulePtr PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vector<double> values) {
@@ -54,10 +65,11 @@ SchedulePtr PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::ve
   if (!std::is_sorted(boundaries.begin(), boundaries.end())) {
     throw ValueError("PiecewiseConstantDecay: boundaries must be increasing");
   }
+  const nlohmann::json config = {{"boundaries", boundaries}, {"values", values}};
   return make([b = std::move(boundaries), v = std::move(values)](std::int64_t step) {
     const auto it = std::lower_bound(b.begin(), b.end(), step);  // first boundary >= step
     return v[static_cast<std::size_t>(it - b.begin())];
-  });
+  }, "PiecewiseConstantDecay", config);
 }
 
 SchedulePtr PolynomialDecay(double initial, std::int64_t decay_steps, PolynomialDecayOptions o) {
@@ -71,7 +83,8 @@ SchedulePtr PolynomialDecay(double initial, std::int64_t decay_steps, Polynomial
       s = std::min(s, steps);
     }
     return (initial - o.end_learning_rate) * std::pow(1.0 - s / steps, o.power) + o.end_learning_rate;
-  });
+  }, "PolynomialDecay", {{"initial_learning_rate", initial}, {"decay_steps", decay_steps},
+                         {"end_learning_rate", o.end_learning_rate}, {"power", o.power}, {"cycle", o.cycle}});
 }
 
 SchedulePtr InverseTimeDecay(double initial, std::int64_t decay_steps, double decay_rate,
@@ -79,7 +92,8 @@ SchedulePtr InverseTimeDecay(double initial, std::int64_t decay_steps, double de
   require_positive_steps(decay_steps, "InverseTimeDecay", "decay_steps");
   return make([=](std::int64_t step) {
     return initial / (1.0 + decay_rate * decay_progress(step, decay_steps, o.staircase));
-  });
+  }, "InverseTimeDecay", {{"initial_learning_rate", initial}, {"decay_steps", decay_steps}, {"decay_rate", decay_rate},
+                          {"staircase", o.staircase}});
 }
 
 SchedulePtr CosineDecay(double initial, std::int64_t decay_steps, CosineDecayOptions o) {
@@ -96,7 +110,9 @@ SchedulePtr CosineDecay(double initial, std::int64_t decay_steps, CosineDecayOpt
                                       static_cast<double>(decay_steps));
     const double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * s / static_cast<double>(decay_steps)));
     return target * ((1.0 - o.alpha) * cosine + o.alpha);
-  });
+  }, "CosineDecay", {{"initial_learning_rate", initial}, {"decay_steps", decay_steps}, {"alpha", o.alpha},
+                     {"warmup_target", o.warmup_target ? nlohmann::json(*o.warmup_target) : nlohmann::json(nullptr)},
+                     {"warmup_steps", o.warmup_steps}});
 }
 
 SchedulePtr CosineDecayRestarts(double initial, std::int64_t first_decay_steps,
@@ -115,7 +131,8 @@ SchedulePtr CosineDecayRestarts(double initial, std::int64_t first_decay_steps,
     }
     const double cosine = 0.5 * std::pow(o.m_mul, restart) * (1.0 + std::cos(std::numbers::pi * fraction));
     return initial * ((1.0 - o.alpha) * cosine + o.alpha);
-  });
+  }, "CosineDecayRestarts", {{"initial_learning_rate", initial}, {"first_decay_steps", first_decay_steps},
+                             {"t_mul", o.t_mul}, {"m_mul", o.m_mul}, {"alpha", o.alpha}});
 }
 
 SchedulePtr OneCycle(double max_lr, std::int64_t total_steps, OneCycleOptions o) {
@@ -134,6 +151,61 @@ SchedulePtr OneCycle(double max_lr, std::int64_t total_steps, OneCycleOptions o)
     if (s <= up) return anneal(start, max_lr, up > 0 ? s / up : 1.0);
     return anneal(max_lr, end, down > 0 ? (s - up) / down : 1.0);
   });
+}
+
+SchedulePtr deserialize(const std::string& cls, const nlohmann::json& config) {
+  const std::string where = "learning-rate schedule " + cls;
+  if (!config.is_object()) throw ValueError(where + ": the config must be an object, got " + config.dump());
+  auto number = [&](const char* key, std::optional<double> fallback = std::nullopt) {
+    if (!config.contains(key) || config[key].is_null()) {
+      if (fallback) return *fallback;
+      throw ValueError(where + ": the config has no '" + key + "'");
+    }
+    if (!config[key].is_number()) throw ValueError(where + ": '" + key + "' must be a number, got " + config[key].dump());
+    return config[key].get<double>();
+  };
+  auto steps = [&](const char* key, std::optional<double> fallback = std::nullopt) {
+    return static_cast<std::int64_t>(std::llround(number(key, fallback)));
+  };
+  auto flag = [&](const char* key) { return config.contains(key) && config[key].is_boolean() && config[key].get<bool>(); };
+  if (cls == "ExponentialDecay") {
+    return ExponentialDecay(number("initial_learning_rate"), steps("decay_steps"), number("decay_rate"), {flag("staircase")});
+  }
+  if (cls == "InverseTimeDecay") {
+    return InverseTimeDecay(number("initial_learning_rate"), steps("decay_steps"), number("decay_rate"), {flag("staircase")});
+  }
+  if (cls == "PolynomialDecay") {
+    return PolynomialDecay(number("initial_learning_rate"), steps("decay_steps"),
+                           {number("end_learning_rate", 0.0001), number("power", 1.0), flag("cycle")});
+  }
+  if (cls == "CosineDecay") {
+    CosineDecayOptions o{number("alpha", 0.0), std::nullopt, steps("warmup_steps", 0.0)};
+    if (config.contains("warmup_target") && !config["warmup_target"].is_null()) o.warmup_target = number("warmup_target");
+    return CosineDecay(number("initial_learning_rate"), steps("decay_steps"), o);
+  }
+  if (cls == "CosineDecayRestarts") {
+    return CosineDecayRestarts(number("initial_learning_rate"), steps("first_decay_steps"),
+                               {number("t_mul", 2.0), number("m_mul", 1.0), number("alpha", 0.0)});
+  }
+  if (cls == "PiecewiseConstantDecay") {
+    if (!config.contains("boundaries") || !config["boundaries"].is_array() || !config.contains("values") ||
+        !config["values"].is_array()) {
+      throw ValueError(where + ": the config needs 'boundaries' and 'values' lists");
+    }
+    std::vector<std::int64_t> boundaries;
+    std::vector<double> values;
+    for (const auto& b : config["boundaries"]) {
+      if (!b.is_number()) throw ValueError(where + ": boundaries must be numbers");
+      boundaries.push_back(static_cast<std::int64_t>(std::llround(b.get<double>())));
+    }
+    for (const auto& v : config["values"]) {
+      if (!v.is_number()) throw ValueError(where + ": values must be numbers");
+      values.push_back(v.get<double>());
+    }
+    return PiecewiseConstantDecay(std::move(boundaries), std::move(values));
+  }
+  throw ValueError(where + " is not one of Keras' schedules kerascpp reads (ExponentialDecay, PiecewiseConstantDecay, "
+                           "PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts)");
 }
 
 }  // namespace keras::optimizers::schedules

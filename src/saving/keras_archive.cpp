@@ -95,12 +95,16 @@ std::vector<char> read_entry(zip_t* zip, const char* name, std::uintmax_t archiv
 
 }  // namespace
 
-void save_keras_archive(const ModelState& st, const std::string& path) {
-  const std::string where = "save: " + path;
+nlohmann::json archive_config(const ModelState& st) {
   json config = model_to_config(st, ConfigStyle::keras3);
   config["build_config"] = {{"input_shape", nullptr}};
   if (st.training.compiled) config["compile_config"] = training_config(st.training, ConfigStyle::keras3);
-  const std::string config_text = config.dump();
+  return config;
+}
+
+void save_keras_archive(const ModelState& st, const std::string& path) {
+  const std::string where = "save: " + path;
+  const std::string config_text = archive_config(st).dump();
   const std::string metadata = json{{"keras_version", kProducer}, {"date_saved", now_stamp()}}.dump();
   const std::vector<char> weights = weights_image(st, path);
 

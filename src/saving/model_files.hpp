@@ -13,6 +13,8 @@ void save_model_h5(const ModelState& state, const std::string& path);
 Model load_model_h5(const std::string& path, bool compile);
 
 void save_keras_archive(const ModelState& state, const std::string& path);
+// The archive's config.json (Keras 3's serialize_keras_object of the model), also to_json's text.
+nlohmann::json archive_config(const ModelState& state);
 Model load_keras_archive(const std::string& path, bool compile);
 // Model::load_weights on a `.keras` archive: its weights into `state`'s layers, by position.
 void load_keras_archive_weights(ModelState& state, const std::string& path, bool skip_mismatch);

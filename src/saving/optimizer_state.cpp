@@ -1,6 +1,8 @@
 #include "optimizer_state.hpp"
 
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "hdf5_support.hpp"
 #include "keras/layers/layer.hpp"
@@ -13,23 +15,79 @@ std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& 
   const std::string prefix = layers::snake_case(optimizer.name()) + "/";
   std::vector<OptimizerVariable> list;
   list.push_back({prefix + "iteration", Tensor(), static_cast<double>(optimizer.iterations()), true});
-  list.push_back({prefix + "learning_rate", Tensor(), optimizer.learning_rate(), false});
+  // Keras 3 keeps a learning_rate variable only for a fixed rate; a schedule is in the config.
+  const auto& schedule = optimizer.learning_rate_schedule();
+  if (!schedule || schedule->class_name().empty()) {
+    list.push_back({prefix + "learning_rate", Tensor(), optimizer.learning_rate(), false});
+  }
   const auto& slots = optimizer.variables();
   for (std::size_t i = 0; i < slots.size(); ++i) list.push_back({prefix + "slot_" + std::to_string(i), slots[i], 0.0, false});
   return list;
 }
 
+namespace {
+
+// The slot kind in a tf.keras OptimizerV2 variable name: "Adam/dense/kernel/m:0" -> "m".
+std::string slot_kind(const std::string& name) {
+  const std::size_t slash = name.rfind('/'), colon = name.rfind(':');
+  if (slash == std::string::npos || colon == std::string::npos || colon < slash) return {};
+  return name.substr(slash + 1, colon - slash - 1);
+}
+
+// tf.keras' OptimizerV2 (tf.keras 2.0-2.10, and the `legacy` optimizers of 2.11-2.15, which
+// tf.keras 2.15 reads legacy .h5 files into) lists "<Opt>/iter:0" and then its slots kind by
+// kind: every variable's "m", then every "v" (then AMSGrad's "vhat"). Keras 3 and tf.keras
+// 2.11+ interleave Adam's and Nadam's m and v per variable; RMSprop, SGD and Adagrad list kind by
+// kind in both. Returns the saved list reordered to this optimizer's slot order, or nothing when
+// the names are not that layout.
+std::optional<std::vector<OptimizerVariable>> from_optimizer_v2_layout(const optimizers::Optimizer& optimizer,
+                                                                      const std::vector<OptimizerVariable>& saved,
+                                                                      std::size_t variables) {
+  if (saved.empty() || !saved[0].name.ends_with("/iter:0") || variables == 0) return std::nullopt;
+  std::vector<std::string> kinds;
+  std::map<std::string, std::vector<std::size_t>> of_kind;
+  for (std::size_t i = 1; i < saved.size(); ++i) {
+    const std::string kind = slot_kind(saved[i].name);
+    if (kind.empty() || saved[i].is_scalar()) return std::nullopt;
+    if (!of_kind.count(kind)) kinds.push_back(kind);
+    of_kind[kind].push_back(i);
+  }
+  for (const auto& kind : kinds) {
+    if (of_kind[kind].size() != variables) return std::nullopt;
+  }
+  std::vector<OptimizerVariable> ordered{saved[0]};
+  const bool interleaved = optimizer.name() == "Adam" || optimizer.name() == "AdamW";
+  if (interleaved && kinds.size() >= 2 && kinds[0] == "m" && kinds[1] == "v") {
+    for (std::size_t i = 0; i < variables; ++i) {
+      ordered.push_back(saved[of_kind["m"][i]]);
+      ordered.push_back(saved[of_kind["v"][i]]);
+    }
+    for (std::size_t k = 2; k < kinds.size(); ++k) {
+      for (std::size_t index : of_kind[kinds[k]]) ordered.push_back(saved[index]);
+    }
+  } else if (!interleaved && optimizer.name() != "Nadam") {
+    ordered.insert(ordered.end(), saved.begin() + 1, saved.end());
+  } else {
+    return std::nullopt;  // Nadam's momentum cache is kept elsewhere in that layout
+  }
+  return ordered;
+}
+
+}  // namespace
+
 void restore_optimizer_variables(optimizers::Optimizer& wrapped, const std::vector<VariablePtr>& trainable,
-                                 const std::vector<OptimizerVariable>& saved, const std::string& where) {
+                                 const std::vector<OptimizerVariable>& given, const std::string& where) {
   wrapped.build_for(trainable);
   optimizers::Optimizer& optimizer = optimizers::saved_optimizer(wrapped);
   optimizer.build_for(trainable);
   const std::size_t slots = optimizer.variables().size();
+  const auto reordered = from_optimizer_v2_layout(optimizer, given, trainable.size());
+  const std::vector<OptimizerVariable>& saved = reordered ? *reordered : given;
   std::size_t first_slot = 0;
   if (saved.size() == slots + 2 && saved[1].is_scalar() && saved[1].name.ends_with("learning_rate")) {
     first_slot = 2;  // Keras 3: iteration, learning_rate, slots
   } else if (saved.size() == slots + 1) {
-    first_slot = 1;  // tf.keras 2.11-2.15: iteration, slots
+    first_slot = 1;  // tf.keras: iteration, slots
   }
   try {
     if (first_slot == 0 || !saved[0].is_scalar()) {
@@ -47,8 +105,13 @@ void restore_optimizer_variables(optimizers::Optimizer& wrapped, const std::vect
     optimizer.restore(static_cast<std::int64_t>(saved[0].scalar), values);
     if (first_slot == 2 && !optimizer.has_schedule()) optimizer.set_learning_rate(saved[1].scalar);
   } catch (const ValueError& e) {
+    // tf.keras 2.15 and Keras 3 also start fresh when a saved list does not fit the optimizer
+    // ("Error in loading the saved optimizer state"); what they restore, this restores.
+    const bool v2_nadam = !given.empty() && given[0].name.ends_with("/iter:0") && optimizer.name() == "Nadam";
     std::cerr << "WARNING: " << where << ": the saved optimizer state does not fit " << optimizer.name() << " (" << e.what()
-              << "); the optimizer starts fresh, as Keras does in this case\n";
+              << "); the optimizer starts fresh"
+              << (v2_nadam ? " (tf.keras 2.15 restores this OptimizerV2 Nadam state; kerascpp does not read that layout)\n"
+                           : ", as tf.keras and Keras 3 do with a list that does not fit\n");
   }
 }
 

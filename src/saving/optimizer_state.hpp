@@ -21,7 +21,7 @@ struct OptimizerVariable {
   bool is_scalar() const { return !value.defined(); }
 };
 
-// Keras 3's list: iteration, learning_rate, slots.
+// Keras 3's list: iteration, learning_rate (not with a schedule that the config carries), slots.
 std::vector<OptimizerVariable> optimizer_variables(const optimizers::Optimizer& optimizer);
 
 // Builds the optimizer for `trainable` and restores a saved list: Keras 3's (with the

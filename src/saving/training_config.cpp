@@ -1,6 +1,7 @@
 #include "training_config.hpp"
 
 #include <algorithm>
+#include <iostream>
 
 #include "keras/optimizers/loss_scale_optimizer.hpp"
 #include "keras/optimizers/optimizers.hpp"
@@ -73,13 +74,37 @@ void collect_metric_names(const json& v, std::vector<MetricSpec>& out) {
   }
 }
 
+// The learning rate as Keras writes it: a number, or a schedule's {class_name, config}.
+json learning_rate_config(const optimizers::Optimizer& optimizer, ConfigStyle style) {
+  const optimizers::SchedulePtr& schedule = optimizer.learning_rate_schedule();
+  if (!schedule) return optimizer.learning_rate();
+  const std::string cls = schedule->class_name();
+  if (cls.empty()) {
+    // Keras cannot save a schedule without a config either; a checkpoint must still be written.
+    static bool warned = false;
+    if (!warned) {
+      std::cerr << "warning: optimizer " << optimizer.name() << ": its learning-rate schedule has no Keras config "
+                << "(OneCycle or a schedule of your own), so model files record the current learning rate ("
+                << optimizer.learning_rate() << ") instead; compile again after loading to resume the schedule\n";
+      warned = true;
+    }
+    return optimizer.learning_rate();
+  }
+  json doc = {{"class_name", cls}, {"config", schedule->get_config()}};
+  if (style == ConfigStyle::keras3) {
+    doc["module"] = "keras.optimizers.schedules";
+    doc["registered_name"] = nullptr;
+  }
+  return doc;
+}
+
 }  // namespace
 
 nlohmann::json optimizer_to_config(const optimizers::Optimizer& wrapped, ConfigStyle style) {
   const optimizers::Optimizer& optimizer = optimizers::saved_optimizer(wrapped);
   const auto& common = optimizer.common_options();
   json config = {{"name", style == ConfigStyle::keras3 ? layers::snake_case(optimizer.name()) : optimizer.name()},
-                 {"learning_rate", optimizer.learning_rate()},
+                 {"learning_rate", learning_rate_config(optimizer, style)},
                  {"weight_decay", optional_number(common.weight_decay)},
                  {"clipnorm", optional_number(common.clipnorm)},
                  {"global_clipnorm", optional_number(common.global_clipnorm)},
@@ -115,11 +140,7 @@ optimizers::OptimizerPtr optimizer_from_config(const nlohmann::json& doc) {
   const json c = doc.contains("config") && doc["config"].is_object() ? doc["config"] : json::object();
   auto number = [&](const char* key, double fallback) {
     if (!c.contains(key) || c[key].is_null()) return fallback;
-    if (!c[key].is_number()) {
-      throw ValueError("optimizer " + cls + ": '" + key + "' must be a number, got " + c[key].dump() +
-                       (std::string(key) == "learning_rate" ? " (learning-rate schedules are not read from model files; "
-                                                               "load with compile = false and compile again)" : ""));
-    }
+    if (!c[key].is_number()) throw ValueError("optimizer " + cls + ": '" + key + "' must be a number, got " + c[key].dump());
     return c[key].get<double>();
   };
   auto optional = [&](const char* key) -> std::optional<double> {
@@ -128,11 +149,27 @@ optimizers::OptimizerPtr optimizer_from_config(const nlohmann::json& doc) {
   };
   auto flag = [&](const char* key) { return c.contains(key) && c[key].is_boolean() && c[key].get<bool>(); };
   if (flag("use_ema")) throw ValueError("optimizer " + cls + ": use_ema (weight averaging) is not supported by kerascpp");
-  if (number("decay", 0.0) != 0.0) {
-    throw ValueError("optimizer " + cls + ": the legacy 'decay' argument is not supported; use a learning-rate schedule");
-  }
   const double lr_default = cls == "SGD" ? 0.01 : 0.001;
-  const optimizers::LearningRate lr = c.contains("learning_rate") ? number("learning_rate", lr_default) : number("lr", lr_default);
+  const char* const lr_key = c.contains("learning_rate") ? "learning_rate" : "lr";
+  optimizers::LearningRate lr = lr_default;
+  if (c.contains(lr_key) && c[lr_key].is_object()) {
+    const json& schedule = c[lr_key];
+    if (!schedule.contains("class_name") || !schedule["class_name"].is_string()) {
+      throw ValueError("optimizer " + cls + ": the learning-rate schedule has no class_name: " + schedule.dump());
+    }
+    lr = optimizers::schedules::deserialize(schedule["class_name"].get<std::string>(),
+                                            schedule.contains("config") ? schedule["config"] : json::object());
+  } else {
+    lr = number(lr_key, lr_default);
+  }
+  // Keras 2's `decay`: lr / (1 + decay * iterations), which is InverseTimeDecay(lr, 1, decay).
+  if (const double decay = number("decay", 0.0); decay != 0.0) {
+    if (lr.is_schedule()) {
+      throw ValueError("optimizer " + cls + ": a learning-rate schedule with the legacy 'decay' on top is not read "
+                       "from model files; load with compile = false and compile again");
+    }
+    lr = optimizers::schedules::InverseTimeDecay(lr.at(0), 1, decay);
+  }
   const optimizers::CommonOptions common{optional("weight_decay"), optional("clipnorm"), optional("clipvalue"),
                                          optional("global_clipnorm")};
   std::string key;

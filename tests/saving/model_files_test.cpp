@@ -77,6 +77,68 @@ TEST_CASE("Models saved by real Keras (tf.keras 2.15 and Keras 3) load and repro
   }
 }
 
+TEST_CASE("tf.keras 2.15's OptimizerV2 files: Adam's m-then-v state and RMSprop's legacy decay restore, and the next step is Keras'") {
+  const auto& doc = test_support::keras_fixture("keras_models/k2_models.json");
+  for (const std::string name : {"resume_legacy_adam", "resume_legacy_rmsprop_decay"}) {
+    CAPTURE(name);
+    const auto& record = doc.at("models").at(name);
+    Model model = models::load_model((kFixtures / ("k2_" + name + ".h5")).string());
+    REQUIRE(model.compiled());
+    CHECK(model.optimizer()->name() == record.at("optimizer").get<std::string>());
+    CHECK(model.optimizer()->iterations() == record.at("iterations").get<std::int64_t>() - 1);
+    const Tensor x = fixture_tensor(record, "input", "input_shape");
+    CHECK(test_support::max_abs_diff(model.predict(x, {.verbose = 0}), fixture_tensor(record, "output", "output_shape")) < 1e-5);
+    const auto labels = record.at("labels").get<std::vector<std::int32_t>>();
+    model.train_on_batch(x, Tensor::from_vector(labels, {static_cast<std::int64_t>(labels.size())}));
+    // RMSprop divides by the root of a three-step average of squared gradients, which turns
+    // float32 rounding differences in small gradients into ~1e-5 in the outputs.
+    const double tolerance = name == "resume_legacy_adam" ? 1e-5 : 5e-5;
+    CHECK(test_support::max_abs_diff(model.predict(x, {.verbose = 0}), fixture_tensor(record, "output_after_step", "output_shape")) < tolerance);
+  }
+  // decay = 0.25 is Keras 2's lr / (1 + decay * iterations): InverseTimeDecay(lr, 1, 0.25).
+  Model decayed = models::load_model((kFixtures / "k2_resume_legacy_rmsprop_decay.h5").string());
+  REQUIRE(decayed.optimizer()->has_schedule());
+  CHECK(decayed.optimizer()->learning_rate_schedule()->class_name() == "InverseTimeDecay");
+  CHECK(decayed.optimizer()->learning_rate() == doctest::Approx(0.01 / (1.0 + 0.25 * 2)).epsilon(1e-6));
+}
+
+TEST_CASE("Learning-rate schedules are saved in model files and resume where they were") {
+  for (const std::string suffix : {".keras", ".h5"}) {
+    CAPTURE(suffix);
+    Model model = trained_functional();
+    model.compile({.optimizer = optimizers::Adam({.learning_rate = optimizers::schedules::ExponentialDecay(0.05, 3, 0.5, {.staircase = true})}),
+                   .loss = "sparse_categorical_crossentropy"});
+    const auto [x, y] = batch(11);
+    for (int i = 0; i < 4; ++i) model.train_on_batch(x, y);
+    const std::string file = test_support::temp_path("schedule_model" + suffix).string();
+    model.save(file);
+    Model loaded = models::load_model(file);
+    REQUIRE(loaded.optimizer()->has_schedule());
+    const auto& schedule = *loaded.optimizer()->learning_rate_schedule();
+    CHECK(schedule.class_name() == "ExponentialDecay");
+    CHECK(schedule.get_config() == model.optimizer()->learning_rate_schedule()->get_config());
+    CHECK(loaded.optimizer()->learning_rate() == doctest::Approx(0.05 * 0.5));  // step 4 of staircase 3
+    model.train_on_batch(x, y);
+    loaded.train_on_batch(x, y);
+    CHECK(test_support::max_abs_diff(loaded.predict(x, {.verbose = 0}), model.predict(x, {.verbose = 0})) == 0.0);
+  }
+  // Every Keras schedule comes back from its config as the same function of the step.
+  namespace sch = optimizers::schedules;
+  for (const auto& original : {sch::ExponentialDecay(0.1, 10, 0.9), sch::PiecewiseConstantDecay({5, 9}, {0.3, 0.2, 0.1}),
+                               sch::PolynomialDecay(0.1, 20, {.end_learning_rate = 0.01, .power = 2.0, .cycle = true}),
+                               sch::InverseTimeDecay(0.1, 4, 0.5, {.staircase = true}),
+                               sch::CosineDecay(0.1, 30, {.alpha = 0.1, .warmup_target = 0.2, .warmup_steps = 5}),
+                               sch::CosineDecayRestarts(0.1, 7, {.t_mul = 1.5, .m_mul = 0.8, .alpha = 0.05})}) {
+    CAPTURE(original->class_name());
+    const auto copy = sch::deserialize(original->class_name(), original->get_config());
+    CHECK(copy->get_config() == original->get_config());
+    for (std::int64_t step : {0, 1, 4, 5, 6, 13, 29, 31, 100}) CHECK((*copy)(step) == (*original)(step));
+  }
+  CHECK(optimizers::schedules::OneCycle(0.1, 100)->class_name().empty());  // ours, Keras has no class for it
+  CHECK_THROWS_AS(sch::deserialize("MysterySchedule", nlohmann::json::object()), ValueError);
+  CHECK_THROWS_AS(sch::deserialize("ExponentialDecay", {{"decay_steps", 3}}), ValueError);
+}
+
 TEST_CASE("load_model reads the architecture: layer classes, names, arguments and the compile config") {
   Model k2 = models::load_model((kFixtures / "k2_sequential.h5").string());
   CHECK(k2.name() == "cnn");

@@ -4,6 +4,7 @@
 // share the same layers and weights, as Python references do.
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,19 @@ class Model {
   // Keras 2's legacy file (model_config, training_config, model_weights, optimizer_weights);
   // keras::models::load_model reads both. Atomic, like save_weights.
   void save(const std::string& path) const;
+
+  // --- architecture as JSON (src/saving/model_json.cpp) ---------------------------------
+  // Keras 3's model.to_json(): the model's config as `.keras` archives hold it (module,
+  // class_name, config, registered_name, build_config, and compile_config once compiled); no
+  // weights (save_weights writes those). keras::models::model_from_json reads it back, and reads
+  // Keras 2's and Keras 3's to_json() text as well. indent < 0: one line, as json.dumps.
+  std::string to_json(int indent = -1) const;
+  // Keras' model.get_config(): the inner config (name, layers, and for functional models
+  // input_layers / output_layers), in Keras 3's spelling.
+  nlohmann::json get_config() const;
+  // Keras' Model.from_config: a new model (fresh weights) from get_config()'s answer, or from a
+  // whole {"class_name", "config"} object as to_json writes it, of either Keras version.
+  static Model from_config(const nlohmann::json& config);
 
  protected:
   explicit Model(std::shared_ptr<internal::ModelState> state);

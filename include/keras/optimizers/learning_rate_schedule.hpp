@@ -3,7 +3,9 @@
 // Keras' formulas and defaults. OneCycle is ours (PyTorch's OneCycleLR), Keras has none.
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace keras::optimizers {
@@ -13,6 +15,10 @@ class LearningRateSchedule {
   virtual ~LearningRateSchedule() = default;
   // The learning rate at optimizer step `step` (0 for the first update).
   virtual double operator()(std::int64_t step) const = 0;
+  // Keras' class name and get_config(), which model files carry; an empty class name for a
+  // schedule Keras has no class for (OneCycle, a user's own), which cannot be saved in a file.
+  virtual std::string class_name() const { return {}; }
+  virtual nlohmann::json get_config() const { return nlohmann::json::object(); }
 };
 using SchedulePtr = std::shared_ptr<LearningRateSchedule>;
 
@@ -25,6 +31,7 @@ class LearningRate {
   LearningRate(std::shared_ptr<S> schedule) : schedule_(std::move(schedule)) {} // NOLINT
   double at(std::int64_t step) const { return schedule_ ? (*schedule_)(step) : value_; }
   bool is_schedule() const { return schedule_ != nullptr; }
+  const SchedulePtr& schedule() const { return schedule_; }
 
  private:
   double value_ = 0.0;
@@ -88,6 +95,10 @@ struct OneCycleOptions {
 // max_lr / div_factor up to max_lr over pct_start of total_steps, then down to
 // max_lr / (div_factor * final_div_factor).
 SchedulePtr OneCycle(double max_learning_rate, std::int64_t total_steps, OneCycleOptions options = {});
+
+// keras.optimizers.schedules.deserialize: one of Keras' schedules above from its class name and
+// config, as model files hold them; other classes and bad arguments are ValueErrors naming them.
+SchedulePtr deserialize(const std::string& class_name, const nlohmann::json& config);
 
 }  // namespace schedules
 }  // namespace keras::optimizers

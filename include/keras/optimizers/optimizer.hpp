@@ -37,6 +37,8 @@ class Optimizer {
   virtual void set_learning_rate(double value);
   virtual std::int64_t iterations() const { return iterations_; }
   virtual bool has_schedule() const { return learning_rate_.is_schedule(); }
+  // The schedule the learning rate follows, if any (model files save its config).
+  const SchedulePtr& learning_rate_schedule() const { return learning_rate_.schedule(); }
   // The optimizer's state tensors (slots) in Keras 3's creation order (Adam: m and v of each
   // variable in turn, then AMSGrad's maxima), for saving and restoring.
   const std::vector<Tensor>& variables() const { return slots_; }

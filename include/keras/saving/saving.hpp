@@ -18,9 +18,15 @@ struct LoadModelOptions {
 // dtypes raise an IOError naming the file and what is wrong.
 Model load_model(const std::string& path, LoadModelOptions options = {});
 
+// keras.models.model_from_json: the architecture Model::to_json (or Keras 2's or Keras 3's
+// model.to_json()) wrote, with fresh weights and not compiled, as in Keras; load the weights
+// with load_weights. Invalid JSON or an unknown layer is a ValueError saying which.
+Model model_from_json(const std::string& json_string);
+
 }  // namespace keras::saving
 
 namespace keras::models {
 using saving::load_model;
+using saving::model_from_json;
 using saving::LoadModelOptions;
 }  // namespace keras::models
