@@ -13,7 +13,9 @@ layers; "resume", an MLP trained one Adam step before saving, with the batch and
 after one more step (so a loaded optimizer state can be checked against Keras' next step).
 Each of the first two also as model.to_json() text with save_weights beside it (*_tojson.*).
 With `--check-ours DIR` it loads the files kerascpp wrote (DIR/ours_*.h5, .keras, and .json with
-.weights.h5) and checks that Keras reproduces the outputs recorded in DIR/ours.json."""
+.weights.h5) and checks that Keras reproduces the outputs recorded in DIR/ours.json; under Keras 3
+the custom layer of tests/saving/custom_layer_model.hpp is registered as the C++ side registers it
+(its folder: /tmp/kerascpp_custom_layer_for_keras)."""
 import json
 import os
 import sys
@@ -38,6 +40,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = os.path.join(HERE, "..", "tests", "fixtures", "keras_models")
 PREFIX = "k3" if KERAS3 else "k2"
 rng = np.random.default_rng(5)
+
+
+if KERAS3:
+    @keras.saving.register_keras_serializable(package="kerascpp_tests", name="ScaleShift")
+    class ScaleShift(keras.layers.Layer):
+        """tests/saving/custom_layer_model.hpp's layer: tanh(x * scale + shift) + offset."""
+
+        def __init__(self, offset=0.0, **kwargs):
+            super().__init__(**kwargs)
+            self.offset = offset
+
+        def build(self, input_shape):
+            self.scale = self.add_weight(name="scale", shape=(input_shape[-1],))
+            self.shift = self.add_weight(name="shift", shape=(input_shape[-1],))
+
+        def call(self, x):
+            return keras.ops.tanh(x * self.scale + self.shift) + self.offset
+
+        def get_config(self):
+            return {**super().get_config(), "offset": self.offset}
 
 
 def randomize(model):

@@ -59,6 +59,7 @@
 #include "keras/utils/sequence.hpp"
 #include "keras/utils/to_categorical.hpp"
 #include "keras/datasets/fashion_mnist.hpp"
+#include "keras/saving/object_registration.hpp"
 #include "keras/saving/saving.hpp"
 #include "keras/utils/plot.hpp"
 #include "keras/utils/reports.hpp"

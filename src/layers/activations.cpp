@@ -1,6 +1,8 @@
 // Activation, ReLU, LeakyReLU, ELU, Softmax.
 #include <limits>
 
+#include "../saving/config_support.hpp"
+
 #include "keras/layers/activation.hpp"
 #include "keras/layers/elu.hpp"
 #include "keras/layers/leaky_re_lu.hpp"
@@ -82,3 +84,86 @@ Softmax::Softmax(SoftmaxOptions options)
     : LayerHandle(std::make_shared<SoftmaxImpl>(std::move(options))) {}
 
 }  // namespace keras::layers
+
+// Keras configs, and the factories that read them back.
+
+namespace keras::layers {
+
+nlohmann::json ActivationImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"activation", activation()}});
+  return config;
+}
+
+nlohmann::json ReLUImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"max_value", options().max_value ? json(*options().max_value) : json(nullptr)},
+                 {"negative_slope", options().negative_slope},
+                 {"threshold", options().threshold}});
+  return config;
+}
+
+nlohmann::json LeakyReLUImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"negative_slope", options().negative_slope}});
+  return config;
+}
+
+nlohmann::json ELUImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"alpha", options().alpha}});
+  return config;
+}
+
+nlohmann::json SoftmaxImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"axis", options().axis}});
+  return config;
+}
+
+}  // namespace keras::layers
+
+namespace {
+
+using namespace keras::layers;
+using keras::Shape;
+using keras::internal::json;
+
+keras::layers::LayerPtr make_activation(const keras::internal::ConfigArgs& a) {
+  return Activation(a.activation("activation"), {.name = a.name()});
+}
+
+keras::layers::LayerPtr make_re_lu(const keras::internal::ConfigArgs& a) {
+  std::optional<float> max_value;
+  if (a.present("max_value")) max_value = static_cast<float>(a.number("max_value", 0.0));
+  return ReLU({.max_value = max_value,
+               .negative_slope = static_cast<float>(a.number("negative_slope", 0.0)),
+               .threshold = static_cast<float>(a.number("threshold", 0.0)),
+               .name = a.name()});
+}
+
+keras::layers::LayerPtr make_leaky_re_lu(const keras::internal::ConfigArgs& a) {
+  return LeakyReLU(
+      {.negative_slope = static_cast<float>(a.number_any({"negative_slope", "alpha"}, 0.3)), .name = a.name()});
+}
+
+keras::layers::LayerPtr make_elu(const keras::internal::ConfigArgs& a) {
+  return ELU({.alpha = static_cast<float>(a.number("alpha", 1.0)), .name = a.name()});
+}
+
+keras::layers::LayerPtr make_softmax(const keras::internal::ConfigArgs& a) {
+  return Softmax({.axis = static_cast<int>(a.integer("axis", -1)), .name = a.name()});
+}
+
+}  // namespace
+
+KERASCPP_REGISTER_LAYER(Activation, make_activation, R"({"config": {"activation": "selu"}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(ReLU, make_re_lu, R"({"config": {"max_value": 6.0, "negative_slope": 0.5, "threshold": 0.25}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(LeakyReLU, make_leaky_re_lu, R"({"config": {"negative_slope": 0.1}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(ELU, make_elu, R"({"config": {"alpha": 0.5}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(Softmax, make_softmax, R"({"config": {"axis": -1}, "inputs": [[null, 3, 4]]})")

@@ -1,5 +1,7 @@
 #include "keras/layers/batch_normalization.hpp"
 
+#include "../saving/config_support.hpp"
+
 #include "keras/core/autograd.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
@@ -66,3 +68,54 @@ BatchNormalization::BatchNormalization(BatchNormalizationOptions options)
     : LayerHandle(std::make_shared<BatchNormalizationImpl>(std::move(options))) {}
 
 }  // namespace keras::layers
+
+// Keras configs, and the factories that read them back.
+
+namespace keras::layers {
+
+nlohmann::json BatchNormalizationImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"axis", options().axis},
+                 {"momentum", options().momentum},
+                 {"epsilon", options().epsilon},
+                 {"center", options().center},
+                 {"scale", options().scale},
+                 {"beta_initializer", initializer_config(options().beta_initializer)},
+                 {"gamma_initializer", initializer_config(options().gamma_initializer)},
+                 {"moving_mean_initializer", initializer_config(options().moving_mean_initializer)},
+                 {"moving_variance_initializer", initializer_config(options().moving_variance_initializer)},
+                 {"beta_regularizer", regularizer_config(options().beta_regularizer)},
+                 {"gamma_regularizer", regularizer_config(options().gamma_regularizer)}});
+  config.update(no_constraints({"beta_constraint", "gamma_constraint"}));
+  return config;
+}
+
+}  // namespace keras::layers
+
+namespace {
+
+using namespace keras::layers;
+using keras::Shape;
+using keras::internal::json;
+
+keras::layers::LayerPtr make_batch_normalization(const keras::internal::ConfigArgs& a) {
+  a.require_absent({"beta_constraint", "gamma_constraint", "renorm_clipping"});
+  if (a.boolean("renorm", false)) a.fail("renorm", "is not supported by kerascpp");
+  return BatchNormalization({.axis = static_cast<int>(a.integer("axis", -1)),
+                             .momentum = static_cast<float>(a.number("momentum", 0.99)),
+                             .epsilon = static_cast<float>(a.number("epsilon", 1e-3)),
+                             .center = a.boolean("center", true),
+                             .scale = a.boolean("scale", true),
+                             .beta_initializer = a.initializer("beta_initializer", "zeros"),
+                             .gamma_initializer = a.initializer("gamma_initializer", "ones"),
+                             .moving_mean_initializer = a.initializer("moving_mean_initializer", "zeros"),
+                             .moving_variance_initializer = a.initializer("moving_variance_initializer", "ones"),
+                             .beta_regularizer = a.regularizer("beta_regularizer"),
+                             .gamma_regularizer = a.regularizer("gamma_regularizer"),
+                             .name = a.name()});
+}
+
+}  // namespace
+
+KERASCPP_REGISTER_LAYER(BatchNormalization, make_batch_normalization, R"({"config": {"momentum": 0.9, "epsilon": 0.01, "center": false}, "inputs": [[null, 4, 4, 3]]})")

@@ -1,5 +1,7 @@
 // Conv2D, DepthwiseConv2D and SeparableConv2D.
 #include "keras/layers/conv2d.hpp"
+
+#include "../saving/config_support.hpp"
 #include "keras/layers/depthwise_conv2d.hpp"
 #include "keras/layers/separable_conv2d.hpp"
 #include "keras/ops/activation.hpp"
@@ -213,3 +215,136 @@ SeparableConv2D::SeparableConv2D(std::int64_t filters, Size2 kernel_size,
     : LayerHandle(std::make_shared<SeparableConv2DImpl>(filters, kernel_size, std::move(options))) {}
 
 }  // namespace keras::layers
+
+// Keras configs, and the factories that read them back.
+
+namespace keras::layers {
+
+nlohmann::json Conv2DImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"filters", filters()},
+                 {"kernel_size", pair(kernel_size())},
+                 {"strides", pair(options().strides)},
+                 {"padding", options().padding},
+                 {"data_format", options().data_format},
+                 {"dilation_rate", pair(options().dilation_rate)},
+                 {"groups", options().groups},
+                 {"activation", options().activation},
+                 {"use_bias", options().use_bias},
+                 {"kernel_initializer", initializer_config(options().kernel_initializer)},
+                 {"bias_initializer", initializer_config(options().bias_initializer)},
+                 {"kernel_regularizer", regularizer_config(options().kernel_regularizer)},
+                 {"bias_regularizer", regularizer_config(options().bias_regularizer)}});
+  config.update(no_constraints({"activity_regularizer", "kernel_constraint", "bias_constraint"}));
+  return config;
+}
+
+nlohmann::json DepthwiseConv2DImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"kernel_size", pair(kernel_size())},
+                 {"strides", pair(options().strides)},
+                 {"padding", options().padding},
+                 {"depth_multiplier", options().depth_multiplier},
+                 {"data_format", options().data_format},
+                 {"dilation_rate", pair(options().dilation_rate)},
+                 {"activation", options().activation},
+                 {"use_bias", options().use_bias},
+                 {"depthwise_initializer", initializer_config(options().depthwise_initializer)},
+                 {"bias_initializer", initializer_config(options().bias_initializer)},
+                 {"depthwise_regularizer", regularizer_config(options().depthwise_regularizer)},
+                 {"bias_regularizer", regularizer_config(options().bias_regularizer)}});
+  config.update(no_constraints({"activity_regularizer", "depthwise_constraint", "bias_constraint"}));
+  return config;
+}
+
+nlohmann::json SeparableConv2DImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"filters", filters()},
+                 {"kernel_size", pair(kernel_size())},
+                 {"strides", pair(options().strides)},
+                 {"padding", options().padding},
+                 {"data_format", options().data_format},
+                 {"dilation_rate", pair(options().dilation_rate)},
+                 {"depth_multiplier", options().depth_multiplier},
+                 {"activation", options().activation},
+                 {"use_bias", options().use_bias},
+                 {"depthwise_initializer", initializer_config(options().depthwise_initializer)},
+                 {"pointwise_initializer", initializer_config(options().pointwise_initializer)},
+                 {"bias_initializer", initializer_config(options().bias_initializer)},
+                 {"depthwise_regularizer", regularizer_config(options().depthwise_regularizer)},
+                 {"pointwise_regularizer", regularizer_config(options().pointwise_regularizer)},
+                 {"bias_regularizer", regularizer_config(options().bias_regularizer)}});
+  config.update(
+      no_constraints({"activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint"}));
+  return config;
+}
+
+}  // namespace keras::layers
+
+namespace {
+
+using namespace keras::layers;
+using keras::Shape;
+using keras::internal::json;
+
+keras::layers::LayerPtr make_conv2d(const keras::internal::ConfigArgs& a) {
+  a.require_absent({"activity_regularizer", "kernel_constraint", "bias_constraint"});
+  return Conv2D(a.integer("filters", 0), a.size2("kernel_size", 1),
+                {.strides = a.size2("strides", 1),
+                 .padding = a.string("padding", "valid"),
+                 .data_format = a.string("data_format", "channels_last"),
+                 .dilation_rate = a.size2("dilation_rate", 1),
+                 .groups = a.integer("groups", 1),
+                 .activation = a.activation("activation"),
+                 .use_bias = a.boolean("use_bias", true),
+                 .kernel_initializer = a.initializer("kernel_initializer", "glorot_uniform"),
+                 .bias_initializer = a.initializer("bias_initializer", "zeros"),
+                 .kernel_regularizer = a.regularizer("kernel_regularizer"),
+                 .bias_regularizer = a.regularizer("bias_regularizer"),
+                 .name = a.name()});
+}
+
+keras::layers::LayerPtr make_depthwise_conv2d(const keras::internal::ConfigArgs& a) {
+  a.require_absent({"activity_regularizer", "depthwise_constraint", "bias_constraint"});
+  return DepthwiseConv2D(a.size2("kernel_size", 1),
+                         {.strides = a.size2("strides", 1),
+                          .padding = a.string("padding", "valid"),
+                          .depth_multiplier = a.integer("depth_multiplier", 1),
+                          .data_format = a.string("data_format", "channels_last"),
+                          .dilation_rate = a.size2("dilation_rate", 1),
+                          .activation = a.activation("activation"),
+                          .use_bias = a.boolean("use_bias", true),
+                          .depthwise_initializer = a.initializer("depthwise_initializer", "glorot_uniform"),
+                          .bias_initializer = a.initializer("bias_initializer", "zeros"),
+                          .depthwise_regularizer = a.regularizer("depthwise_regularizer"),
+                          .bias_regularizer = a.regularizer("bias_regularizer"),
+                          .name = a.name()});
+}
+
+keras::layers::LayerPtr make_separable_conv2d(const keras::internal::ConfigArgs& a) {
+  a.require_absent({"activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint"});
+  return SeparableConv2D(a.integer("filters", 0), a.size2("kernel_size", 1),
+                         {.strides = a.size2("strides", 1),
+                          .padding = a.string("padding", "valid"),
+                          .data_format = a.string("data_format", "channels_last"),
+                          .dilation_rate = a.size2("dilation_rate", 1),
+                          .depth_multiplier = a.integer("depth_multiplier", 1),
+                          .activation = a.activation("activation"),
+                          .use_bias = a.boolean("use_bias", true),
+                          .depthwise_initializer = a.initializer("depthwise_initializer", "glorot_uniform"),
+                          .pointwise_initializer = a.initializer("pointwise_initializer", "glorot_uniform"),
+                          .bias_initializer = a.initializer("bias_initializer", "zeros"),
+                          .depthwise_regularizer = a.regularizer("depthwise_regularizer"),
+                          .pointwise_regularizer = a.regularizer("pointwise_regularizer"),
+                          .bias_regularizer = a.regularizer("bias_regularizer"),
+                          .name = a.name()});
+}
+
+}  // namespace
+
+KERASCPP_REGISTER_LAYER(Conv2D, make_conv2d, R"({"config": {"filters": 4, "kernel_size": [3, 2], "strides": [2, 1], "padding": "same", "groups": 2}, "inputs": [[null, 7, 6, 4]]})")
+KERASCPP_REGISTER_LAYER(DepthwiseConv2D, make_depthwise_conv2d, R"({"config": {"kernel_size": 3, "depth_multiplier": 2, "padding": "same"}, "inputs": [[null, 6, 6, 3]]})")
+KERASCPP_REGISTER_LAYER(SeparableConv2D, make_separable_conv2d, R"({"config": {"filters": 5, "kernel_size": 3, "depth_multiplier": 2, "activation": "relu"}, "inputs": [[null, 6, 6, 3]]})")

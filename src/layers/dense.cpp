@@ -1,5 +1,7 @@
 #include "keras/layers/dense.hpp"
 
+#include "../saving/config_support.hpp"
+
 #include "keras/ops/activation.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
@@ -54,3 +56,45 @@ Dense::Dense(std::int64_t units, DenseOptions options)
     : LayerHandle(std::make_shared<DenseImpl>(units, std::move(options))) {}
 
 }  // namespace keras::layers
+
+// Keras configs, and the factories that read them back.
+
+namespace keras::layers {
+
+nlohmann::json DenseImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"units", units()},
+                 {"activation", options().activation},
+                 {"use_bias", options().use_bias},
+                 {"kernel_initializer", initializer_config(options().kernel_initializer)},
+                 {"bias_initializer", initializer_config(options().bias_initializer)},
+                 {"kernel_regularizer", regularizer_config(options().kernel_regularizer)},
+                 {"bias_regularizer", regularizer_config(options().bias_regularizer)}});
+  config.update(no_constraints({"activity_regularizer", "kernel_constraint", "bias_constraint"}));
+  return config;
+}
+
+}  // namespace keras::layers
+
+namespace {
+
+using namespace keras::layers;
+using keras::Shape;
+using keras::internal::json;
+
+keras::layers::LayerPtr make_dense(const keras::internal::ConfigArgs& a) {
+  a.require_absent({"activity_regularizer", "kernel_constraint", "bias_constraint"});
+  return Dense(a.integer("units", a.integer("output_dim", 0)),
+               {.activation = a.activation("activation"),
+                .use_bias = a.boolean("use_bias", true),
+                .kernel_initializer = a.initializer("kernel_initializer", "glorot_uniform"),
+                .bias_initializer = a.initializer("bias_initializer", "zeros"),
+                .kernel_regularizer = a.regularizer("kernel_regularizer"),
+                .bias_regularizer = a.regularizer("bias_regularizer"),
+                .name = a.name()});
+}
+
+}  // namespace
+
+KERASCPP_REGISTER_LAYER(Dense, make_dense, R"({"config": {"units": 3, "activation": "tanh"}, "inputs": [[null, 5]]})")

@@ -1,5 +1,7 @@
 // Dropout and SpatialDropout2D.
 #include "keras/layers/dropout.hpp"
+
+#include "../saving/config_support.hpp"
 #include "keras/layers/spatial_dropout2d.hpp"
 #include "keras/ops/nn.hpp"
 #include "layer_checks.hpp"
@@ -66,3 +68,65 @@ SpatialDropout2D::SpatialDropout2D(float rate, SpatialDropout2DOptions options)
     : LayerHandle(std::make_shared<SpatialDropout2DImpl>(rate, std::move(options))) {}
 
 }  // namespace keras::layers
+
+// Keras configs, and the factories that read them back.
+
+namespace keras::layers {
+
+nlohmann::json DropoutImpl::get_config() const {
+  using namespace keras::internal;
+  json noise = nullptr;
+  if (options().noise_shape) {
+    noise = json::array();
+    for (auto d : *options().noise_shape) noise.push_back(d < 0 ? json(nullptr) : json(d));
+  }
+  json config = Layer::get_config();
+  config.update(
+      {{"rate", rate()}, {"noise_shape", noise}, {"seed", options().seed ? json(*options().seed) : json(nullptr)}});
+  return config;
+}
+
+nlohmann::json SpatialDropout2DImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"rate", rate()},
+                 {"data_format", options().data_format},
+                 {"seed", options().seed ? json(*options().seed) : json(nullptr)}});
+  config.erase("trainable");  // Keras' SpatialDropout2D takes no `trainable` (its from_config refuses it)
+  return config;
+}
+
+}  // namespace keras::layers
+
+namespace {
+
+using namespace keras::layers;
+using keras::Shape;
+using keras::internal::json;
+
+keras::layers::LayerPtr make_dropout(const keras::internal::ConfigArgs& a) {
+  std::optional<Shape> noise;
+  if (a.present("noise_shape")) {
+    const json& v = a.at("noise_shape");
+    if (!v.is_array()) a.fail("noise_shape", "must be a list, got " + v.dump());
+    std::vector<std::int64_t> dims;
+    for (const auto& d : v) {
+      if (!d.is_null() && !d.is_number_integer()) a.fail("noise_shape", "must hold integers or null");
+      dims.push_back(d.is_null() ? -1 : d.get<std::int64_t>());
+    }
+    noise = Shape(dims);
+  }
+  return Dropout(static_cast<float>(a.number_any({"rate", "p"}, 0.5)),
+                 {.noise_shape = noise, .seed = a.seed("seed"), .name = a.name()});
+}
+
+keras::layers::LayerPtr make_spatial_dropout2d(const keras::internal::ConfigArgs& a) {
+  return SpatialDropout2D(
+      static_cast<float>(a.number_any({"rate", "p"}, 0.5)),
+      {.data_format = a.string("data_format", "channels_last"), .seed = a.seed("seed"), .name = a.name()});
+}
+
+}  // namespace
+
+KERASCPP_REGISTER_LAYER(Dropout, make_dropout, R"({"config": {"rate": 0.3, "noise_shape": [null, 1, 4], "seed": 7}, "inputs": [[null, 3, 4]]})")
+KERASCPP_REGISTER_LAYER(SpatialDropout2D, make_spatial_dropout2d, R"({"config": {"rate": 0.2, "seed": 3}, "inputs": [[null, 4, 4, 3]]})")

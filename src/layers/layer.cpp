@@ -13,6 +13,7 @@ namespace keras::layers {
 namespace {
 std::mutex g_names_mutex;
 std::map<std::string, int> g_name_counts;
+thread_local const mixed_precision::DTypePolicy* t_construction_policy = nullptr;
 
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -63,7 +64,14 @@ const std::string& KerasTensor::name() const { return node_->layer->name(); }
 Layer::Layer(std::string class_name, const std::string& name)
     : class_name_(std::move(class_name)),
       name_(name.empty() ? unique_name(snake_case(class_name_)) : name),
-      dtype_policy_(mixed_precision::global_policy()) {}
+      dtype_policy_(t_construction_policy != nullptr ? *t_construction_policy : mixed_precision::global_policy()) {}
+
+nlohmann::json Layer::get_config() const {
+  return {{"name", name_},
+          {"trainable", trainable},
+          {"dtype", {{"module", "keras"}, {"class_name", "DTypePolicy"}, {"config", {{"name", dtype_policy_.name()}}},
+                     {"registered_name", nullptr}}}};
+}
 
 std::string Layer::describe() const { return "Layer '" + name_ + "' (" + class_name_ + ")"; }
 
@@ -209,3 +217,14 @@ void clear_session() {
   layers::g_name_counts.clear();
 }
 }  // namespace keras::backend
+
+namespace keras::internal {
+
+ScopedLayerPolicy::ScopedLayerPolicy(const mixed_precision::DTypePolicy& policy)
+    : previous_(layers::t_construction_policy), policy_(policy) {
+  layers::t_construction_policy = &policy_;
+}
+
+ScopedLayerPolicy::~ScopedLayerPolicy() { layers::t_construction_policy = previous_; }
+
+}  // namespace keras::internal

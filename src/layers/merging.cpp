@@ -1,5 +1,7 @@
 // Add, Multiply, Average, Concatenate.
 #include "keras/layers/add.hpp"
+
+#include "../saving/config_support.hpp"
 #include "keras/layers/average.hpp"
 #include "keras/layers/concatenate.hpp"
 #include "keras/layers/multiply.hpp"
@@ -92,3 +94,39 @@ Concatenate::Concatenate(ConcatenateOptions options)
     : LayerHandle(std::make_shared<ConcatenateImpl>(std::move(options))) {}
 
 }  // namespace keras::layers
+
+// Keras configs, and the factories that read them back.
+
+namespace keras::layers {
+
+nlohmann::json ConcatenateImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"axis", axis()}});
+  return config;
+}
+
+}  // namespace keras::layers
+
+namespace {
+
+using namespace keras::layers;
+using keras::Shape;
+using keras::internal::json;
+
+keras::layers::LayerPtr make_add(const keras::internal::ConfigArgs& a) { return Add({.name = a.name()}); }
+
+keras::layers::LayerPtr make_multiply(const keras::internal::ConfigArgs& a) { return Multiply({.name = a.name()}); }
+
+keras::layers::LayerPtr make_average(const keras::internal::ConfigArgs& a) { return Average({.name = a.name()}); }
+
+keras::layers::LayerPtr make_concatenate(const keras::internal::ConfigArgs& a) {
+  return Concatenate({.axis = static_cast<int>(a.integer("axis", -1)), .name = a.name()});
+}
+
+}  // namespace
+
+KERASCPP_REGISTER_LAYER(Add, make_add, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
+KERASCPP_REGISTER_LAYER(Multiply, make_multiply, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
+KERASCPP_REGISTER_LAYER(Average, make_average, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
+KERASCPP_REGISTER_LAYER(Concatenate, make_concatenate, R"({"config": {"axis": 1}, "inputs": [[null, 2, 3], [null, 4, 3]]})")

@@ -1,5 +1,7 @@
 // Resizing and Rescaling.
 #include "keras/layers/rescaling.hpp"
+
+#include "../saving/config_support.hpp"
 #include "keras/layers/resizing.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
@@ -51,3 +53,51 @@ Rescaling::Rescaling(float scale, RescalingOptions options)
     : LayerHandle(std::make_shared<RescalingImpl>(scale, std::move(options))) {}
 
 }  // namespace keras::layers
+
+// Keras configs, and the factories that read them back.
+
+namespace keras::layers {
+
+nlohmann::json RescalingImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"scale", scale()}, {"offset", offset()}});
+  return config;
+}
+
+nlohmann::json ResizingImpl::get_config() const {
+  using namespace keras::internal;
+  json config = Layer::get_config();
+  config.update({{"height", height()},
+                 {"width", width()},
+                 {"interpolation", options().interpolation},
+                 {"crop_to_aspect_ratio", options().crop_to_aspect_ratio},
+                 {"data_format", options().data_format}});
+  return config;
+}
+
+}  // namespace keras::layers
+
+namespace {
+
+using namespace keras::layers;
+using keras::Shape;
+using keras::internal::json;
+
+keras::layers::LayerPtr make_rescaling(const keras::internal::ConfigArgs& a) {
+  return Rescaling(static_cast<float>(a.number("scale", 1.0)),
+                   {.offset = static_cast<float>(a.number("offset", 0.0)), .name = a.name()});
+}
+
+keras::layers::LayerPtr make_resizing(const keras::internal::ConfigArgs& a) {
+  return Resizing(a.integer("height", 0), a.integer("width", 0),
+                  {.interpolation = a.string("interpolation", "bilinear"),
+                   .crop_to_aspect_ratio = a.boolean("crop_to_aspect_ratio", false),
+                   .data_format = a.string("data_format", "channels_last"),
+                   .name = a.name()});
+}
+
+}  // namespace
+
+KERASCPP_REGISTER_LAYER(Rescaling, make_rescaling, R"({"config": {"scale": 0.5, "offset": -1.0}, "inputs": [[null, 4, 4, 3]]})")
+KERASCPP_REGISTER_LAYER(Resizing, make_resizing, R"({"config": {"height": 5, "width": 3, "interpolation": "nearest"}, "inputs": [[null, 8, 6, 3]]})")

@@ -104,6 +104,14 @@ std::string string_member(const json& object, const char* key, const std::string
 }
 
 // An Input for a batch shape whose first axis is None (-1) or a fixed batch size.
+// Keras 3 names a custom class by registered_name ("package>Class") beside its class_name.
+std::string registered_name(const json& entry, const std::string& class_name) {
+  const auto it = entry.find("registered_name");
+  return it != entry.end() && it->is_string() && it->get<std::string>().find('>') != std::string::npos
+             ? it->get<std::string>()
+             : class_name;
+}
+
 KerasTensor input_of_batch_shape(const Shape& batch_shape, const std::string& name) {
   std::optional<std::int64_t> batch;
   if (batch_shape[0] >= 0) batch = batch_shape[0];
@@ -147,7 +155,7 @@ Model sequential_from_config(const json& config) {
         has_input = true;
       }
     }
-    model.add(layer_from_config(cls, cfg));
+    model.add(layer_from_config(registered_name(entries[i], cls), cfg));
   }
   if (!has_input) {
     const auto shape = config.is_object() && config.contains("build_input_shape")
@@ -242,7 +250,7 @@ Model functional_from_config(const json& config) {
       outputs[name].push_back(make_input(cfg, where));
       continue;
     }
-    Pending p{layer_from_config(cls, cfg), {}, 0, where};
+    Pending p{layer_from_config(registered_name(e, cls), cfg), {}, 0, where};
     if (e.contains("inbound_nodes")) {
       if (!e["inbound_nodes"].is_array()) throw ValueError(where + ": inbound_nodes must be a list");
       for (const auto& n : e["inbound_nodes"]) p.nodes.push_back(n);

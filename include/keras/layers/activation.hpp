@@ -12,6 +12,7 @@ struct ActivationOptions {
 
 class ActivationImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   ActivationImpl(const std::string& activation, ActivationOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const std::string& activation() const { return activation_; }

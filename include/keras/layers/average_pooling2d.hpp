@@ -16,6 +16,7 @@ struct AveragePooling2DOptions {
 
 class AveragePooling2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   AveragePooling2DImpl(Size2 pool_size, AveragePooling2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   Size2 pool_size() const { return pool_size_; }

@@ -26,6 +26,7 @@ struct BatchNormalizationOptions {
 
 class BatchNormalizationImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit BatchNormalizationImpl(BatchNormalizationOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const BatchNormalizationOptions& options() const { return options_; }

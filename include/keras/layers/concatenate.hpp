@@ -13,6 +13,7 @@ struct ConcatenateOptions {
 
 class ConcatenateImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit ConcatenateImpl(ConcatenateOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   int min_inputs() const override { return 2; }

@@ -23,6 +23,7 @@ struct Conv2DOptions {
 
 class Conv2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   Conv2DImpl(std::int64_t filters, Size2 kernel_size, Conv2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   std::int64_t filters() const { return filters_; }

@@ -14,6 +14,7 @@ struct Cropping2DOptions {
 
 class Cropping2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   Cropping2DImpl(Padding2D cropping, Cropping2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const Padding2D& cropping() const { return cropping_; }

@@ -18,6 +18,7 @@ struct DenseOptions {
 
 class DenseImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   DenseImpl(std::int64_t units, DenseOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   std::int64_t units() const { return units_; }

@@ -24,6 +24,7 @@ struct DepthwiseConv2DOptions {
 
 class DepthwiseConv2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   DepthwiseConv2DImpl(Size2 kernel_size, DepthwiseConv2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const DepthwiseConv2DOptions& options() const { return options_; }

@@ -16,6 +16,7 @@ struct DropoutOptions {
 
 class DropoutImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   DropoutImpl(float rate, DropoutOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   std::vector<random::SeedGenerator*> seed_generators() override { return {&seeds_}; }

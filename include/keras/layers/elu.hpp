@@ -13,6 +13,7 @@ struct ELUOptions {
 
 class ELUImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit ELUImpl(ELUOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const ELUOptions& options() const { return options_; }

@@ -13,6 +13,7 @@ struct FlattenOptions {
 
 class FlattenImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit FlattenImpl(FlattenOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const FlattenOptions& options() const { return options_; }

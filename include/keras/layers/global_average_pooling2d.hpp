@@ -14,6 +14,7 @@ struct GlobalAveragePooling2DOptions {
 
 class GlobalAveragePooling2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit GlobalAveragePooling2DImpl(GlobalAveragePooling2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const GlobalAveragePooling2DOptions& options() const { return options_; }

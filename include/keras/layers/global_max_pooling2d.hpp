@@ -14,6 +14,7 @@ struct GlobalMaxPooling2DOptions {
 
 class GlobalMaxPooling2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit GlobalMaxPooling2DImpl(GlobalMaxPooling2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const GlobalMaxPooling2DOptions& options() const { return options_; }

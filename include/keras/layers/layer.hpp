@@ -3,6 +3,7 @@
 // and LayerHandle, the shared handle users hold (layers::Dense is a LayerHandle<DenseImpl>).
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,6 +103,12 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual int min_inputs() const { return 1; }
   virtual int max_inputs() const { return 1; }
 
+  // Keras' get_config(): {"name", "trainable", "dtype"} here, and each layer class adds its own
+  // arguments in Keras 3's spelling (calling Layer::get_config() first, as in Keras). Model files
+  // and to_json write it; the class's registered factory (keras/saving/object_registration.hpp)
+  // builds the layer back from it.
+  virtual nlohmann::json get_config() const;
+
  protected:
   // Creates the weights with add_weight (default: none).
   virtual void build_weights(const std::vector<Shape>& input_shapes);
@@ -159,6 +166,22 @@ class LayerHandle {
 };
 
 }  // namespace keras::layers
+
+namespace keras::internal {
+// While alive, layers made on this thread take `policy` rather than the global one: how a model
+// file gives each layer its saved policy without touching the process-wide setting.
+class ScopedLayerPolicy {
+ public:
+  explicit ScopedLayerPolicy(const mixed_precision::DTypePolicy& policy);
+  ~ScopedLayerPolicy();
+  ScopedLayerPolicy(const ScopedLayerPolicy&) = delete;
+  ScopedLayerPolicy& operator=(const ScopedLayerPolicy&) = delete;
+
+ private:
+  const mixed_precision::DTypePolicy* previous_;
+  mixed_precision::DTypePolicy policy_;
+};
+}  // namespace keras::internal
 
 namespace keras::backend {
 // Resets the default layer names (as keras.backend.clear_session does).

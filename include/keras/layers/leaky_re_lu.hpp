@@ -13,6 +13,7 @@ struct LeakyReLUOptions {
 
 class LeakyReLUImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit LeakyReLUImpl(LeakyReLUOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const LeakyReLUOptions& options() const { return options_; }

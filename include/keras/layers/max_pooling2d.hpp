@@ -16,6 +16,7 @@ struct MaxPooling2DOptions {
 
 class MaxPooling2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   MaxPooling2DImpl(Size2 pool_size, MaxPooling2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   Size2 pool_size() const { return pool_size_; }

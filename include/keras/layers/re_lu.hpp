@@ -17,6 +17,7 @@ struct ReLUOptions {
 
 class ReLUImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit ReLUImpl(ReLUOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const ReLUOptions& options() const { return options_; }

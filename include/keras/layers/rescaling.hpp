@@ -13,6 +13,7 @@ struct RescalingOptions {
 
 class RescalingImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   RescalingImpl(float scale, RescalingOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   float scale() const { return scale_; }

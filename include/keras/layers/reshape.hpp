@@ -12,6 +12,7 @@ struct ReshapeOptions {
 
 class ReshapeImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   ReshapeImpl(Shape target_shape, ReshapeOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const Shape& target_shape() const { return target_shape_; }

@@ -15,6 +15,7 @@ struct ResizingOptions {
 
 class ResizingImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   ResizingImpl(std::int64_t height, std::int64_t width, ResizingOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const ResizingOptions& options() const { return options_; }

@@ -27,6 +27,7 @@ struct SeparableConv2DOptions {
 
 class SeparableConv2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   SeparableConv2DImpl(std::int64_t filters, Size2 kernel_size, SeparableConv2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   std::int64_t filters() const { return filters_; }

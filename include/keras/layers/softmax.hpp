@@ -13,6 +13,7 @@ struct SoftmaxOptions {
 
 class SoftmaxImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   explicit SoftmaxImpl(SoftmaxOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const SoftmaxOptions& options() const { return options_; }

@@ -16,6 +16,7 @@ struct SpatialDropout2DOptions {
 
 class SpatialDropout2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   SpatialDropout2DImpl(float rate, SpatialDropout2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   std::vector<random::SeedGenerator*> seed_generators() override { return {&seeds_}; }

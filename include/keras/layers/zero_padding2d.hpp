@@ -14,6 +14,7 @@ struct ZeroPadding2DOptions {
 
 class ZeroPadding2DImpl final : public Layer {
  public:
+  nlohmann::json get_config() const override;
   ZeroPadding2DImpl(Padding2D padding, ZeroPadding2DOptions options);
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
   const Padding2D& padding() const { return padding_; }
