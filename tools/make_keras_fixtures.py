@@ -99,6 +99,7 @@ def main():
         case("activation_swish", layers.Activation("swish"), [(2, 6)], input_range=(-6.0, 6.0)),
         case("activation_selu", layers.Activation("selu"), [(2, 6)], input_range=(-4.0, 4.0)),
         case("activation_softplus", layers.Activation("softplus"), [(2, 6)], input_range=(-30.0, 30.0)),
+        case("subtract", layers.Subtract(), [(2, 3, 4), (2, 3, 4)]),
     ]
     doc = {
         "generator": "tools/make_keras_fixtures.py",

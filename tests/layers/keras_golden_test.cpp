@@ -65,6 +65,7 @@ const std::map<std::string, std::function<LayerPtr()>>& builders() {
       {"add", [] { return Add(); }},
       {"multiply", [] { return Multiply(); }},
       {"average", [] { return Average(); }},
+      {"subtract", [] { return Subtract(); }},
       {"concatenate", [] { return Concatenate(); }},
       {"resizing_bilinear_up", [] { return Resizing(5, 7); }},
       {"resizing_bilinear_down", [] { return Resizing(3, 2); }},

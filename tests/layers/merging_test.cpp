@@ -32,3 +32,11 @@ TEST_CASE("merge layers train in a functional model") {
   test_support::check_training_step(model, test_support::uniform({8, 6}, 1),
                                     test_support::uniform({8, 2}, 2));
 }
+
+TEST_CASE("Subtract takes exactly two inputs and subtracts the second from the first") {
+  const Tensor a = Tensor::from_vector(std::vector<float>{1, 2, 3, 4}, {2, 2});
+  const Tensor b = Tensor::from_vector(std::vector<float>{0.5f, -1, 3, 10}, {2, 2});
+  CHECK(Subtract()({a, b}).to_vector<float>() == std::vector<float>{0.5f, 3, 0, -6});
+  CHECK_THROWS_AS(Subtract()({a, b, a}), ValueError);
+  CHECK_THROWS_AS(Subtract()({Input({3}), Input({4})}), ShapeError);
+}
