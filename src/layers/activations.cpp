@@ -83,11 +83,7 @@ Tensor SoftmaxImpl::call(const std::vector<Tensor>& inputs, bool) {
 Softmax::Softmax(SoftmaxOptions options)
     : LayerHandle(std::make_shared<SoftmaxImpl>(std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json ActivationImpl::get_config() const {
   using namespace keras::internal;
@@ -126,19 +122,13 @@ nlohmann::json SoftmaxImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
-
-keras::layers::LayerPtr make_activation(const keras::internal::ConfigArgs& a) {
+LayerPtr make_activation(const keras::internal::ConfigArgs& a) {
   return Activation(a.activation("activation"), {.name = a.name()});
 }
 
-keras::layers::LayerPtr make_re_lu(const keras::internal::ConfigArgs& a) {
+LayerPtr make_re_lu(const keras::internal::ConfigArgs& a) {
   std::optional<float> max_value;
   if (a.present("max_value")) max_value = static_cast<float>(a.number("max_value", 0.0));
   return ReLU({.max_value = max_value,
@@ -147,23 +137,25 @@ keras::layers::LayerPtr make_re_lu(const keras::internal::ConfigArgs& a) {
                .name = a.name()});
 }
 
-keras::layers::LayerPtr make_leaky_re_lu(const keras::internal::ConfigArgs& a) {
+LayerPtr make_leaky_re_lu(const keras::internal::ConfigArgs& a) {
   return LeakyReLU(
       {.negative_slope = static_cast<float>(a.number_any({"negative_slope", "alpha"}, 0.3)), .name = a.name()});
 }
 
-keras::layers::LayerPtr make_elu(const keras::internal::ConfigArgs& a) {
+LayerPtr make_elu(const keras::internal::ConfigArgs& a) {
   return ELU({.alpha = static_cast<float>(a.number("alpha", 1.0)), .name = a.name()});
 }
 
-keras::layers::LayerPtr make_softmax(const keras::internal::ConfigArgs& a) {
+LayerPtr make_softmax(const keras::internal::ConfigArgs& a) {
   return Softmax({.axis = static_cast<int>(a.integer("axis", -1)), .name = a.name()});
 }
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Activation, make_activation, R"({"config": {"activation": "selu"}, "inputs": [[null, 5]]})")
-KERASCPP_REGISTER_LAYER(ReLU, make_re_lu, R"({"config": {"max_value": 6.0, "negative_slope": 0.5, "threshold": 0.25}, "inputs": [[null, 5]]})")
-KERASCPP_REGISTER_LAYER(LeakyReLU, make_leaky_re_lu, R"({"config": {"negative_slope": 0.1}, "inputs": [[null, 5]]})")
-KERASCPP_REGISTER_LAYER(ELU, make_elu, R"({"config": {"alpha": 0.5}, "inputs": [[null, 5]]})")
-KERASCPP_REGISTER_LAYER(Softmax, make_softmax, R"({"config": {"axis": -1}, "inputs": [[null, 3, 4]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Activation, keras::layers::make_activation, R"({"config": {"activation": "selu"}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(ReLU, keras::layers::make_re_lu, R"({"config": {"max_value": 6.0, "negative_slope": 0.5, "threshold": 0.25}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(LeakyReLU, keras::layers::make_leaky_re_lu, R"({"config": {"negative_slope": 0.1}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(ELU, keras::layers::make_elu, R"({"config": {"alpha": 0.5}, "inputs": [[null, 5]]})")
+KERASCPP_REGISTER_LAYER(Softmax, keras::layers::make_softmax, R"({"config": {"axis": -1}, "inputs": [[null, 3, 4]]})")

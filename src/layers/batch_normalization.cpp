@@ -67,11 +67,7 @@ Tensor BatchNormalizationImpl::call(const std::vector<Tensor>& inputs, bool trai
 BatchNormalization::BatchNormalization(BatchNormalizationOptions options)
     : LayerHandle(std::make_shared<BatchNormalizationImpl>(std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json BatchNormalizationImpl::get_config() const {
   using namespace keras::internal;
@@ -91,15 +87,9 @@ nlohmann::json BatchNormalizationImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
-
-keras::layers::LayerPtr make_batch_normalization(const keras::internal::ConfigArgs& a) {
+LayerPtr make_batch_normalization(const keras::internal::ConfigArgs& a) {
   a.require_absent({"beta_constraint", "gamma_constraint", "renorm_clipping"});
   if (a.boolean("renorm", false)) a.fail("renorm", "is not supported by kerascpp");
   return BatchNormalization({.axis = static_cast<int>(a.integer("axis", -1)),
@@ -118,4 +108,6 @@ keras::layers::LayerPtr make_batch_normalization(const keras::internal::ConfigAr
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(BatchNormalization, make_batch_normalization, R"({"config": {"momentum": 0.9, "epsilon": 0.01, "center": false}, "inputs": [[null, 4, 4, 3]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(BatchNormalization, keras::layers::make_batch_normalization, R"({"config": {"momentum": 0.9, "epsilon": 0.01, "center": false}, "inputs": [[null, 4, 4, 3]]})")

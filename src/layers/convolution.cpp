@@ -214,11 +214,7 @@ SeparableConv2D::SeparableConv2D(std::int64_t filters, Size2 kernel_size,
                                  SeparableConv2DOptions options)
     : LayerHandle(std::make_shared<SeparableConv2DImpl>(filters, kernel_size, std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json Conv2DImpl::get_config() const {
   using namespace keras::internal;
@@ -282,15 +278,9 @@ nlohmann::json SeparableConv2DImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
-
-keras::layers::LayerPtr make_conv2d(const keras::internal::ConfigArgs& a) {
+LayerPtr make_conv2d(const keras::internal::ConfigArgs& a) {
   a.require_absent({"activity_regularizer", "kernel_constraint", "bias_constraint"});
   return Conv2D(a.integer("filters", 0), a.size2("kernel_size", 1),
                 {.strides = a.size2("strides", 1),
@@ -307,7 +297,7 @@ keras::layers::LayerPtr make_conv2d(const keras::internal::ConfigArgs& a) {
                  .name = a.name()});
 }
 
-keras::layers::LayerPtr make_depthwise_conv2d(const keras::internal::ConfigArgs& a) {
+LayerPtr make_depthwise_conv2d(const keras::internal::ConfigArgs& a) {
   a.require_absent({"activity_regularizer", "depthwise_constraint", "bias_constraint"});
   return DepthwiseConv2D(a.size2("kernel_size", 1),
                          {.strides = a.size2("strides", 1),
@@ -324,7 +314,7 @@ keras::layers::LayerPtr make_depthwise_conv2d(const keras::internal::ConfigArgs&
                           .name = a.name()});
 }
 
-keras::layers::LayerPtr make_separable_conv2d(const keras::internal::ConfigArgs& a) {
+LayerPtr make_separable_conv2d(const keras::internal::ConfigArgs& a) {
   a.require_absent({"activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint"});
   return SeparableConv2D(a.integer("filters", 0), a.size2("kernel_size", 1),
                          {.strides = a.size2("strides", 1),
@@ -345,6 +335,8 @@ keras::layers::LayerPtr make_separable_conv2d(const keras::internal::ConfigArgs&
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Conv2D, make_conv2d, R"({"config": {"filters": 4, "kernel_size": [3, 2], "strides": [2, 1], "padding": "same", "groups": 2}, "inputs": [[null, 7, 6, 4]]})")
-KERASCPP_REGISTER_LAYER(DepthwiseConv2D, make_depthwise_conv2d, R"({"config": {"kernel_size": 3, "depth_multiplier": 2, "padding": "same"}, "inputs": [[null, 6, 6, 3]]})")
-KERASCPP_REGISTER_LAYER(SeparableConv2D, make_separable_conv2d, R"({"config": {"filters": 5, "kernel_size": 3, "depth_multiplier": 2, "activation": "relu"}, "inputs": [[null, 6, 6, 3]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Conv2D, keras::layers::make_conv2d, R"({"config": {"filters": 4, "kernel_size": [3, 2], "strides": [2, 1], "padding": "same", "groups": 2}, "inputs": [[null, 7, 6, 4]]})")
+KERASCPP_REGISTER_LAYER(DepthwiseConv2D, keras::layers::make_depthwise_conv2d, R"({"config": {"kernel_size": 3, "depth_multiplier": 2, "padding": "same"}, "inputs": [[null, 6, 6, 3]]})")
+KERASCPP_REGISTER_LAYER(SeparableConv2D, keras::layers::make_separable_conv2d, R"({"config": {"filters": 5, "kernel_size": 3, "depth_multiplier": 2, "activation": "relu"}, "inputs": [[null, 6, 6, 3]]})")

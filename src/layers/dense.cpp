@@ -55,11 +55,7 @@ Tensor DenseImpl::call(const std::vector<Tensor>& inputs, bool) {
 Dense::Dense(std::int64_t units, DenseOptions options)
     : LayerHandle(std::make_shared<DenseImpl>(units, std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json DenseImpl::get_config() const {
   using namespace keras::internal;
@@ -75,15 +71,9 @@ nlohmann::json DenseImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
-
-keras::layers::LayerPtr make_dense(const keras::internal::ConfigArgs& a) {
+LayerPtr make_dense(const keras::internal::ConfigArgs& a) {
   a.require_absent({"activity_regularizer", "kernel_constraint", "bias_constraint"});
   return Dense(a.integer("units", a.integer("output_dim", 0)),
                {.activation = a.activation("activation"),
@@ -97,4 +87,6 @@ keras::layers::LayerPtr make_dense(const keras::internal::ConfigArgs& a) {
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Dense, make_dense, R"({"config": {"units": 3, "activation": "tanh"}, "inputs": [[null, 5]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Dense, keras::layers::make_dense, R"({"config": {"units": 3, "activation": "tanh"}, "inputs": [[null, 5]]})")

@@ -67,11 +67,7 @@ Tensor SpatialDropout2DImpl::call(const std::vector<Tensor>& inputs, bool traini
 SpatialDropout2D::SpatialDropout2D(float rate, SpatialDropout2DOptions options)
     : LayerHandle(std::make_shared<SpatialDropout2DImpl>(rate, std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json DropoutImpl::get_config() const {
   using namespace keras::internal;
@@ -96,18 +92,12 @@ nlohmann::json SpatialDropout2DImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
-
-keras::layers::LayerPtr make_dropout(const keras::internal::ConfigArgs& a) {
+LayerPtr make_dropout(const keras::internal::ConfigArgs& a) {
   std::optional<Shape> noise;
   if (a.present("noise_shape")) {
-    const json& v = a.at("noise_shape");
+    const nlohmann::json& v = a.at("noise_shape");
     if (!v.is_array()) a.fail("noise_shape", "must be a list, got " + v.dump());
     std::vector<std::int64_t> dims;
     for (const auto& d : v) {
@@ -120,7 +110,7 @@ keras::layers::LayerPtr make_dropout(const keras::internal::ConfigArgs& a) {
                  {.noise_shape = noise, .seed = a.seed("seed"), .name = a.name()});
 }
 
-keras::layers::LayerPtr make_spatial_dropout2d(const keras::internal::ConfigArgs& a) {
+LayerPtr make_spatial_dropout2d(const keras::internal::ConfigArgs& a) {
   return SpatialDropout2D(
       static_cast<float>(a.number_any({"rate", "p"}, 0.5)),
       {.data_format = a.string("data_format", "channels_last"), .seed = a.seed("seed"), .name = a.name()});
@@ -128,5 +118,7 @@ keras::layers::LayerPtr make_spatial_dropout2d(const keras::internal::ConfigArgs
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Dropout, make_dropout, R"({"config": {"rate": 0.3, "noise_shape": [null, 1, 4], "seed": 7}, "inputs": [[null, 3, 4]]})")
-KERASCPP_REGISTER_LAYER(SpatialDropout2D, make_spatial_dropout2d, R"({"config": {"rate": 0.2, "seed": 3}, "inputs": [[null, 4, 4, 3]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Dropout, keras::layers::make_dropout, R"({"config": {"rate": 0.3, "noise_shape": [null, 1, 4], "seed": 7}, "inputs": [[null, 3, 4]]})")
+KERASCPP_REGISTER_LAYER(SpatialDropout2D, keras::layers::make_spatial_dropout2d, R"({"config": {"rate": 0.2, "seed": 3}, "inputs": [[null, 4, 4, 3]]})")

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "../saving/config_support.hpp"
 #include "keras/core/autograd.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
@@ -69,8 +70,7 @@ Layer::Layer(std::string class_name, const std::string& name)
 nlohmann::json Layer::get_config() const {
   return {{"name", name_},
           {"trainable", trainable},
-          {"dtype", {{"module", "keras"}, {"class_name", "DTypePolicy"}, {"config", {{"name", dtype_policy_.name()}}},
-                     {"registered_name", nullptr}}}};
+          {"dtype", keras::internal::keras_object("keras", "DTypePolicy", {{"name", dtype_policy_.name()}})}};
 }
 
 std::string Layer::describe() const { return "Layer '" + name_ + "' (" + class_name_ + ")"; }

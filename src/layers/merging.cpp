@@ -93,11 +93,7 @@ Tensor ConcatenateImpl::call(const std::vector<Tensor>& inputs, bool) {
 Concatenate::Concatenate(ConcatenateOptions options)
     : LayerHandle(std::make_shared<ConcatenateImpl>(std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json ConcatenateImpl::get_config() const {
   using namespace keras::internal;
@@ -106,27 +102,23 @@ nlohmann::json ConcatenateImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
+LayerPtr make_add(const keras::internal::ConfigArgs& a) { return Add({.name = a.name()}); }
 
-keras::layers::LayerPtr make_add(const keras::internal::ConfigArgs& a) { return Add({.name = a.name()}); }
+LayerPtr make_multiply(const keras::internal::ConfigArgs& a) { return Multiply({.name = a.name()}); }
 
-keras::layers::LayerPtr make_multiply(const keras::internal::ConfigArgs& a) { return Multiply({.name = a.name()}); }
+LayerPtr make_average(const keras::internal::ConfigArgs& a) { return Average({.name = a.name()}); }
 
-keras::layers::LayerPtr make_average(const keras::internal::ConfigArgs& a) { return Average({.name = a.name()}); }
-
-keras::layers::LayerPtr make_concatenate(const keras::internal::ConfigArgs& a) {
+LayerPtr make_concatenate(const keras::internal::ConfigArgs& a) {
   return Concatenate({.axis = static_cast<int>(a.integer("axis", -1)), .name = a.name()});
 }
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Add, make_add, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
-KERASCPP_REGISTER_LAYER(Multiply, make_multiply, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
-KERASCPP_REGISTER_LAYER(Average, make_average, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
-KERASCPP_REGISTER_LAYER(Concatenate, make_concatenate, R"({"config": {"axis": 1}, "inputs": [[null, 2, 3], [null, 4, 3]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Add, keras::layers::make_add, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
+KERASCPP_REGISTER_LAYER(Multiply, keras::layers::make_multiply, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
+KERASCPP_REGISTER_LAYER(Average, keras::layers::make_average, R"({"config": {}, "inputs": [[null, 4], [null, 4]]})")
+KERASCPP_REGISTER_LAYER(Concatenate, keras::layers::make_concatenate, R"({"config": {"axis": 1}, "inputs": [[null, 2, 3], [null, 4, 3]]})")

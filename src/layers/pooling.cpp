@@ -97,85 +97,70 @@ Tensor GlobalMaxPooling2DImpl::call(const std::vector<Tensor>& inputs, bool) {
 GlobalMaxPooling2D::GlobalMaxPooling2D(GlobalMaxPooling2DOptions options)
     : LayerHandle(std::make_shared<GlobalMaxPooling2DImpl>(std::move(options))) {}
 
-}  // namespace keras::layers
-
-// Keras configs, and the factories that read them back.
-
-namespace keras::layers {
-
-nlohmann::json MaxPooling2DImpl::get_config() const {
-  using namespace keras::internal;
-  json config = Layer::get_config();
-  config.update({{"pool_size", pair(pool_size())},
-                 {"padding", options().padding},
-                 {"strides", pair(options().strides.value_or(pool_size()))},
-                 {"data_format", "channels_last"}});
-  return config;
-}
-
-nlohmann::json AveragePooling2DImpl::get_config() const {
-  using namespace keras::internal;
-  json config = Layer::get_config();
-  config.update({{"pool_size", pair(pool_size())},
-                 {"padding", options().padding},
-                 {"strides", pair(options().strides.value_or(pool_size()))},
-                 {"data_format", "channels_last"}});
-  return config;
-}
-
-nlohmann::json GlobalAveragePooling2DImpl::get_config() const {
-  using namespace keras::internal;
-  json config = Layer::get_config();
-  config.update({{"data_format", options().data_format}, {"keepdims", options().keepdims}});
-  return config;
-}
-
-nlohmann::json GlobalMaxPooling2DImpl::get_config() const {
-  using namespace keras::internal;
-  json config = Layer::get_config();
-  config.update({{"data_format", options().data_format}, {"keepdims", options().keepdims}});
-  return config;
-}
-
-}  // namespace keras::layers
+// Keras configs, and the factories that read them back. The max and average layers of each
+// kind take the same arguments.
 
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
+template <class Options>
+nlohmann::json pooling_arguments(Size2 pool_size, const Options& o) {
+  using keras::internal::pair;
+  return {{"pool_size", pair(pool_size)},
+          {"padding", o.padding},
+          {"strides", pair(o.strides.value_or(pool_size))},
+          {"data_format", "channels_last"}};
+}
 
-keras::layers::LayerPtr make_max_pooling2d(const keras::internal::ConfigArgs& a) {
+template <class Options>
+nlohmann::json global_pooling_arguments(const Options& o) {
+  return {{"data_format", o.data_format}, {"keepdims", o.keepdims}};
+}
+
+template <class Pooling>
+LayerPtr make_pooling2d(const keras::internal::ConfigArgs& a) {
   const Size2 pool = a.size2("pool_size", 2);
-  return MaxPooling2D(pool, {.strides = a.size2("strides", pool),
-                             .padding = a.string("padding", "valid"),
-                             .data_format = a.string("data_format", "channels_last"),
-                             .name = a.name()});
+  return Pooling(pool, {.strides = a.size2("strides", pool),
+                        .padding = a.string("padding", "valid"),
+                        .data_format = a.string("data_format", "channels_last"),
+                        .name = a.name()});
 }
 
-keras::layers::LayerPtr make_average_pooling2d(const keras::internal::ConfigArgs& a) {
-  const Size2 pool = a.size2("pool_size", 2);
-  return AveragePooling2D(pool, {.strides = a.size2("strides", pool),
-                                 .padding = a.string("padding", "valid"),
-                                 .data_format = a.string("data_format", "channels_last"),
-                                 .name = a.name()});
-}
-
-keras::layers::LayerPtr make_global_average_pooling2d(const keras::internal::ConfigArgs& a) {
-  return GlobalAveragePooling2D({.data_format = a.string("data_format", "channels_last"),
-                                 .keepdims = a.boolean("keepdims", false),
-                                 .name = a.name()});
-}
-
-keras::layers::LayerPtr make_global_max_pooling2d(const keras::internal::ConfigArgs& a) {
-  return GlobalMaxPooling2D({.data_format = a.string("data_format", "channels_last"),
-                             .keepdims = a.boolean("keepdims", false),
-                             .name = a.name()});
+template <class GlobalPooling>
+LayerPtr make_global_pooling2d(const keras::internal::ConfigArgs& a) {
+  return GlobalPooling({.data_format = a.string("data_format", "channels_last"),
+                        .keepdims = a.boolean("keepdims", false),
+                        .name = a.name()});
 }
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(MaxPooling2D, make_max_pooling2d, R"({"config": {"pool_size": [2, 3], "strides": 1, "padding": "same"}, "inputs": [[null, 5, 6, 2]]})")
-KERASCPP_REGISTER_LAYER(AveragePooling2D, make_average_pooling2d, R"({"config": {"pool_size": [2, 3], "strides": 1, "padding": "same"}, "inputs": [[null, 5, 6, 2]]})")
-KERASCPP_REGISTER_LAYER(GlobalAveragePooling2D, make_global_average_pooling2d, R"({"config": {"keepdims": true}, "inputs": [[null, 4, 4, 3]]})")
-KERASCPP_REGISTER_LAYER(GlobalMaxPooling2D, make_global_max_pooling2d, R"({"config": {"keepdims": true}, "inputs": [[null, 4, 4, 3]]})")
+nlohmann::json MaxPooling2DImpl::get_config() const {
+  nlohmann::json config = Layer::get_config();
+  config.update(pooling_arguments(pool_size(), options()));
+  return config;
+}
+
+nlohmann::json AveragePooling2DImpl::get_config() const {
+  nlohmann::json config = Layer::get_config();
+  config.update(pooling_arguments(pool_size(), options()));
+  return config;
+}
+
+nlohmann::json GlobalAveragePooling2DImpl::get_config() const {
+  nlohmann::json config = Layer::get_config();
+  config.update(global_pooling_arguments(options()));
+  return config;
+}
+
+nlohmann::json GlobalMaxPooling2DImpl::get_config() const {
+  nlohmann::json config = Layer::get_config();
+  config.update(global_pooling_arguments(options()));
+  return config;
+}
+
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(MaxPooling2D, keras::layers::make_pooling2d<keras::layers::MaxPooling2D>, R"({"config": {"pool_size": [2, 3], "strides": 1, "padding": "same"}, "inputs": [[null, 5, 6, 2]]})")
+KERASCPP_REGISTER_LAYER(AveragePooling2D, keras::layers::make_pooling2d<keras::layers::AveragePooling2D>, R"({"config": {"pool_size": [2, 3], "strides": 1, "padding": "same"}, "inputs": [[null, 5, 6, 2]]})")
+KERASCPP_REGISTER_LAYER(GlobalAveragePooling2D, keras::layers::make_global_pooling2d<keras::layers::GlobalAveragePooling2D>, R"({"config": {"keepdims": true}, "inputs": [[null, 4, 4, 3]]})")
+KERASCPP_REGISTER_LAYER(GlobalMaxPooling2D, keras::layers::make_global_pooling2d<keras::layers::GlobalMaxPooling2D>, R"({"config": {"keepdims": true}, "inputs": [[null, 4, 4, 3]]})")

@@ -52,11 +52,7 @@ Tensor RescalingImpl::call(const std::vector<Tensor>& inputs, bool) {
 Rescaling::Rescaling(float scale, RescalingOptions options)
     : LayerHandle(std::make_shared<RescalingImpl>(scale, std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json RescalingImpl::get_config() const {
   using namespace keras::internal;
@@ -76,20 +72,14 @@ nlohmann::json ResizingImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
-
-keras::layers::LayerPtr make_rescaling(const keras::internal::ConfigArgs& a) {
+LayerPtr make_rescaling(const keras::internal::ConfigArgs& a) {
   return Rescaling(static_cast<float>(a.number("scale", 1.0)),
                    {.offset = static_cast<float>(a.number("offset", 0.0)), .name = a.name()});
 }
 
-keras::layers::LayerPtr make_resizing(const keras::internal::ConfigArgs& a) {
+LayerPtr make_resizing(const keras::internal::ConfigArgs& a) {
   return Resizing(a.integer("height", 0), a.integer("width", 0),
                   {.interpolation = a.string("interpolation", "bilinear"),
                    .crop_to_aspect_ratio = a.boolean("crop_to_aspect_ratio", false),
@@ -99,5 +89,7 @@ keras::layers::LayerPtr make_resizing(const keras::internal::ConfigArgs& a) {
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Rescaling, make_rescaling, R"({"config": {"scale": 0.5, "offset": -1.0}, "inputs": [[null, 4, 4, 3]]})")
-KERASCPP_REGISTER_LAYER(Resizing, make_resizing, R"({"config": {"height": 5, "width": 3, "interpolation": "nearest"}, "inputs": [[null, 8, 6, 3]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Rescaling, keras::layers::make_rescaling, R"({"config": {"scale": 0.5, "offset": -1.0}, "inputs": [[null, 4, 4, 3]]})")
+KERASCPP_REGISTER_LAYER(Resizing, keras::layers::make_resizing, R"({"config": {"height": 5, "width": 3, "interpolation": "nearest"}, "inputs": [[null, 8, 6, 3]]})")

@@ -129,11 +129,7 @@ Tensor Cropping2DImpl::call(const std::vector<Tensor>& inputs, bool) {
 Cropping2D::Cropping2D(Padding2D cropping, Cropping2DOptions options)
     : LayerHandle(std::make_shared<Cropping2DImpl>(cropping, std::move(options))) {}
 
-}  // namespace keras::layers
-
 // Keras configs, and the factories that read them back.
-
-namespace keras::layers {
 
 nlohmann::json FlattenImpl::get_config() const {
   using namespace keras::internal;
@@ -163,20 +159,14 @@ nlohmann::json Cropping2DImpl::get_config() const {
   return config;
 }
 
-}  // namespace keras::layers
-
 namespace {
 
-using namespace keras::layers;
-using keras::Shape;
-using keras::internal::json;
-
-keras::layers::LayerPtr make_flatten(const keras::internal::ConfigArgs& a) {
+LayerPtr make_flatten(const keras::internal::ConfigArgs& a) {
   return Flatten({.data_format = a.string("data_format", "channels_last"), .name = a.name()});
 }
 
-keras::layers::LayerPtr make_reshape(const keras::internal::ConfigArgs& a) {
-  const json& v = a.present("target_shape") ? a.at("target_shape") : json(nullptr);
+LayerPtr make_reshape(const keras::internal::ConfigArgs& a) {
+  const nlohmann::json& v = a.present("target_shape") ? a.at("target_shape") : nlohmann::json(nullptr);
   if (!v.is_array()) a.fail("target_shape", "must be a list of integers, got " + v.dump());
   std::vector<std::int64_t> dims;
   for (const auto& d : v) {
@@ -186,19 +176,21 @@ keras::layers::LayerPtr make_reshape(const keras::internal::ConfigArgs& a) {
   return Reshape(Shape(dims), {.name = a.name()});
 }
 
-keras::layers::LayerPtr make_zero_padding2d(const keras::internal::ConfigArgs& a) {
+LayerPtr make_zero_padding2d(const keras::internal::ConfigArgs& a) {
   return ZeroPadding2D(a.padding2d("padding", 1),
                        {.data_format = a.string("data_format", "channels_last"), .name = a.name()});
 }
 
-keras::layers::LayerPtr make_cropping2d(const keras::internal::ConfigArgs& a) {
+LayerPtr make_cropping2d(const keras::internal::ConfigArgs& a) {
   return Cropping2D(a.padding2d("cropping", 0),
                     {.data_format = a.string("data_format", "channels_last"), .name = a.name()});
 }
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Flatten, make_flatten, R"({"config": {}, "inputs": [[null, 3, 4, 2]]})")
-KERASCPP_REGISTER_LAYER(Reshape, make_reshape, R"({"config": {"target_shape": [6, 2]}, "inputs": [[null, 3, 4]]})")
-KERASCPP_REGISTER_LAYER(ZeroPadding2D, make_zero_padding2d, R"({"config": {"padding": [[1, 0], [2, 3]]}, "inputs": [[null, 4, 4, 2]]})")
-KERASCPP_REGISTER_LAYER(Cropping2D, make_cropping2d, R"({"config": {"cropping": [[1, 0], [0, 2]]}, "inputs": [[null, 5, 5, 2]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Flatten, keras::layers::make_flatten, R"({"config": {}, "inputs": [[null, 3, 4, 2]]})")
+KERASCPP_REGISTER_LAYER(Reshape, keras::layers::make_reshape, R"({"config": {"target_shape": [6, 2]}, "inputs": [[null, 3, 4]]})")
+KERASCPP_REGISTER_LAYER(ZeroPadding2D, keras::layers::make_zero_padding2d, R"({"config": {"padding": [[1, 0], [2, 3]]}, "inputs": [[null, 4, 4, 2]]})")
+KERASCPP_REGISTER_LAYER(Cropping2D, keras::layers::make_cropping2d, R"({"config": {"cropping": [[1, 0], [0, 2]]}, "inputs": [[null, 5, 5, 2]]})")

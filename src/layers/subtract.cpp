@@ -11,12 +11,12 @@ Tensor SubtractImpl::call(const std::vector<Tensor>& inputs, bool) { return ops:
 
 Subtract::Subtract(MergeOptions options) : LayerHandle(std::make_shared<SubtractImpl>(std::move(options))) {}
 
-}  // namespace keras::layers
-
 namespace {
 
-keras::layers::LayerPtr make_subtract(const keras::internal::ConfigArgs& a) { return keras::layers::Subtract({.name = a.name()}); }
+LayerPtr make_subtract(const keras::internal::ConfigArgs& a) { return Subtract({.name = a.name()}); }
 
 }  // namespace
 
-KERASCPP_REGISTER_LAYER(Subtract, make_subtract, R"({"config": {}, "inputs": [[null, 3, 4], [null, 3, 4]]})")
+}  // namespace keras::layers
+
+KERASCPP_REGISTER_LAYER(Subtract, keras::layers::make_subtract, R"({"config": {}, "inputs": [[null, 3, 4], [null, 3, 4]]})")

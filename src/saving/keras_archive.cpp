@@ -154,16 +154,22 @@ ZipPtr open_archive(const std::string& path, const std::string& caller) {
   return zip;
 }
 
+// The archive's model.weights.h5, opened in memory (HDF5 copies the image); errors name `caller`.
+hid_t open_archive_weights(zip_t* zip, std::uintmax_t archive_size, const std::string& path, const std::string& caller) {
+  const auto image = read_entry(zip, "model.weights.h5", archive_size, path);
+  silence_hdf5();
+  Handle fapl(in_memory_access(&image), H5Pclose);
+  const hid_t file = H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl.get());
+  if (file < 0) throw IOError(caller + ": '" + path + "' model.weights.h5 is not a readable HDF5 file (corrupt archive?)");
+  return file;
+}
+
 }  // namespace
 
 void load_keras_archive_weights(ModelState& state, const std::string& path, bool skip_mismatch) {
   ZipPtr zip = open_archive(path, "load_weights");
   std::error_code size_error;
-  const auto image = read_entry(zip.get(), "model.weights.h5", std::filesystem::file_size(path, size_error), path);
-  silence_hdf5();
-  Handle fapl(in_memory_access(&image), H5Pclose);
-  Handle file(H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl.get()), H5Fclose);
-  if (!file.valid()) throw IOError("load_weights: '" + path + "' model.weights.h5 is not a readable HDF5 file (corrupt archive?)");
+  Handle file(open_archive_weights(zip.get(), std::filesystem::file_size(path, size_error), path, "load_weights"), H5Fclose);
   for (auto& [variable, value] : read_keras3_weights(file.get(), state, skip_mismatch, path)) variable->assign(value);
 }
 
@@ -174,12 +180,8 @@ Model load_keras_archive(const std::string& path, bool compile) {
   const auto config_bytes = read_entry(zip.get(), "config.json", archive_size, path);
   const json config = parse_json(std::string(config_bytes.begin(), config_bytes.end()), "'" + path + "' config.json");
   Model model = model_from_file_config(config, path);
-  const auto image = read_entry(zip.get(), "model.weights.h5", archive_size, path);
-  silence_hdf5();
-  Handle fapl(in_memory_access(&image), H5Pclose);
-  Handle file(H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  Handle file(open_archive_weights(zip.get(), archive_size, path, "load_model"), H5Fclose);
   const std::string where = "load_model: '" + path + "' model.weights.h5";
-  if (!file.valid()) throw IOError(where + " is not a readable HDF5 file (corrupt archive?)");
   for (auto& [variable, value] : read_keras3_weights(file.get(), state_of(model), false, path)) variable->assign(value);
   if (compile && config.contains("compile_config") && config["compile_config"].is_object() &&
       !config["compile_config"].empty()) {

@@ -14,7 +14,7 @@ namespace {
 
 struct Entry {
   saving::LayerFactory factory;
-  nlohmann::json example;  // built-ins only
+  const char* example = nullptr;  // built-ins only; parsed only when a test asks for it
   bool builtin = false;
 };
 
@@ -64,7 +64,7 @@ void register_builtin_layer(const std::string& class_name, BuiltinLayerFactory f
   Entry entry{[class_name, factory = std::move(factory)](const nlohmann::json& config) {
                 return factory(ConfigArgs(config, class_name));
               },
-              nlohmann::json::parse(example), true};
+              example, true};
   add(table(), class_name, class_name, std::move(entry), true);
 }
 
@@ -72,7 +72,8 @@ nlohmann::json registered_layer_example(const std::string& registered_name) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   const auto it = r.by_registered_name.find(registered_name);
-  return it == r.by_registered_name.end() ? nlohmann::json() : it->second.example;
+  return it == r.by_registered_name.end() || it->second.example == nullptr ? nlohmann::json()
+                                                                          : nlohmann::json::parse(it->second.example);
 }
 
 }  // namespace internal
