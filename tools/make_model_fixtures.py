@@ -9,7 +9,7 @@ Run it twice, once per Keras generation (each in a throwaway venv; CI installs n
   /tmp/tfenv/bin/python tools/make_model_fixtures.py          # tf.keras 2.15: k2_*.h5
 Models: a Sequential CNN with BatchNormalization and Dropout; a functional model with Add,
 Concatenate, Multiply, Average, Depthwise/Separable convs, padding, cropping and the activation
-layers; "resume", an MLP trained one Adam step before saving, with the batch and the outputs
+layers; "nested", a functional model holding a frozen functional base and a Sequential head; "resume", an MLP trained one Adam step before saving, with the batch and the outputs
 after one more step (so a loaded optimizer state can be checked against Keras' next step).
 Each of the first two also as model.to_json() text with save_weights beside it (*_tojson.*).
 With `--check-ours DIR` it loads the files kerascpp wrote (DIR/ours_*.h5, .keras, and .json with
@@ -115,6 +115,28 @@ def functional():
     return keras.Model(inp, out, name="branches")
 
 
+def nested():
+    # A frozen functional base with two BatchNormalizations (so tf.keras' trainable-first weight
+    # order differs from the layer order) and a Sequential head, both nested in a functional model.
+    base_in = keras.Input((8, 8, 3), name="base_in")
+    x = layers.Conv2D(4, 3, padding="same", name="base_conv")(base_in)
+    x = layers.BatchNormalization(name="base_bn")(x)
+    x = layers.Conv2D(5, 3, activation="relu", name="base_conv2")(x)
+    x = layers.BatchNormalization(name="base_bn2")(x)
+    base = keras.Model(base_in, x, name="base")
+    head = keras.Sequential([keras.Input((5,)), layers.Dense(6, activation="relu", name="head_dense"),
+                             layers.Dropout(0.5, name="head_dropout")], name="head")
+    inp = keras.Input((8, 8, 3), name="image")
+    y = layers.GlobalAveragePooling2D(name="pool")(base(inp))
+    out = layers.Dense(3, activation="softmax", name="classifier")(head(y))
+    return keras.Model(inp, out, name="nested")
+
+
+def freeze_base(model):
+    if model.name == "nested":
+        model.get_layer("base").trainable = False
+
+
 def resume():
     first = [keras.Input((6,))] if KERAS3 else []
     kwargs = {} if KERAS3 else {"input_shape": (6,)}
@@ -132,28 +154,34 @@ def as_list(a):
     return np.asarray(a, "float32").ravel().tolist()
 
 
+def save_fixture(doc, name, make, shape, classes):
+    model = make()
+    randomize(model)
+    freeze_base(model)
+    x = rng.uniform(-1, 1, shape).astype("float32")
+    y = np.arange(shape[0]) % classes
+    compile_and_step(model, x, y, "adam")
+    out = np.asarray(model(x, training=False))
+    model.save(os.path.join(TARGET, f"{PREFIX}_{name}.h5"))
+    if KERAS3:
+        model.save(os.path.join(TARGET, f"{PREFIX}_{name}.keras"))
+    # The "architecture.json + weights" pattern: model.to_json() and save_weights.
+    with open(os.path.join(TARGET, f"{PREFIX}_{name}_tojson.json"), "w") as f:
+        f.write(model.to_json())
+    model.save_weights(os.path.join(TARGET, f"{PREFIX}_{name}_tojson" + (".weights.h5" if KERAS3 else "_weights.h5")))
+    doc["models"][name] = {"input": as_list(x), "input_shape": list(shape), "output": as_list(out),
+                           "output_shape": list(out.shape), "params": int(model.count_params()),
+                           "trainable_weights": len(model.trainable_weights),
+                           "non_trainable_weights": len(model.non_trainable_weights)}
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--check-ours":
         return check_ours(sys.argv[2])
     os.makedirs(TARGET, exist_ok=True)
     doc = {"generator": "tools/make_model_fixtures.py", "keras_version": VERSION, "models": {}}
-    for name, make, shape, classes in [("sequential", sequential, (3, 8, 8, 3), 5),
-                                       ("functional", functional, (2, 9, 9, 3), 3)]:
-        model = make()
-        randomize(model)
-        x = rng.uniform(-1, 1, shape).astype("float32")
-        y = np.arange(shape[0]) % classes
-        compile_and_step(model, x, y, "adam")
-        out = np.asarray(model(x, training=False))
-        model.save(os.path.join(TARGET, f"{PREFIX}_{name}.h5"))
-        if KERAS3:
-            model.save(os.path.join(TARGET, f"{PREFIX}_{name}.keras"))
-        # The "architecture.json + weights" pattern: model.to_json() and save_weights.
-        with open(os.path.join(TARGET, f"{PREFIX}_{name}_tojson.json"), "w") as f:
-            f.write(model.to_json())
-        model.save_weights(os.path.join(TARGET, f"{PREFIX}_{name}_tojson" + (".weights.h5" if KERAS3 else "_weights.h5")))
-        doc["models"][name] = {"input": as_list(x), "input_shape": list(shape), "output": as_list(out),
-                               "output_shape": list(out.shape)}
+    save_fixture(doc, "sequential", sequential, (3, 8, 8, 3), 5)
+    save_fixture(doc, "functional", functional, (2, 9, 9, 3), 3)
     model = resume()
     randomize(model)
     x = rng.uniform(-1, 1, (4, 6)).astype("float32")
@@ -188,6 +216,7 @@ def main():
                                    "output": as_list(before), "output_after_step": as_list(after),
                                    "output_shape": [4, 3], "optimizer": type(loaded.optimizer).__name__,
                                    "iterations": int(loaded.optimizer.iterations.numpy())}
+    save_fixture(doc, "nested", nested, (2, 8, 8, 3), 3)  # last: the others' random draws stay as they were
     with open(os.path.join(TARGET, f"{PREFIX}_models.json"), "w") as f:
         json.dump(doc, f)
 
@@ -199,6 +228,11 @@ def check_ours(folder):
         path = os.path.join(folder, file)
         if (path.endswith(".keras") or path.endswith(".json")) and not KERAS3:
             continue  # Keras 3 spellings, which tf.keras 2 cannot read (nor Keras 3's own)
+        if KERAS3 and "nested" in file and path.endswith(".h5"):
+            # A legacy .h5 numbers a nested model's calls from 1, as tf.keras does; Keras 3.15
+            # cannot read that numbering, in tf.keras' own files either (k2_nested.h5).
+            print(f"Keras {VERSION} skips {file}: it reads no legacy .h5 with a nested model, tf.keras' own included")
+            continue
         if path.endswith(".json"):  # our to_json text, with its weights beside it
             with open(path) as f:
                 model = keras.models.model_from_json(f.read())

@@ -21,12 +21,15 @@ Tensor InputLayer::call(const std::vector<Tensor>&, bool) {
 }
 
 KerasTensor Input(const Shape& shape, InputOptions options) {
-  auto layer = std::make_shared<InputLayer>(shape, options.batch_size, options.name);
+  return std::make_shared<InputLayer>(shape, options.batch_size, options.name)->make_tensor(options.dtype);
+}
+
+KerasTensor InputLayer::make_tensor(DType dtype) {
   auto node = std::make_shared<internal::GraphNode>();
-  node->layer = layer;
-  node->output_shape = layer->batch_shape();
-  node->dtype = options.dtype;
-  return KerasTensor(std::move(node));
+  node->layer = shared_from_this();
+  node->output_shape = batch_shape_;
+  node->dtype = dtype;
+  return record_call(std::move(node));
 }
 
 }  // namespace keras::layers

@@ -163,7 +163,46 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) {
   node->inputs = inputs;
   node->output_shape = compute_output_shape(shapes);
   node->dtype = compute_dtype();
+  return record_call(std::move(node));
+}
+
+KerasTensor Layer::record_call(std::shared_ptr<internal::GraphNode> node) {
+  // Drop the calls whose graphs are gone, so a layer rebuilt many times (Sequential.add) stays small.
+  std::erase_if(inbound_nodes_, [](const auto& weak) { return weak.expired(); });
+  inbound_nodes_.push_back(node);
   return KerasTensor(std::move(node));
+}
+
+std::shared_ptr<internal::GraphNode> Layer::only_node(const char* what) const {
+  std::shared_ptr<internal::GraphNode> found;
+  int live = 0;
+  for (const auto& weak : inbound_nodes_) {
+    if (auto node = weak.lock()) {
+      ++live;
+      found = std::move(node);
+    }
+  }
+  if (live == 0) {
+    throw ValueError(describe() + " has never been called on a KerasTensor, so it has no " + what +
+                     "; call it inside a functional model first");
+  }
+  if (live > 1) {
+    throw ValueError(describe() + " has " + std::to_string(live) + " calls (inbound nodes), so its " + what +
+                     " is ill-defined; take the KerasTensor a particular call returned instead");
+  }
+  return found;
+}
+
+KerasTensor Layer::output() const { return KerasTensor(only_node("output")); }
+
+KerasTensor Layer::input() const {
+  auto node = only_node("input");
+  if (node->inputs.empty()) return KerasTensor(node);  // an InputLayer's input is its own tensor
+  if (node->inputs.size() > 1) {
+    throw ValueError(describe() + " takes " + std::to_string(node->inputs.size()) +
+                     " inputs; input() is for single-input layers");
+  }
+  return node->inputs.front();
 }
 
 VariablePtr Layer::add_weight(const std::string& name, const Shape& shape,

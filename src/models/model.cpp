@@ -7,6 +7,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "keras/models/nested_model.hpp"
 #include "keras/ops/math.hpp"
 #include "model_state.hpp"
 
@@ -207,6 +208,31 @@ Tensor Model::operator()(const Tensor& x, bool training) {
   return outs.front();
 }
 
+layers::LayerPtr Model::as_layer() const {
+  if (auto layer = state_->as_layer.lock()) return layer;
+  if (!state_->built) {
+    throw ValueError("Model '" + state_->name + "' is not built, so it cannot be used as a layer yet: give it an "
+                     "Input, call build(), or call it on a KerasTensor (which builds a Sequential)");
+  }
+  auto layer = std::make_shared<NestedModel>(share());
+  state_->as_layer = layer;
+  return layer;
+}
+
+layers::KerasTensor Model::operator()(const std::vector<layers::KerasTensor>& xs) {
+  std::vector<Shape> shapes;
+  for (const auto& x : xs) {
+    if (!x.defined()) throw ValueError("Model '" + state_->name + "' was called on an undefined KerasTensor");
+    shapes.push_back(x.shape());
+  }
+  ensure_built(shapes);
+  return (*as_layer())(xs);
+}
+
+layers::KerasTensor Model::operator()(const layers::KerasTensor& x) {
+  return (*this)(std::vector<layers::KerasTensor>{x});
+}
+
 std::vector<VariablePtr> Model::weights() const {
   std::vector<VariablePtr> out;
   for (const auto& l : layers()) {
@@ -226,6 +252,7 @@ std::vector<VariablePtr> Model::trainable_weights() const {
 bool Model::trainable() const { return state().trainable; }
 void Model::set_trainable(bool value) {
   state().trainable = value;
+  if (const auto layer = state().as_layer.lock()) layer->trainable = value;
   for (const auto& l : layers()) l->trainable = value;
 }
 

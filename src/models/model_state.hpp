@@ -38,6 +38,8 @@ struct ModelState {
   std::vector<layers::LayerPtr> layers;  // unique, in graph order, without InputLayers
   bool built = false;
   bool trainable = true;  // the model's own flag (set_trainable also sets every layer's)
+  // The model's layer when it is nested in another (Model::as_layer); weak, as it owns this state.
+  std::weak_ptr<layers::Layer> as_layer;
   TrainingState training;
 
   // Sequential: its layers and optional Input; the graph is derived from them.

@@ -2,7 +2,9 @@
 
 #include "config_support.hpp"
 #include "keras/layers/input_layer.hpp"
+#include "keras/models/nested_model.hpp"
 #include "keras/saving/object_registration.hpp"
+#include "model_config.hpp"
 
 namespace keras::internal {
 
@@ -36,6 +38,8 @@ nlohmann::json layer_to_config(const layers::Layer& layer, ConfigStyle style) {
                         {{style == ConfigStyle::keras2 ? "batch_input_shape" : "batch_shape", shape},
                          {"dtype", "float32"}, {"sparse", false}, {"ragged", false}, {"name", layer.name()}});
   }
+  // A nested model is written as Keras writes one: its whole model config as the layer entry.
+  if (const auto* nested = dynamic_cast<const NestedModel*>(&layer)) return model_to_config(state_of(nested->model()), style);
   const std::string registered = saving::get_registered_name(layer.class_name());
   if (registered.empty()) {
     throw ValueError("cannot save layer '" + layer.name() + "' of class " + layer.class_name() +
@@ -63,6 +67,9 @@ nlohmann::json layer_to_config(const layers::Layer& layer, ConfigStyle style) {
 }
 
 layers::LayerPtr layer_from_config(const std::string& class_name, const nlohmann::json& config) {
+  if (class_name == "Functional" || class_name == "Model" || class_name == "Sequential") {
+    return model_from_config({{"class_name", class_name}, {"config", config}}).as_layer();
+  }
   return saving::deserialize_layer(class_name, config);
 }
 

@@ -38,13 +38,29 @@ std::vector<std::pair<VariablePtr, Tensor>> match_layer(hid_t group, const Store
                   " for layer '" + stored.name + "'");
   }
   Handle layer_group(H5Gopen2(group, stored.name.c_str(), H5P_DEFAULT), H5Gclose);
+  // Keras matches by position in its trainable-first order, which for a nested model depends on
+  // what was frozen when it was saved; when the stored names are exactly this layer's weights, the
+  // names decide instead, so a base saved frozen loads into an unfrozen one.
+  std::map<std::string, std::size_t> stored_index;
+  for (std::size_t k = 0; k < stored.weight_names.size(); ++k) stored_index[stored.weight_names[k]] = k;
+  std::vector<std::size_t> source(weights.size());
+  bool by_names = stored_index.size() == weights.size();
+  for (std::size_t k = 0; k < weights.size(); ++k) {
+    const auto it = stored_index.find(weights[k]->path() + ":0");
+    by_names = by_names && it != stored_index.end();
+    source[k] = by_names ? it->second : k;
+  }
+  if (!by_names) {
+    for (std::size_t k = 0; k < weights.size(); ++k) source[k] = k;
+  }
   std::vector<std::pair<VariablePtr, Tensor>> updates;
   for (std::size_t k = 0; k < weights.size(); ++k) {
-    const std::string where = "load_weights: '" + path + "' dataset " + stored.name + "/" + stored.weight_names[k];
-    if (H5Lexists(layer_group.get(), stored.weight_names[k].c_str(), H5P_DEFAULT) <= 0) {
+    const std::string& stored_name = stored.weight_names[source[k]];
+    const std::string where = "load_weights: '" + path + "' dataset " + stored.name + "/" + stored_name;
+    if (H5Lexists(layer_group.get(), stored_name.c_str(), H5P_DEFAULT) <= 0) {
       throw IOError(where + " is missing (its name is in weight_names)");
     }
-    Handle data(H5Dopen2(layer_group.get(), stored.weight_names[k].c_str(), H5P_DEFAULT), H5Dclose);
+    Handle data(H5Dopen2(layer_group.get(), stored_name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!data.valid()) throw IOError(where + " cannot be opened (corrupt file?)");
     std::vector<std::int64_t> dims;
     auto values = read_float_dataset(data.get(), dims, where);
@@ -53,7 +69,7 @@ std::vector<std::pair<VariablePtr, Tensor>> match_layer(hid_t group, const Store
       if (skip_mismatch) return {};
       throw IOError("load_weights: " + describe(layer) + " weight '" + weights[k]->name() + "' has shape " +
                     to_string(weights[k]->shape()) + " but '" + path + "' stores " + to_string(shape) + " in " +
-                    stored.name + "/" + stored.weight_names[k] + " (pass skip_mismatch to leave it)");
+                    stored.name + "/" + stored_name + " (pass skip_mismatch to leave it)");
     }
     updates.emplace_back(weights[k], Tensor::from_vector(values, shape));
   }
@@ -76,7 +92,8 @@ void write_legacy_weights(hid_t group, const std::vector<layers::LayerPtr>& mode
     Handle layer_group(create_group(group, l->name(), where), H5Gclose);
     const auto weights = legacy_order(*l);
     std::vector<std::string> weight_names;
-    for (const auto& w : weights) weight_names.push_back(l->name() + "/" + w->name() + ":0");
+    // "<layer>/<weight>:0"; a nested model's weights keep their own layers' names, as in tf.keras.
+    for (const auto& w : weights) weight_names.push_back(w->path() + ":0");
     write_string_list(layer_group.get(), "weight_names", weight_names, where);
     for (std::size_t k = 0; k < weights.size(); ++k) {
       const Tensor value = weights[k]->value().dtype() == float32 ? weights[k]->value() : weights[k]->value().astype(float32);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "keras/layers/input_layer.hpp"
+#include "keras/models/nested_model.hpp"
 #include "keras/models/sequential.hpp"
 
 namespace keras::internal {
@@ -34,8 +35,8 @@ json sequential_config(const ModelState& st, ConfigStyle style) {
   if (st.sequential_input) layer_list.push_back(layer_entry(*st.sequential_input->node()->layer, style));
   for (const auto& l : st.sequential_layers) layer_list.push_back(layer_entry(*l, style));
   json config = {{"name", st.name}, {"layers", layer_list}};
-  if (style == ConfigStyle::keras3) {
-    config["trainable"] = true;
+  if (style == ConfigStyle::keras3 || !st.trainable) {
+    config["trainable"] = st.trainable;
     if (st.sequential_input) config["build_input_shape"] = shape_json(st.sequential_input->shape());
   }
   return config;
@@ -50,8 +51,11 @@ json functional_config(const ModelState& st, ConfigStyle style) {
     node_index[n.get()] = static_cast<int>(calls.size());
     calls.push_back(n.get());
   }
+  // tf.keras counts a nested model's own construction as its node 0, so its calls in a Keras 2
+  // config are numbered from 1 (functional.py, _should_skip_first_node); Keras 3 does not.
   auto history = [&](const KerasTensor& t) {
-    return json::array({t.name(), node_index.at(t.node().get()), 0});
+    const bool nested = dynamic_cast<const NestedModel*>(t.node()->layer.get()) != nullptr;
+    return json::array({t.name(), node_index.at(t.node().get()) + (nested && style == ConfigStyle::keras2 ? 1 : 0), 0});
   };
   json layer_list = json::array();
   for (const auto& l : keras_layer_order(st, /*with_inputs=*/true)) {
@@ -83,7 +87,7 @@ json functional_config(const ModelState& st, ConfigStyle style) {
   json ins = json::array(), outs = json::array();
   for (const auto& t : st.inputs) ins.push_back(history(t));
   for (const auto& t : st.outputs) outs.push_back(history(t));
-  json config = {{"name", st.name}, {"trainable", true}, {"layers", layer_list}, {"input_layers", ins},
+  json config = {{"name", st.name}, {"trainable", st.trainable}, {"layers", layer_list}, {"input_layers", ins},
                  {"output_layers", outs}};
   return config;
 }
@@ -237,6 +241,14 @@ Model functional_from_config(const json& config) {
   std::vector<Pending> pending;
   std::map<std::string, std::vector<KerasTensor>> outputs;  // per layer, per node
   std::set<std::string> names;
+  // Nested models of a Keras 2 config, whose node numbers start at 1 (see functional_config).
+  // Keras 2 writes each inbound node as a list of references, Keras 3 as {"args", "kwargs"}.
+  std::set<std::string> numbered_from_one;
+  bool keras2 = false;
+  for (const auto& e : entries) {
+    if (!e.is_object() || !e.contains("inbound_nodes") || !e["inbound_nodes"].is_array()) continue;
+    for (const auto& n : e["inbound_nodes"]) keras2 = keras2 || n.is_array();
+  }
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const json& e = entries[i];
     std::string where = "Functional config, layer " + std::to_string(i);
@@ -250,6 +262,10 @@ Model functional_from_config(const json& config) {
       outputs[name].push_back(make_input(cfg, where));
       continue;
     }
+    const bool model_with_input = (cls == "Functional" || cls == "Model" || cls == "Sequential") && cfg.is_object() &&
+                                  cfg.contains("layers") && cfg["layers"].is_array() && !cfg["layers"].empty() &&
+                                  cfg["layers"][0].value("class_name", "") == "InputLayer";
+    if (keras2 && model_with_input) numbered_from_one.insert(name);
     Pending p{layer_from_config(registered_name(e, cls), cfg), {}, 0, where};
     if (e.contains("inbound_nodes")) {
       if (!e["inbound_nodes"].is_array()) throw ValueError(where + ": inbound_nodes must be a list");
@@ -257,6 +273,7 @@ Model functional_from_config(const json& config) {
     }
     pending.push_back(std::move(p));
   }
+  auto node_of = [&](const TensorRef& r) { return r.node - (numbered_from_one.count(r.layer) ? 1 : 0); };
   // Call layers as their inputs become available (Keras' deserialization does the same).
   for (bool progress = true; progress;) {
     progress = false;
@@ -266,8 +283,9 @@ Model functional_from_config(const json& config) {
         std::vector<KerasTensor> inputs;
         for (const auto& r : refs) {
           const auto it = outputs.find(r.layer);
-          if (it == outputs.end() || static_cast<std::size_t>(r.node) >= it->second.size()) break;
-          inputs.push_back(it->second[static_cast<std::size_t>(r.node)]);
+          const int node = node_of(r);
+          if (it == outputs.end() || node < 0 || static_cast<std::size_t>(node) >= it->second.size()) break;
+          inputs.push_back(it->second[static_cast<std::size_t>(node)]);
         }
         if (inputs.size() != refs.size() || refs.empty()) break;
         outputs[p.layer->name()].push_back((*p.layer)(inputs));
@@ -286,11 +304,12 @@ Model functional_from_config(const json& config) {
     std::vector<KerasTensor> ts;
     for (const auto& r : endpoint_refs(member(config, key, "Functional config"), std::string("Functional config ") + key)) {
       const auto it = outputs.find(r.layer);
-      if (it == outputs.end() || static_cast<std::size_t>(r.node) >= it->second.size()) {
+      const int node = node_of(r);
+      if (it == outputs.end() || node < 0 || static_cast<std::size_t>(node) >= it->second.size()) {
         throw ValueError(std::string("Functional config: ") + key + " names layer '" + r.layer + "' node " +
                          std::to_string(r.node) + ", which the config does not make");
       }
-      ts.push_back(it->second[static_cast<std::size_t>(r.node)]);
+      ts.push_back(it->second[static_cast<std::size_t>(node)]);
     }
     return ts;
   };
@@ -317,9 +336,13 @@ nlohmann::json model_to_config(const ModelState& st, ConfigStyle style) {
 Model model_from_config(const nlohmann::json& doc) {
   const std::string cls = string_member(doc, "class_name", "model config");
   const json& config = member(doc, "config", "model config");
-  if (cls == "Sequential") return sequential_from_config(config);
-  if (cls == "Functional" || cls == "Model") return functional_from_config(config);
-  throw ValueError("model config: unknown model class '" + cls + "' (kerascpp reads Sequential, Functional and Model)");
+  if (cls != "Sequential" && cls != "Functional" && cls != "Model") {
+    throw ValueError("model config: unknown model class '" + cls + "' (kerascpp reads Sequential, Functional and Model)");
+  }
+  Model model = cls == "Sequential" ? sequential_from_config(config) : functional_from_config(config);
+  // A model saved frozen (a nested base with trainable = False) comes back frozen.
+  if (config.is_object() && config.contains("trainable") && config["trainable"] == false) model.set_trainable(false);
+  return model;
 }
 
 }  // namespace keras::internal

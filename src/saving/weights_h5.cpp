@@ -3,12 +3,14 @@
 // under "layers", named by the snake_case class name made unique within the model ("dense",
 // "dense_1"), holding "vars" (attribute "name": the layer's name) with datasets "0", "1", ...
 // in the layer's weight order; the model's own "vars" group at the root); any other `.h5` is
-// Keras 2's (legacy_weights_h5.hpp). Loading recognizes either layout whatever the name.
+// Keras 2's (legacy_weights_h5.hpp). A nested model's group holds its own "layers" and "vars", as
+// the root does. Loading recognizes either layout whatever the name.
 #include <hdf5.h>
 
 #include <map>
 
 #include "keras/models/model.hpp"
+#include "keras/models/nested_model.hpp"
 #include "keras3_weights_h5.hpp"
 #include "legacy_weights_h5.hpp"
 #include "model_files.hpp"
@@ -39,12 +41,24 @@ std::vector<std::string> group_names(const std::vector<layers::LayerPtr>& ls) {
 
 }  // namespace
 
-void write_keras3_weights(hid_t file, const ModelState& st, const std::string& path) {
+namespace {
+
+const ModelState* nested_state(const layers::Layer& layer) {
+  const auto* nested = dynamic_cast<const NestedModel*>(&layer);
+  return nested != nullptr ? &state_of(nested->model()) : nullptr;
+}
+
+// One model's "layers/..." and "vars" inside `group`: the file's root, or a nested model's group.
+void write_model_group(hid_t group, const ModelState& st, const std::string& path) {
   const auto ls = saved_layers(st);
   const auto names = group_names(ls);
-  Handle layers_group(create_group(file, "layers", path), H5Gclose);
+  Handle layers_group(create_group(group, "layers", path), H5Gclose);
   for (std::size_t i = 0; i < ls.size(); ++i) {
     Handle layer_group(create_group(layers_group.get(), names[i], path), H5Gclose);
+    if (const ModelState* inner = nested_state(*ls[i])) {
+      write_model_group(layer_group.get(), *inner, path);
+      continue;
+    }
     Handle vars(create_group(layer_group.get(), "vars", path), H5Gclose);
     write_utf8_attribute(vars.get(), "name", ls[i]->name(), path);
     const auto weights = ls[i]->weights();
@@ -53,27 +67,32 @@ void write_keras3_weights(hid_t file, const ModelState& st, const std::string& p
       write_float_dataset(vars.get(), std::to_string(k), value.shape().dims(), value.to_vector<float>(), path);
     }
   }
-  Handle model_vars(create_group(file, "vars", path), H5Gclose);
+  Handle model_vars(create_group(group, "vars", path), H5Gclose);
   write_utf8_attribute(model_vars.get(), "name", st.name, path);
 }
 
-std::vector<std::pair<VariablePtr, Tensor>> read_keras3_weights(hid_t file, const ModelState& st, bool skip_mismatch,
-                                                                const std::string& path) {
+// `prefix` is where this model's groups are: "" at the root, "layers/functional/" when nested.
+void read_model_group(hid_t file, const std::string& prefix, const ModelState& st, bool skip_mismatch,
+                      const std::string& path, std::vector<std::pair<VariablePtr, Tensor>>& updates) {
   const auto ls = saved_layers(st);
-  if (H5Lexists(file, "layers", H5P_DEFAULT) <= 0) {
-    throw IOError("load_weights: '" + path + "' has no 'layers' group: not a Keras 3 weights file");
-  }
   const auto names = group_names(ls);
-  // Read everything first: a file that does not fit leaves the model untouched.
-  std::vector<std::pair<VariablePtr, Tensor>> updates;
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const auto weights = ls[i]->weights();
-    const std::string vars_path = "layers/" + names[i] + "/vars";
-    if (H5Lexists(file, ("layers/" + names[i]).c_str(), H5P_DEFAULT) <= 0 ||
-        H5Lexists(file, vars_path.c_str(), H5P_DEFAULT) <= 0) {
+    const std::string layer_path = prefix + "layers/" + names[i];
+    const ModelState* inner = nested_state(*ls[i]);
+    const std::string vars_path = layer_path + "/vars";
+    const bool present = H5Lexists(file, (prefix + "layers").c_str(), H5P_DEFAULT) > 0 &&
+                         H5Lexists(file, layer_path.c_str(), H5P_DEFAULT) > 0 &&
+                         H5Lexists(file, (inner ? layer_path + "/layers" : vars_path).c_str(), H5P_DEFAULT) > 0;
+    if (!present) {
       if (weights.empty() || skip_mismatch) continue;
-      throw IOError("load_weights: '" + path + "' has no group '" + vars_path + "' for layer '" + ls[i]->name() + "' (" +
-                    ls[i]->class_name() + "); the file was saved from another architecture");
+      throw IOError("load_weights: '" + path + "' has no group '" + (inner ? layer_path + "/layers" : vars_path) +
+                    "' for layer '" + ls[i]->name() + "' (" + ls[i]->class_name() +
+                    "); the file was saved from another architecture");
+    }
+    if (inner != nullptr) {
+      read_model_group(file, layer_path + "/", *inner, skip_mismatch, path, updates);
+      continue;
     }
     Handle vars(H5Gopen2(file, vars_path.c_str(), H5P_DEFAULT), H5Gclose);
     H5G_info_t info{};
@@ -99,13 +118,29 @@ std::vector<std::pair<VariablePtr, Tensor>> read_keras3_weights(hid_t file, cons
           break;
         }
         throw IOError("load_weights: layer '" + ls[i]->name() + "' weight '" + weights[k]->name() + "' has shape " +
-                      to_string(weights[k]->shape()) + " but '" + path + "' stores " + to_string(stored) +
-                      " (pass skip_mismatch to leave it)");
+                      to_string(weights[k]->shape()) + " but '" + path + "' stores " + to_string(stored) + " in " +
+                      dataset + " (pass skip_mismatch to leave it)");
       }
       layer_updates.emplace_back(weights[k], Tensor::from_vector(host, stored));
     }
     if (fits) updates.insert(updates.end(), layer_updates.begin(), layer_updates.end());
   }
+}
+
+}  // namespace
+
+void write_keras3_weights(hid_t file, const ModelState& st, const std::string& path) {
+  write_model_group(file, st, path);
+}
+
+std::vector<std::pair<VariablePtr, Tensor>> read_keras3_weights(hid_t file, const ModelState& st, bool skip_mismatch,
+                                                                const std::string& path) {
+  if (H5Lexists(file, "layers", H5P_DEFAULT) <= 0) {
+    throw IOError("load_weights: '" + path + "' has no 'layers' group: not a Keras 3 weights file");
+  }
+  // Read everything first: a file that does not fit leaves the model untouched.
+  std::vector<std::pair<VariablePtr, Tensor>> updates;
+  read_model_group(file, "", st, skip_mismatch, path, updates);
   return updates;
 }
 

@@ -52,7 +52,7 @@ std::pair<Tensor, Tensor> batch(std::uint64_t seed) {
 TEST_CASE("Models saved by real Keras (tf.keras 2.15 and Keras 3) load and reproduce Keras' outputs") {
   for (const std::string prefix : {"k2", "k3"}) {
     const auto& doc = test_support::keras_fixture("keras_models/" + prefix + "_models.json");
-    for (const std::string name : {"sequential", "functional", "resume"}) {
+    for (const std::string name : {"sequential", "functional", "resume", "nested"}) {
       const auto& record = doc.at("models").at(name);
       for (const std::string suffix : {".h5", ".keras"}) {
         const fs::path file = kFixtures / (prefix + "_" + name + suffix);
@@ -268,7 +268,7 @@ TEST_CASE("Our files of the fixture models reload exactly (and are left for Kera
   fs::create_directories(dir);
   nlohmann::json doc;
   const auto& k3 = test_support::keras_fixture("keras_models/k3_models.json");
-  for (const std::string name : {"sequential", "functional", "resume"}) {
+  for (const std::string name : {"sequential", "functional", "resume", "nested"}) {
     const auto& record = k3.at("models").at(name);
     const Tensor x = fixture_tensor(record, "input", "input_shape");
     for (const std::string suffix : {".h5", ".keras"}) {

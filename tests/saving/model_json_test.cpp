@@ -40,7 +40,7 @@ Tensor fixture_tensor(const nlohmann::json& record, const char* values, const ch
 TEST_CASE("Keras' to_json text and weights file load and reproduce Keras' outputs (tf.keras 2.15 and Keras 3)") {
   for (const std::string prefix : {"k2", "k3"}) {
     const auto& doc = test_support::keras_fixture("keras_models/" + prefix + "_models.json");
-    for (const std::string name : {"sequential", "functional"}) {
+    for (const std::string name : {"sequential", "functional", "nested"}) {
       CAPTURE(prefix + "_" + name);
       const std::string stem = prefix + "_" + name + "_tojson";
       Model model = models::model_from_json(read_text(kFixtures / (stem + ".json")));
@@ -111,7 +111,7 @@ TEST_CASE("Our to_json text of Keras' fixture models, with its weights, is left 
   fs::create_directories(dir);
   nlohmann::json doc;
   const auto& k3 = test_support::keras_fixture("keras_models/k3_models.json");
-  for (const std::string name : {"sequential", "functional"}) {
+  for (const std::string name : {"sequential", "functional", "nested"}) {
     const auto& record = k3.at("models").at(name);
     Model model = models::load_model((kFixtures / ("k3_" + name + ".h5")).string(), {.compile = false});
     const std::string stem = "ours_" + name + "_tojson";

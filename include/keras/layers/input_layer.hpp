@@ -15,6 +15,8 @@ class InputLayer final : public Layer {
   int min_inputs() const override { return 0; }
   int max_inputs() const override { return 0; }
   const Shape& batch_shape() const { return batch_shape_; }
+  // The symbolic tensor this input feeds (what keras::layers::Input returns).
+  KerasTensor make_tensor(DType dtype);
 
  protected:
   Tensor call(const std::vector<Tensor>& inputs, bool training) override;

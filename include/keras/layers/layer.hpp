@@ -88,13 +88,20 @@ class Layer : public std::enable_shared_from_this<Layer> {
   KerasTensor operator()(const std::vector<KerasTensor>& inputs);
 
   // Weights in Keras' order (Dense: kernel, bias; BatchNormalization: gamma, beta,
-  // moving_mean, moving_variance).
-  std::vector<VariablePtr> weights() const { return weights_; }
-  std::vector<VariablePtr> trainable_weights() const;
-  std::vector<VariablePtr> non_trainable_weights() const;
-  std::int64_t count_params() const;
+  // moving_mean, moving_variance). Virtual because a nested model (NestedModel) answers with
+  // the weights of the layers inside it.
+  virtual std::vector<VariablePtr> weights() const { return weights_; }
+  virtual std::vector<VariablePtr> trainable_weights() const;
+  virtual std::vector<VariablePtr> non_trainable_weights() const;
+  virtual std::int64_t count_params() const;
   // Sum of the weight regularizers' penalties; an undefined Tensor when there are none.
-  Tensor regularization_loss() const;
+  virtual Tensor regularization_loss() const;
+
+  // Keras' layer.output / layer.input: the output and the (single) input of this layer's call in
+  // a functional graph, for feature extraction (Model(base.inputs(), layer->output())). A layer
+  // never called symbolically, or called more than once, raises a ValueError, as in Keras.
+  KerasTensor output() const;
+  KerasTensor input() const;
 
   // The layer's own random streams (Dropout's), whose positions training checkpoints keep.
   virtual std::vector<random::SeedGenerator*> seed_generators() { return {}; }
@@ -128,6 +135,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
                             int max_rank) const;
   // The input shapes the weights were built for.
   const std::vector<Shape>& built_shapes() const { return built_shapes_; }
+  // Remembers a symbolic call of this layer (for output() / input()) and returns its tensor.
+  KerasTensor record_call(std::shared_ptr<internal::GraphNode> node);
 
  private:
   void check_input_count(std::size_t n) const;
@@ -136,6 +145,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   bool built_ = false;
   std::vector<Shape> built_shapes_;
   std::vector<VariablePtr> weights_;
+  // The graph nodes this layer's symbolic calls made (the graph owns them).
+  std::vector<std::weak_ptr<internal::GraphNode>> inbound_nodes_;
+  std::shared_ptr<internal::GraphNode> only_node(const char* what) const;
 };
 
 using LayerPtr = std::shared_ptr<Layer>;

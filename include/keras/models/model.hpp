@@ -43,14 +43,21 @@ class Model {
   // Runs the model on a batch. `training` turns on dropout and batch statistics.
   Tensor operator()(const Tensor& x, bool training = false);
   std::vector<Tensor> operator()(const std::vector<Tensor>& xs, bool training = false);
+  // Calls the model as a layer of another functional model (Keras: `base(inputs)`), through
+  // as_layer(). A Sequential without an Input builds for these shapes first.
+  layers::KerasTensor operator()(const layers::KerasTensor& x);
+  layers::KerasTensor operator()(const std::vector<layers::KerasTensor>& xs);
+  // The layer this model is when nested in another (a NestedModel, nested_model.hpp): the same
+  // one every time, sharing this model's layers and weights. The model must be built.
+  layers::LayerPtr as_layer() const;
 
   // Weights of all layers in layer order, as Keras lists them.
   std::vector<VariablePtr> weights() const;
   std::vector<VariablePtr> trainable_weights() const;
   std::vector<VariablePtr> non_trainable_weights() const;
-  // Keras' `model.trainable = false`: sets the flag of the model and of every layer it has now
-  // (a frozen model trains nothing; its weights count as non-trainable). trainable() is the
-  // model's own flag.
+  // Keras' `model.trainable = false`: sets the flag of the model, of its layer when nested, and
+  // of every layer it has now (a frozen model trains nothing; its weights count as
+  // non-trainable). trainable() is the model's own flag.
   bool trainable() const;
   void set_trainable(bool value);
   // Copies of the weight values; set_weights checks count and shapes.
@@ -137,6 +144,8 @@ class Model {
   internal::ModelState& state() const { return *state_; }
   // Builds the graph (Sequential builds it lazily from the first input's shape).
   virtual void ensure_built(const std::vector<Shape>& input_shapes);
+  // A heap copy of this handle that keeps the dynamic type (what a NestedModel holds).
+  virtual std::shared_ptr<Model> share() const { return std::make_shared<Model>(*this); }
 
  private:
   void build_for_inputs(const std::vector<Tensor>& x);  // Sequential builds from the data's shapes

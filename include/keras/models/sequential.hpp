@@ -16,6 +16,7 @@ class SequentialItem {
   SequentialItem(const layers::LayerHandle<Impl>& layer) : item_(layers::LayerPtr(layer)) {}  // NOLINT
   SequentialItem(layers::LayerPtr layer) : item_(std::move(layer)) {}          // NOLINT
   SequentialItem(layers::KerasTensor input) : item_(std::move(input)) {}       // NOLINT
+  SequentialItem(const Model& model) : item_(model.as_layer()) {}              // NOLINT: a nested model
   const std::variant<layers::LayerPtr, layers::KerasTensor>& get() const { return item_; }
 
  private:
@@ -34,6 +35,7 @@ class Sequential : public Model {
 
  protected:
   void ensure_built(const std::vector<Shape>& input_shapes) override;
+  std::shared_ptr<Model> share() const override { return std::make_shared<Sequential>(*this); }
 
  private:
   void rebuild();
