@@ -17,7 +17,9 @@
 #include "keras/mixed_precision/policy.hpp"
 #include "keras/layers/all_layers.hpp"  // every layer header (generated: CMakeLists.txt)
 #include "keras/models/model.hpp"
+#include "keras/models/nested_model.hpp"
 #include "keras/models/sequential.hpp"
+#include "keras/applications/xception.hpp"
 #include "keras/regularizers/regularizers.hpp"
 #include "keras/optimizers/learning_rate_schedule.hpp"
 #include "keras/optimizers/loss_scale_optimizer.hpp"

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""keras.applications against kerascpp's keras::applications.
+
+Without arguments (in tf.keras 2.15, whose save_weights layout is that of Keras' published
+ImageNet files) it writes tests/fixtures/keras_applications/keras_applications.json: for each
+architecture and argument set, Keras' parameter count, output shape, and every layer (model.layers
+order, InputLayers aside) with its weights' names and shapes in the legacy trainable-first order.
+That is everything a weights file is matched by; tests/applications/applications_test.cpp checks
+ours against it.
+
+With `--compare BIN` it also checks numbers, for architectures too big to commit a weights file of:
+for each entry it builds Keras' model with random weights (BatchNormalization statistics too),
+writes them with save_weights (tf.keras 2.15: the legacy .h5 of the published files; Keras 3: the
+.weights.h5 layout), runs BIN (tests/applications/application_outputs.cpp) to load them into ours
+and predict a random batch, and prints the largest difference from Keras' own predictions.
+  python3 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install "tensorflow-cpu==2.15.*"
+  /tmp/tfenv/bin/python tools/make_application_fixtures.py
+  /tmp/tfenv/bin/python tools/make_application_fixtures.py --compare build/tests/application_outputs
+  python3 -m venv /tmp/kenv && /tmp/kenv/bin/pip install "keras>=3" "jax[cpu]" h5py
+  /tmp/kenv/bin/python tools/make_application_fixtures.py --compare build/tests/application_outputs"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+try:
+    import keras
+    VERSION = keras.__version__
+except ImportError:
+    VERSION = ""
+KERAS3 = VERSION.startswith("3")
+if not KERAS3:
+    import tensorflow as tf
+    keras = tf.keras
+    VERSION = "tf.keras " + tf.__version__
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET = os.path.join(HERE, "..", "tests", "fixtures", "keras_applications")
+
+# (our name, Keras constructor, arguments, input batch for --compare)
+ENTRIES = [
+    ("xception", "Xception", {"include_top": False, "input_shape": [71, 71, 3]}, 2),
+    ("xception", "Xception", {"include_top": False, "input_shape": [None, None, 3], "pooling": "max"}, 0),
+    ("xception", "Xception", {"include_top": True, "input_shape": [71, 71, 3], "classes": 10}, 2),
+]
+
+
+def build(constructor, args):
+    kwargs = dict(args)
+    if "input_shape" in kwargs:
+        kwargs["input_shape"] = tuple(kwargs["input_shape"])
+    keras.backend.clear_session()
+    return getattr(keras.applications, constructor)(weights=None, **kwargs)
+
+
+def weight_name(w):
+    name = w.path if KERAS3 else w.name
+    return name[:-2] if name.endswith(":0") else name
+
+
+def table(model):
+    out = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        weights = [[weight_name(w), list(w.shape)] for w in layer.trainable_weights + layer.non_trainable_weights]
+        out.append({"name": layer.name, "class_name": type(layer).__name__, "weights": weights})
+    return out
+
+
+def write_fixtures():
+    doc = {"generator": "tools/make_application_fixtures.py", "keras_version": VERSION, "models": []}
+    for arch, constructor, args, _ in ENTRIES:
+        model = build(constructor, args)
+        doc["models"].append({"arch": arch, "args": args, "params": int(model.count_params()),
+                              "trainable_weights": len(model.trainable_weights),
+                              "output_shape": list(model.output_shape), "layers": table(model)})
+    os.makedirs(TARGET, exist_ok=True)
+    with open(os.path.join(TARGET, "keras_applications.json"), "w") as f:
+        json.dump(doc, f)
+
+
+def compare(binary):
+    rng = np.random.default_rng(3)
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for arch, constructor, args, batch in ENTRIES:
+            if batch == 0:
+                continue
+            model = build(constructor, args)
+            for w in model.weights:
+                low, high = (0.5, 1.5) if "variance" in w.name or "gamma" in w.name else (-0.2, 0.2)
+                w.assign(rng.uniform(low, high, tuple(w.shape)).astype("float32"))
+            weights = os.path.join(tmp, "weights" + (".weights.h5" if KERAS3 else ".h5"))
+            model.save_weights(weights)
+            shape = [batch] + list(args["input_shape"])
+            x = rng.uniform(0, 255, shape).astype("float32")
+            x = np.asarray(getattr(keras.applications, arch).preprocess_input(x.copy()))
+            expected = np.asarray(model(x, training=False))
+            x.tofile(os.path.join(tmp, "x.bin"))
+            spec = json.dumps({"arch": arch, "args": args, "weights": weights, "input": os.path.join(tmp, "x.bin"),
+                               "input_shape": shape, "output": os.path.join(tmp, "y.bin")})
+            env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}  # Python's, not ours
+            subprocess.run([binary, spec], check=True, env=env)
+            ours = np.fromfile(os.path.join(tmp, "y.bin"), dtype="float32").reshape(expected.shape)
+            error = float(np.max(np.abs(ours - expected)))
+            scale = float(np.max(np.abs(expected)))
+            worst = max(worst, error / max(scale, 1.0))
+            print(f"Keras {VERSION} {constructor}({json.dumps(args)}): "
+                  f"{model.count_params():,} parameters, max |ours - Keras'| = {error:.2e} (outputs up to {scale:.2e})")
+    assert worst < 1e-4, worst
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--compare":
+        compare(sys.argv[2])
+    else:
+        write_fixtures()
