@@ -45,6 +45,17 @@ TARGET = os.path.join(HERE, "..", "tests", "fixtures", "keras_applications")
 # (our name, Keras constructor, arguments, input batch for --compare)
 ENTRIES = [
     ("xception", "Xception", {"include_top": False, "input_shape": [71, 71, 3]}, 2),
+    ("resnet", "ResNet50", {"include_top": False, "input_shape": [64, 64, 3]}, 2),
+    ("resnet", "ResNet50", {"include_top": True, "input_shape": [32, 32, 3], "classes": 10}, 2),
+    ("resnet", "ResNet50", {"include_top": True}, 0),
+    ("mobilenet", "MobileNet", {"include_top": False, "input_shape": [64, 64, 3], "alpha": 0.25}, 2),
+    ("mobilenet", "MobileNet", {"include_top": True, "input_shape": [128, 128, 3], "alpha": 0.5, "classes": 10}, 2),
+    ("mobilenet", "MobileNet", {"include_top": True}, 0),
+    ("mobilenet_v2", "MobileNetV2", {"include_top": False, "input_shape": [96, 96, 3], "alpha": 0.35}, 2),
+    ("mobilenet_v2", "MobileNetV2", {"include_top": True, "input_shape": [33, 47, 3], "alpha": 1.4, "classes": 10}, 2),
+    ("mobilenet_v2", "MobileNetV2", {"include_top": True}, 0),
+    ("densenet", "DenseNet121", {"include_top": False, "input_shape": [64, 64, 3]}, 2),
+    ("densenet", "DenseNet121", {"include_top": True, "input_shape": [32, 32, 3], "classes": 10}, 2),
     ("xception", "Xception", {"include_top": False, "input_shape": [None, None, 3], "pooling": "max"}, 0),
     ("xception", "Xception", {"include_top": True, "input_shape": [71, 71, 3], "classes": 10}, 2),
 ]
@@ -69,6 +80,10 @@ def table(model):
         if type(layer).__name__ == "InputLayer":
             continue
         weights = [[weight_name(w), list(w.shape)] for w in layer.trainable_weights + layer.non_trainable_weights]
+        if type(layer).__name__ == "DepthwiseConv2D":
+            # tf.keras 2 names the weight depthwise_kernel, Keras 3 (and kerascpp) kernel; weight
+            # files match it by position, so only the name differs.
+            weights = [[name.replace("/depthwise_kernel", "/kernel"), shape] for name, shape in weights]
         out.append({"name": layer.name, "class_name": type(layer).__name__, "weights": weights})
     return out
 
@@ -94,13 +109,22 @@ def compare(binary):
                 continue
             model = build(constructor, args)
             for w in model.weights:
-                low, high = (0.5, 1.5) if "variance" in w.name or "gamma" in w.name else (-0.2, 0.2)
-                w.assign(rng.uniform(low, high, tuple(w.shape)).astype("float32"))
+                shape = tuple(w.shape)
+                if "variance" in w.name or "gamma" in w.name:
+                    low, high = 0.5, 1.5
+                elif len(shape) >= 2:  # kernels: unit variance through the layer, so deep nets stay finite
+                    fan_in = np.prod(shape[:2]) if "depthwise" in w.name else np.prod(shape[:-1])
+                    high = float(np.sqrt(3.0 / fan_in))
+                    low = -high
+                else:
+                    low, high = -0.2, 0.2
+                w.assign(rng.uniform(low, high, shape).astype("float32"))
             weights = os.path.join(tmp, "weights" + (".weights.h5" if KERAS3 else ".h5"))
             model.save_weights(weights)
             shape = [batch] + list(args["input_shape"])
             x = rng.uniform(0, 255, shape).astype("float32")
-            x = np.asarray(getattr(keras.applications, arch).preprocess_input(x.copy()))
+            module = {"resnet": "resnet50"}.get(arch, arch)
+            x = np.asarray(getattr(keras.applications, module).preprocess_input(x.copy()))
             expected = np.asarray(model(x, training=False))
             x.tofile(os.path.join(tmp, "x.bin"))
             spec = json.dumps({"arch": arch, "args": args, "weights": weights, "input": os.path.join(tmp, "x.bin"),

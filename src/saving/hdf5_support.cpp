@@ -189,7 +189,10 @@ void write_utf8_attribute(hid_t object, const std::string& name, const std::stri
 }
 
 hid_t create_group(hid_t parent, const std::string& name, const std::string& where) {
-  const hid_t g = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  // Layer names may hold '/' (DenseNet's "conv1/conv"): h5py then makes the groups on the way.
+  Handle links(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(links.get(), 1);
+  const hid_t g = H5Gcreate2(parent, name.c_str(), links.get(), H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) throw IOError(where + ": cannot create the group '" + name + "'");
   return g;
 }

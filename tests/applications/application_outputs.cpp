@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "build_application.hpp"
 #include "keras/keras.hpp"
 
 int main(int argc, char** argv) {
@@ -17,18 +18,9 @@ int main(int argc, char** argv) {
   }
   try {
     const auto spec = nlohmann::json::parse(argv[1]);
-    const auto& args = spec.at("args");
-    applications::ApplicationOptions o;
-    o.include_top = args.at("include_top").get<bool>();
-    std::vector<std::int64_t> dims;
-    for (const auto& d : args.at("input_shape")) dims.push_back(d.is_null() ? Shape::kNone : d.get<std::int64_t>());
-    o.input_shape = Shape(dims);
-    o.pooling = args.value("pooling", "");
-    o.classes = args.value("classes", 1000);
+    auto o = test_support::application_options(spec.at("args"));
     o.weights = spec.at("weights").get<std::string>();
-    const std::string arch = spec.at("arch").get<std::string>();
-    if (arch != "xception") throw ValueError("application_outputs: unknown arch '" + arch + "'");
-    Model model = applications::Xception(o);
+    Model model = test_support::build_application(spec.at("arch").get<std::string>(), o);
     const Shape shape(spec.at("input_shape").get<std::vector<std::int64_t>>());
     std::vector<float> x(static_cast<std::size_t>(shape.num_elements()));
     std::ifstream in(spec.at("input").get<std::string>(), std::ios::binary);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "applications/build_application.hpp"
 #include "keras/keras.hpp"
 #include "support/error_of.hpp"
 #include "support/fixtures.hpp"
@@ -30,24 +31,6 @@ nlohmann::json layer_table(const Model& model) {
   return table;
 }
 
-Model build(const std::string& arch, const applications::ApplicationOptions& options) {
-  if (arch == "xception") return applications::Xception(options);
-  throw ValueError("no application named " + arch);
-}
-
-applications::ApplicationOptions options_of(const nlohmann::json& args) {
-  applications::ApplicationOptions o;
-  o.include_top = args.at("include_top").get<bool>();
-  if (args.contains("input_shape") && !args["input_shape"].is_null()) {
-    std::vector<std::int64_t> dims;
-    for (const auto& d : args["input_shape"]) dims.push_back(d.is_null() ? Shape::kNone : d.get<std::int64_t>());
-    o.input_shape = Shape(dims);
-  }
-  o.pooling = args.value("pooling", "");
-  o.classes = args.value("classes", 1000);
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("Applications have Keras' parameter counts, layer names, order and weight shapes") {
@@ -57,7 +40,7 @@ TEST_CASE("Applications have Keras' parameter counts, layer names, order and wei
     CAPTURE(arch);
     CAPTURE(record.at("args").dump());
     backend::clear_session();  // Keras' default names ("conv2d_3", "add_7") count from a fresh session
-    const Model model = build(arch, options_of(record.at("args")));
+    const Model model = test_support::build_application(arch, test_support::application_options(record.at("args")));
     CHECK(model.count_params() == record.at("params").get<std::int64_t>());
     CHECK(model.trainable_weights().size() == record.at("trainable_weights").get<std::size_t>());
     std::vector<std::int64_t> out_shape;

@@ -26,6 +26,11 @@ struct ApplicationOptions {
   std::int64_t classes = 1000;
   std::string classifier_activation = "softmax";
   std::string name{};                  // empty: the family's Keras name ("xception", ...)
+  // MobileNet and MobileNetV2 only: the width multiplier; MobileNet's depth_multiplier and the
+  // dropout before its classifier.
+  double alpha = 1.0;
+  std::int64_t depth_multiplier = 1;
+  double dropout = 1e-3;
 };
 
 namespace internal {
