@@ -56,6 +56,8 @@ class CpuBackend final : public Backend {
 
   void gather_rows(const void* src, std::size_t row_bytes, const std::int64_t* rows, std::size_t count,
                    void* dst) override;
+  void transpose(const void* x, void* y, std::size_t elem_bytes, const std::vector<std::int64_t>& dims,
+                 const std::vector<int>& perm) override;
 
   void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k,
             float alpha, const void* a, const void* b, float beta, void* c, DType dtype) override;

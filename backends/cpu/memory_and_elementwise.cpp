@@ -3,6 +3,7 @@
 // level (loops.hpp).
 #include <cstring>
 
+#include "../common/transpose_rows.hpp"
 #include "cpu_backend.hpp"
 #include "parallel.hpp"
 
@@ -103,6 +104,15 @@ void CpuBackend::gather_rows(const void* src, std::size_t row_bytes, const std::
                   static_cast<const char*>(src) + static_cast<std::size_t>(rows[i]) * row_bytes, row_bytes);
     }
   });
+}
+
+void CpuBackend::transpose(const void* x, void* y, std::size_t elem_bytes, const std::vector<std::int64_t>& dims,
+                           const std::vector<int>& perm) {
+  const TransposePlan plan(dims, perm);
+  parallel_for(plan.rows(), std::max<std::int64_t>(1, kElementwiseChunk / std::max<std::int64_t>(1, dims.empty() ? 1 : dims.back())),
+               [&](std::int64_t b, std::int64_t e) {
+                 plan.copy(static_cast<const char*>(x), static_cast<char*>(y), elem_bytes, b, e);
+               });
 }
 
 void CpuBackend::one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,

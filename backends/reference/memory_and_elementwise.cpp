@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../common/broadcast_rows.hpp"
+#include "../common/transpose_rows.hpp"
 #include "../common/element_rules.hpp"
 #include "keras/internal/backend_factories.hpp"
 #include "reference_backend.hpp"
@@ -183,6 +184,12 @@ void ReferenceBackend::gather_rows(const void* src, std::size_t row_bytes, const
     std::memcpy(static_cast<char*>(dst) + i * row_bytes,
                 static_cast<const char*>(src) + static_cast<std::size_t>(rows[i]) * row_bytes, row_bytes);
   }
+}
+
+void ReferenceBackend::transpose(const void* x, void* y, std::size_t elem_bytes, const std::vector<std::int64_t>& dims,
+                                 const std::vector<int>& perm) {
+  const TransposePlan plan(dims, perm);
+  plan.copy(static_cast<const char*>(x), static_cast<char*>(y), elem_bytes, 0, plan.rows());
 }
 
 void ReferenceBackend::softmax_forward(const float* x, float* y, std::int64_t rows,

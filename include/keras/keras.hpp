@@ -9,6 +9,7 @@
 #include "keras/core/tensor.hpp"
 #include "keras/ops/activation.hpp"
 #include "keras/ops/array.hpp"
+#include "keras/ops/custom_gradient.hpp"
 #include "keras/ops/losses.hpp"
 #include "keras/ops/math.hpp"
 #include "keras/ops/nn.hpp"

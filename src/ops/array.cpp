@@ -57,6 +57,34 @@ Tensor cast(const Tensor& x, DType dtype) {
   return y;
 }
 
+Tensor transpose(const Tensor& x, const std::vector<int>& axes) {
+  const int rank = x.rank();
+  std::vector<bool> seen(static_cast<std::size_t>(rank), false);
+  bool valid = static_cast<int>(axes.size()) == rank;
+  for (int a : axes) {
+    valid = valid && a >= 0 && a < rank && !seen[static_cast<std::size_t>(a)];
+    if (valid) seen[static_cast<std::size_t>(a)] = true;
+  }
+  if (!valid) {
+    std::string text;
+    for (int a : axes) text += (text.empty() ? "" : ", ") + std::to_string(a);
+    throw ShapeError("transpose: axes (" + text + ") are not a permutation of the " + std::to_string(rank) +
+                     " axes of a tensor of shape " + to_string(x.shape()));
+  }
+  std::vector<std::int64_t> out_dims;
+  std::vector<int> inverse(static_cast<std::size_t>(rank));
+  for (int i = 0; i < rank; ++i) {
+    out_dims.push_back(x.dim(axes[static_cast<std::size_t>(i)]));
+    inverse[static_cast<std::size_t>(axes[static_cast<std::size_t>(i)])] = i;
+  }
+  Tensor y = Tensor::empty(Shape(out_dims), x.dtype(), &x.backend());
+  x.backend().transpose(internal::raw_data(x), internal::raw_data(y), size_of(x.dtype()), x.shape().dims(), axes);
+  if (is_floating(x.dtype())) {
+    record(y, "transpose", {x}, [inverse](const Tensor& dy) { return std::vector<Tensor>{transpose(dy, inverse)}; });
+  }
+  return y;
+}
+
 Tensor flatten(const Tensor& x) {
   if (x.rank() < 1) throw ShapeError("flatten needs a batch axis, got a scalar");
   return reshape(x, {x.dim(0), x.dim(0) ? x.size() / x.dim(0) : 0});

@@ -407,6 +407,23 @@ TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, rando
   ref().gather_rows(x.data(), 21 * sizeof(float), rows.data(), rows.size(), g_ref.data());
   cpu().gather_rows(x.data(), 21 * sizeof(float), rows.data(), rows.size(), g_cpu.data());
   CHECK(g_cpu == g_ref);
+  // Every permutation of a 4-D tensor, 4-byte and 2-byte elements, NaN and infinities carried.
+  std::vector<float> t = x;
+  t[5] = NAN;
+  t[17] = INFINITY;
+  t[40] = -INFINITY;
+  std::vector<int> perm{0, 1, 2, 3};
+  do {
+    CAPTURE(perm[0] * 1000 + perm[1] * 100 + perm[2] * 10 + perm[3]);
+    std::vector<float> t_ref(t.size()), t_cpu(t.size(), 0.0f);
+    ref().transpose(t.data(), t_ref.data(), sizeof(float), {2, 5, 7, 3}, perm);
+    cpu().transpose(t.data(), t_cpu.data(), sizeof(float), {2, 5, 7, 3}, perm);
+    CHECK(std::memcmp(t_ref.data(), t_cpu.data(), t.size() * sizeof(float)) == 0);
+    std::vector<std::uint16_t> h_ref(2 * t.size()), h_cpu(2 * t.size(), 0);
+    ref().transpose(t.data(), h_ref.data(), 2, {4, 5, 7, 3}, perm);  // the same bytes seen as 2-byte elements
+    cpu().transpose(t.data(), h_cpu.data(), 2, {4, 5, 7, 3}, perm);
+    CHECK(h_ref == h_cpu);
+  } while (std::next_permutation(perm.begin(), perm.end()));
   const std::vector<float> wide{-1e10f, -3.7f, -0.5f, 0.0f, 0.5f, 2.5f, 255.9f, 300.0f, 3e9f, NAN};
   for (const DType to : {DType::int32, DType::uint8, DType::bfloat16, DType::float16}) {
     std::vector<std::uint8_t> r(wide.size() * 4), q(wide.size() * 4, 0xAB);

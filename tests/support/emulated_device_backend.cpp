@@ -204,6 +204,10 @@ class EmulatedDevice final : public Backend {
     }, src, dst);
   }
 
+  void transpose(const void* x, void* y, std::size_t elem_bytes, const std::vector<std::int64_t>& dims,
+                 const std::vector<int>& perm) override {
+    enqueue("transpose", [=](Backend& k, auto x, auto y) { k.transpose(x, y, elem_bytes, dims, perm); }, x, y);
+  }
   void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t kk, float alpha,
             const void* a, const void* b, float beta, void* c, DType dtype) override {
     enqueue("gemm", [=](Backend& k, auto a, auto b, auto c) { k.gemm(transpose_a, transpose_b, m, n, kk, alpha, a, b, beta, c, dtype); }, a, b, c);

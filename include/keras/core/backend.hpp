@@ -177,6 +177,11 @@ class Backend {
   virtual void gather_rows(const void* src, std::size_t row_bytes, const std::int64_t* rows,
                            std::size_t count, void* dst) = 0;
 
+  // y = x with its axes permuted: y's axis i is x's axis perm[i]; `dims` is x's shape, elements
+  // are of elem_bytes bytes (any dtype). `dims` and `perm` are host memory, read during the call.
+  virtual void transpose(const void* x, void* y, std::size_t elem_bytes, const std::vector<std::int64_t>& dims,
+                         const std::vector<int>& perm) = 0;
+
   // --- linear algebra (row-major) -------------------------------------------------------
   // c = alpha * op(a) @ op(b) + beta * c, op(a): (m, k), op(b): (k, n); a, b and c are all of
   // `dtype` (float32, bfloat16 or float16), accumulated in float32.

@@ -15,6 +15,9 @@ Tensor cast(const Tensor& x, DType dtype);
 // (n, ...) -> (n, prod(...))
 Tensor flatten(const Tensor& x);
 Tensor concatenate(const std::vector<Tensor>& xs, int axis = -1);
+// keras.ops.transpose: y's axis i is x's axis axes[i] (axes a permutation of 0..rank-1), any dtype;
+// the gradient is the inverse permutation.
+Tensor transpose(const Tensor& x, const std::vector<int>& axes);
 // NHWC spatial zero padding and cropping.
 Tensor zero_pad2d(const Tensor& x, std::int64_t top, std::int64_t bottom, std::int64_t left,
                   std::int64_t right);
