@@ -2,6 +2,7 @@
 
 #include "config_support.hpp"
 #include "keras/layers/input_layer.hpp"
+#include "keras/layers/lambda.hpp"
 #include "keras/models/nested_model.hpp"
 #include "keras/saving/object_registration.hpp"
 #include "model_config.hpp"
@@ -40,6 +41,12 @@ nlohmann::json layer_to_config(const layers::Layer& layer, ConfigStyle style) {
   }
   // A nested model is written as Keras writes one: its whole model config as the layer entry.
   if (const auto* nested = dynamic_cast<const NestedModel*>(&layer)) return model_to_config(state_of(nested->model()), style);
+  if (dynamic_cast<const layers::LambdaImpl*>(&layer) != nullptr) {
+    throw ValueError("cannot save layer '" + layer.name() + "' (Lambda): it holds a C++ function, which no model file "
+                     "can hold (Keras' safe mode refuses lambdas too). Write the computation as a custom layer class "
+                     "with get_config() and register it with keras::saving::register_keras_serializable, or save the "
+                     "weights with save_weights and rebuild the model in code");
+  }
   const std::string registered = saving::get_registered_name(layer.class_name());
   if (registered.empty()) {
     throw ValueError("cannot save layer '" + layer.name() + "' of class " + layer.class_name() +

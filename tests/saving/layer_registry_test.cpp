@@ -88,6 +88,7 @@ TEST_CASE("Every registered layer class rebuilds from its own get_config: same c
     for (std::size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1)) {
       const std::size_t start = text.rfind("class ", at) + 6;
       const std::string cls = text.substr(start, at - start);
+      if (cls == "Lambda") continue;  // holds a C++ function: deliberately not saveable (lambda.hpp)
       CAPTURE(cls);
       CHECK(saving::get_registered_name(cls) == cls);
       ++declared;
