@@ -56,6 +56,9 @@ ENTRIES = [
     ("mobilenet_v2", "MobileNetV2", {"include_top": True}, 0),
     ("densenet", "DenseNet121", {"include_top": False, "input_shape": [64, 64, 3]}, 2),
     ("densenet", "DenseNet121", {"include_top": True, "input_shape": [32, 32, 3], "classes": 10}, 2),
+    ("nasnet", "NASNetMobile", {"include_top": False, "input_shape": [64, 64, 3]}, 2),
+    ("nasnet", "NASNetMobile", {"include_top": True, "input_shape": [33, 35, 3], "classes": 10}, 2),
+    ("nasnet", "NASNetMobile", {"include_top": True}, 0),
     ("xception", "Xception", {"include_top": False, "input_shape": [None, None, 3], "pooling": "max"}, 0),
     ("xception", "Xception", {"include_top": True, "input_shape": [71, 71, 3], "classes": 10}, 2),
 ]

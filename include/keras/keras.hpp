@@ -23,6 +23,7 @@
 #include "keras/applications/densenet.hpp"
 #include "keras/applications/mobilenet.hpp"
 #include "keras/applications/mobilenet_v2.hpp"
+#include "keras/applications/nasnet.hpp"
 #include "keras/applications/resnet.hpp"
 #include "keras/applications/xception.hpp"
 #include "keras/regularizers/regularizers.hpp"

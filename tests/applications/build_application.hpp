@@ -30,6 +30,7 @@ inline keras::Model build_application(const std::string& arch, const keras::appl
   if (arch == "mobilenet") return apps::MobileNet(o);
   if (arch == "mobilenet_v2") return apps::MobileNetV2(o);
   if (arch == "densenet") return apps::DenseNet121(o);
+  if (arch == "nasnet") return apps::NASNetMobile(o);
   throw keras::ValueError("no application named '" + arch + "'");
 }
 
