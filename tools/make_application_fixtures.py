@@ -6,7 +6,8 @@ ImageNet files) it writes tests/fixtures/keras_applications/keras_applications.j
 architecture and argument set, Keras' parameter count, output shape, and every layer (model.layers
 order, InputLayers aside) with its weights' names and shapes in the legacy trainable-first order.
 That is everything a weights file is matched by; tests/applications/applications_test.cpp checks
-ours against it.
+ours against it. Under either Keras it also writes a small MobileNet weights file with its inputs
+and outputs (mobilenet_0.25_notop_k2.h5 / _k3.weights.h5), which CI loads and checks to 1e-4.
 
 With `--compare BIN` it also checks numbers, for architectures too big to commit a weights file of:
 for each entry it builds Keras' model with random weights (BatchNormalization statistics too),
@@ -17,7 +18,8 @@ and predict a random batch, and prints the largest difference from Keras' own pr
   /tmp/tfenv/bin/python tools/make_application_fixtures.py
   /tmp/tfenv/bin/python tools/make_application_fixtures.py --compare build/tests/application_outputs
   python3 -m venv /tmp/kenv && /tmp/kenv/bin/pip install "keras>=3" "jax[cpu]" h5py
-  /tmp/kenv/bin/python tools/make_application_fixtures.py --compare build/tests/application_outputs"""
+  /tmp/kenv/bin/python tools/make_application_fixtures.py --compare build/tests/application_outputs
+With `--flops` it prints each entry's parameters and forward FLOPs per image (docs/models.md)."""
 import json
 import os
 import subprocess
@@ -61,6 +63,7 @@ ENTRIES = [
     ("nasnet", "NASNetMobile", {"include_top": True}, 0),
     ("xception", "Xception", {"include_top": False, "input_shape": [None, None, 3], "pooling": "max"}, 0),
     ("xception", "Xception", {"include_top": True, "input_shape": [71, 71, 3], "classes": 10}, 2),
+    ("xception", "Xception", {"include_top": True}, 0),
 ]
 
 
@@ -103,6 +106,40 @@ def write_fixtures():
         json.dump(doc, f)
 
 
+def randomize(model, rng):
+    """Random weights, BatchNormalization statistics too, that keep deep nets' outputs finite."""
+    for w in model.weights:
+        shape = tuple(w.shape)
+        if "variance" in w.name or "gamma" in w.name:
+            low, high = 0.5, 1.5
+        elif len(shape) >= 2:  # kernels: unit variance through the layer
+            fan_in = np.prod(shape[:2]) if "depthwise" in w.name else np.prod(shape[:-1])
+            high = float(np.sqrt(3.0 / fan_in))
+            low = -high
+        else:
+            low, high = -0.2, 0.2
+        w.assign(rng.uniform(low, high, shape).astype("float32"))
+
+
+def write_weights_fixture():
+    """MobileNet (alpha 0.25, no top, average pooling) with random weights, saved by this Keras
+    in the layout of Keras' published files (tf.keras 2: legacy .h5; Keras 3: .weights.h5), with
+    an input batch and Keras' outputs: small enough to commit, so CI checks the numbers."""
+    rng = np.random.default_rng(11)
+    args = {"include_top": False, "input_shape": [32, 32, 3], "alpha": 0.25, "pooling": "avg"}
+    model = build("MobileNet", args)
+    randomize(model, rng)
+    stem = "mobilenet_0.25_notop_" + ("k3.weights.h5" if KERAS3 else "k2.h5")
+    model.save_weights(os.path.join(TARGET, stem))
+    x = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    x = np.asarray(keras.applications.mobilenet.preprocess_input(x.copy()))
+    y = np.asarray(model(x, training=False))
+    with open(os.path.join(TARGET, "mobilenet_0.25_notop_" + ("k3" if KERAS3 else "k2") + ".json"), "w") as f:
+        json.dump({"keras_version": VERSION, "arch": "mobilenet", "args": args, "weights": stem,
+                   "input": x.ravel().tolist(), "input_shape": list(x.shape), "output": y.ravel().tolist(),
+                   "output_shape": list(y.shape)}, f)
+
+
 def compare(binary):
     rng = np.random.default_rng(3)
     worst = 0.0
@@ -111,17 +148,7 @@ def compare(binary):
             if batch == 0:
                 continue
             model = build(constructor, args)
-            for w in model.weights:
-                shape = tuple(w.shape)
-                if "variance" in w.name or "gamma" in w.name:
-                    low, high = 0.5, 1.5
-                elif len(shape) >= 2:  # kernels: unit variance through the layer, so deep nets stay finite
-                    fan_in = np.prod(shape[:2]) if "depthwise" in w.name else np.prod(shape[:-1])
-                    high = float(np.sqrt(3.0 / fan_in))
-                    low = -high
-                else:
-                    low, high = -0.2, 0.2
-                w.assign(rng.uniform(low, high, shape).astype("float32"))
+            randomize(model, rng)
             weights = os.path.join(tmp, "weights" + (".weights.h5" if KERAS3 else ".h5"))
             model.save_weights(weights)
             shape = [batch] + list(args["input_shape"])
@@ -143,8 +170,48 @@ def compare(binary):
     assert worst < 1e-4, worst
 
 
+def forward_flops(model):
+    """2 x the multiply-adds of the convolutions and dense layers for one image (docs/models.md)."""
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind not in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense"):
+            continue
+        out = layer.output.shape
+        positions = int(np.prod([d for d in out[1:-1]])) if len(out) > 2 else 1
+        cin = int(layer.input.shape[-1])
+        if kind == "Dense":
+            total += 2 * cin * int(out[-1])
+        elif kind == "Conv2D":
+            kh, kw = layer.kernel_size
+            total += 2 * kh * kw * cin // layer.groups * int(out[-1]) * positions
+        elif kind == "DepthwiseConv2D":
+            kh, kw = layer.kernel_size
+            total += 2 * kh * kw * cin * layer.depth_multiplier * positions
+        else:
+            kh, kw = layer.kernel_size
+            total += 2 * kh * kw * cin * layer.depth_multiplier * positions
+            total += 2 * cin * layer.depth_multiplier * int(out[-1]) * positions
+    return total
+
+
+def print_flops():
+    for arch, constructor, args, _ in ENTRIES:
+        if None in args.get("input_shape", []):
+            continue  # FLOPs need a size
+        model = build(constructor, args)
+        print(f"{constructor}({json.dumps(args)}): {model.count_params():,} parameters, "
+              f"{forward_flops(model) / 1e9:.3f} GFLOPs per image")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--compare":
         compare(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "--flops":
+        print_flops()
+    elif KERAS3:
+        os.makedirs(TARGET, exist_ok=True)
+        write_weights_fixture()  # the layer tables come from tf.keras 2.15, the published files' Keras
     else:
         write_fixtures()
+        write_weights_fixture()

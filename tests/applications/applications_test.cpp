@@ -56,6 +56,23 @@ TEST_CASE("Applications have Keras' parameter counts, layer names, order and wei
   }
 }
 
+TEST_CASE("Keras' MobileNet weights files (tf.keras 2.15 legacy .h5 and Keras 3 .weights.h5) reproduce Keras' outputs") {
+  for (const std::string keras : {"k2", "k3"}) {
+    CAPTURE(keras);
+    const auto& record = test_support::keras_fixture("keras_applications/mobilenet_0.25_notop_" + keras + ".json");
+    auto options = test_support::application_options(record.at("args"));
+    options.weights = (fs::path(KERASCPP_SOURCE_DIR) / "tests/fixtures/keras_applications" /
+                       record.at("weights").get<std::string>()).string();
+    backend::clear_session();
+    Model model = test_support::build_application(record.at("arch").get<std::string>(), options);
+    const Tensor x = Tensor::from_vector(record.at("input").get<std::vector<float>>(),
+                                         Shape(record.at("input_shape").get<std::vector<std::int64_t>>()));
+    const Tensor expected = Tensor::from_vector(record.at("output").get<std::vector<float>>(),
+                                                Shape(record.at("output_shape").get<std::vector<std::int64_t>>()));
+    CHECK(test_support::max_abs_diff(model.predict(x, {.verbose = 0}), expected) < 1e-4);
+  }
+}
+
 TEST_CASE("Seed 002's Xception head: 21,961,868 parameters, and freezing the base changes the trainable counts as in Keras") {
   backend::clear_session();
   using namespace keras::layers;
