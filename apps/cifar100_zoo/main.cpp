@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
                    {"depth", "N   the architecture's depth (wrn 28, densenet_bc 100, resnet_sd 110)"},
                    {"width", "N   wrn's widening factor (10); shake_shake's first stage width (32)"},
                    {"growth", "N  densenet_bc's growth rate (12)"},
+                   {"learning-rate", "R  the initial rate instead of the paper's (the schedule keeps its shape)"},
                    {"workers", "N threads making augmented batches ahead of training (default 2)"}}});
     if (recipe == nullptr) throw ValueError("--arch is required; see --help");
     const std::int64_t classes = o.label_mode == "coarse" ? 20 : 100;
@@ -120,9 +121,19 @@ int main(int argc, char** argv) {
     Model model = recipe->build(data.num_classes(), o);
     model.summary();
     apps::load_weights_if_asked(model, o);
+    Recipe r = *recipe;
+    const std::string given_rate = o.flag("learning-rate", "");
+    if (!given_rate.empty()) {
+      try {
+        r.learning_rate = std::stod(given_rate);
+      } catch (const std::exception&) {
+        throw ValueError("--learning-rate must be a number, got '" + given_rate + "'");
+      }
+      if (!(r.learning_rate > 0.0)) throw ValueError("--learning-rate must be positive, got '" + given_rate + "'");
+    }
     const std::int64_t steps_per_epoch = (data.x_train.dim(0) + o.batch_size - 1) / o.batch_size;
-    optimizers::LearningRate rate = recipe->learning_rate;
-    if (recipe->steps.empty()) rate = optimizers::schedules::CosineDecay(recipe->learning_rate, std::max<std::int64_t>(1, steps_per_epoch * o.epochs));
+    optimizers::LearningRate rate = r.learning_rate;
+    if (r.steps.empty()) rate = optimizers::schedules::CosineDecay(r.learning_rate, std::max<std::int64_t>(1, steps_per_epoch * o.epochs));
     model.compile({.optimizer = optimizers::SGD({.learning_rate = rate, .momentum = 0.9, .nesterov = true}),
                    .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
     preprocessing::ImageDataGenerator datagen({.featurewise_center = true,
@@ -136,8 +147,8 @@ int main(int argc, char** argv) {
     callbacks::History history;
     if (o.epochs > 0) {
       std::vector<callbacks::CallbackPtr> cbs{apps::best_checkpoint(o), apps::history_csv(o)};
-      if (!recipe->steps.empty()) {
-        cbs.push_back(callbacks::LearningRateScheduler([r = *recipe](int epoch, double) {
+      if (!r.steps.empty()) {
+        cbs.push_back(callbacks::LearningRateScheduler([r](int epoch, double) {
           double lr = r.learning_rate;
           for (int step : r.steps) lr *= epoch >= step ? r.factor : 1.0;
           return lr;
