@@ -1,11 +1,11 @@
 // Seed 000 (J. Fix, "A more ambitious image classification dataset: CIFAR-100"): its list of
-// architectures to reimplement, each as its paper defines it for CIFAR, trained with the
+// architectures to reimplement, each as its paper defines it for CIFAR (or, where the paper has
+// no CIFAR network, as a named reference implementation does), trained with the
 // document's augmentation (featurewise standardization, horizontal flip, 4 pixels of zero padding
 // with random 32x32 crops, done as width/height shifts of up to 4 pixels with constant zero
 // fill) and its paper's optimizer and schedule as defaults. Built so far: wrn, densenet_bc,
 // shake_shake, resnet_sd, mobilenet and shufflenet (docs/models.md); SqueezeNet, Xception and
 // NASNet for CIFAR are not built yet and are refused by name.
-#include <cmath>
 #include <functional>
 #include <map>
 
@@ -26,7 +26,8 @@ using keras::Model;
 // `factor` at each listed epoch; cosine decays it over the whole run.
 struct Recipe {
   std::string paper;
-  std::function<Model(std::int64_t classes, const apps::AppOptions& o)> build;
+  // The model for `classes` outputs, the app's flags, and the L2 factor of every kernel.
+  std::function<Model(std::int64_t classes, const apps::AppOptions& o, float l2)> build;
   int epochs;
   std::int64_t batch_size;
   double learning_rate;
@@ -45,43 +46,43 @@ const std::map<std::string, Recipe>& recipes() {
       {"wrn",
        {"Zagoruyko & Komodakis 2016, WRN-28-10 (--depth, --width), dropout 0.3: SGD Nesterov 0.9, decay 5e-4, "
         "rate 0.1 x0.2 at epochs 60, 120, 160, 200 epochs, batch 128; paper: 36.5M parameters, 19.25% error on C100+",
-        [](std::int64_t c, const apps::AppOptions& o) {
-          return apps::zoo::make_wide_resnet(c, int_flag(o, "depth", "28"), int_flag(o, "width", "10"), 0.3f, 2.5e-4f);
+        [](std::int64_t c, const apps::AppOptions& o, float l2) {
+          return apps::zoo::make_wide_resnet(c, int_flag(o, "depth", "28"), int_flag(o, "width", "10"), 0.3f, l2);
         },
         200, 128, 0.1, 5e-4, {60, 120, 160}, 0.2}},
       {"densenet_bc",
        {"Huang et al. 2017, DenseNet-BC L=100 k=12 (--depth, --growth): SGD Nesterov 0.9, decay 1e-4, rate 0.1 "
         "/10 at 50% and 75% of 300 epochs, batch 64; paper: 0.8M parameters, 22.27% error on C100+",
-        [](std::int64_t c, const apps::AppOptions& o) {
-          return apps::zoo::make_densenet_bc(c, int_flag(o, "depth", "100"), int_flag(o, "growth", "12"), 5e-5f);
+        [](std::int64_t c, const apps::AppOptions& o, float l2) {
+          return apps::zoo::make_densenet_bc(c, int_flag(o, "depth", "100"), int_flag(o, "growth", "12"), l2);
         },
         300, 64, 0.1, 1e-4, {150, 225}, 0.1}},
       {"shake_shake",
        {"Gastaldi 2017, Shake-Shake-Image 26 2x32d (--width 96 for 2x96d): SGD Nesterov 0.9, decay 1e-4, cosine "
         "from 0.2 over 1800 epochs, batch 128; paper: 2.9M parameters (26.2M for 2x96d), 2.86% error on C10+ (2x96d)",
-        [](std::int64_t c, const apps::AppOptions& o) {
-          return apps::zoo::make_shake_shake(c, int_flag(o, "width", "32"), 5e-5f);
+        [](std::int64_t c, const apps::AppOptions& o, float l2) {
+          return apps::zoo::make_shake_shake(c, int_flag(o, "width", "32"), l2);
         },
         1800, 128, 0.2, 1e-4, {}}},
       {"resnet_sd",
        {"Huang et al. 2016, ResNet-110 with stochastic depth (--depth), survival falling linearly to 0.5: SGD "
         "Nesterov 0.9, decay 1e-4, rate 0.1 /10 at epochs 250 and 375, 500 epochs, batch 128; paper: 1.7M "
         "parameters, 24.58% error on C100+",
-        [](std::int64_t c, const apps::AppOptions& o) {
-          return apps::zoo::make_stochastic_depth_resnet(c, int_flag(o, "depth", "110"), 0.5f, 5e-5f);
+        [](std::int64_t c, const apps::AppOptions& o, float l2) {
+          return apps::zoo::make_stochastic_depth_resnet(c, int_flag(o, "depth", "110"), 0.5f, l2);
         },
         500, 128, 0.1, 1e-4, {250, 375}, 0.1}},
       {"mobilenet",
        {"Howard et al. 2017 as kuangliu/pytorch-cifar adapts it to CIFAR (a stride-1 stem): SGD momentum 0.9 "
         "(not Nesterov, as that reference), decay 5e-4, cosine from 0.1 over 200 epochs, batch 128; reference: "
         "3,309,476 parameters for 100 classes (the paper reports no CIFAR result)",
-        [](std::int64_t c, const apps::AppOptions&) { return apps::zoo::make_mobilenet_cifar(c, 2.5e-4f); },
+        [](std::int64_t c, const apps::AppOptions&, float l2) { return apps::zoo::make_mobilenet_cifar(c, l2); },
         200, 128, 0.1, 5e-4, {}, 0.1, false}},
       {"shufflenet",
        {"Zhang et al. 2017, g = 3, as kuangliu/pytorch-cifar's ShuffleNetG3 adapts it to CIFAR: SGD momentum 0.9 "
         "(not Nesterov, as that reference), decay 5e-4, cosine from 0.1 over 200 epochs, batch 128; reference: "
         "949,258 parameters for 100 classes (the paper reports no CIFAR result)",
-        [](std::int64_t c, const apps::AppOptions&) { return apps::zoo::make_shufflenet_cifar(c, 3, 2.5e-4f); },
+        [](std::int64_t c, const apps::AppOptions&, float l2) { return apps::zoo::make_shufflenet_cifar(c, 3, l2); },
         200, 128, 0.1, 5e-4, {}, 0.1, false}},
   };
   return table;
@@ -129,11 +130,11 @@ int main(int argc, char** argv) {
     if (recipe == nullptr) throw ValueError("--arch is required; see --help");
     const std::int64_t classes = o.label_mode == "coarse" ? 20 : 100;
     if (o.summary) {
-      recipe->build(classes, o).summary();
+      recipe->build(classes, o, static_cast<float>(recipe->weight_decay / 2)).summary();
       return 0;
     }
     const apps::ImageData data = apps::load_image_data(o);
-    Model model = recipe->build(data.num_classes(), o);
+    Model model = recipe->build(data.num_classes(), o, static_cast<float>(recipe->weight_decay / 2));
     model.summary();
     apps::load_weights_if_asked(model, o);
     Recipe r = *recipe;
