@@ -6,9 +6,6 @@
 #include "keras/layers/batch_normalization.hpp"
 #include "keras/layers/concatenate.hpp"
 #include "keras/layers/conv2d.hpp"
-#include "keras/layers/dense.hpp"
-#include "keras/layers/global_average_pooling2d.hpp"
-#include "keras/layers/global_max_pooling2d.hpp"
 #include "keras/layers/max_pooling2d.hpp"
 #include "keras/layers/zero_padding2d.hpp"
 
@@ -62,19 +59,10 @@ Model DenseNet121(ApplicationOptions o) {
     if (stage < 3) x = transition_block(x, 0.5, "pool" + std::to_string(stage + 2));
   }
   x = bn_relu(x, "bn", "relu");
-  if (o.include_top) {
-    x = GlobalAveragePooling2D({.name = "avg_pool"})(x);
-    x = Dense(o.classes, {.activation = o.classifier_activation, .name = "predictions"})(x);
-  } else if (o.pooling == "avg") {
-    x = GlobalAveragePooling2D({.name = "avg_pool"})(x);
-  } else if (o.pooling == "max") {
-    x = GlobalMaxPooling2D({.name = "max_pool"})(x);
-  }
-  Model model(input, x, o.name.empty() ? "densenet121" : o.name);
+  x = internal::classifier_or_pooling(x, o, "avg_pool", "avg_pool", "max_pool");
   const std::string file = o.include_top ? "densenet121_weights_tf_dim_ordering_tf_kernels.h5"
                                          : "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5";
-  internal::load_application_weights(model, o.weights, file, kWeightsUrl + file);
-  return model;
+  return internal::application_model(input, x, o, "densenet121", file, kWeightsUrl + file);
 }
 
 Tensor densenet::preprocess_input(const Tensor& images) { return applications::preprocess_input(images, "torch"); }

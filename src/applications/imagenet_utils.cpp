@@ -7,11 +7,16 @@
 #include <numeric>
 
 #include "keras/core/errors.hpp"
+#include "keras/layers/dense.hpp"
+#include "keras/layers/global_average_pooling2d.hpp"
+#include "keras/layers/global_max_pooling2d.hpp"
 #include "keras/layers/input_layer.hpp"
 
 namespace keras::applications {
 
 namespace internal {
+
+using layers::Padding2D;
 
 Shape input_shape_for(const std::string& model, const ApplicationOptions& o, std::int64_t default_size,
                       std::int64_t min_size) {
@@ -45,20 +50,44 @@ layers::KerasTensor image_input(const ApplicationOptions& o, const Shape& shape)
   return o.input_tensor ? *o.input_tensor : layers::Input(shape);
 }
 
-void load_application_weights(Model& model, const std::string& weights, const std::string& keras_file,
-                              const std::string& url) {
-  if (weights.empty()) return;
+Padding2D correct_pad(const Shape& s, std::int64_t k) {
+  const std::int64_t adjust_h = s[1] == Shape::kNone ? 1 : 1 - s[1] % 2;
+  const std::int64_t adjust_w = s[2] == Shape::kNone ? 1 : 1 - s[2] % 2;
+  return Padding2D{{k / 2 - adjust_h, k / 2}, {k / 2 - adjust_w, k / 2}};
+}
+
+layers::KerasTensor feature_pooling(const layers::KerasTensor& x, const ApplicationOptions& o,
+                                    const std::string& avg_pool_name, const std::string& max_pool_name) {
+  if (o.pooling == "avg") return layers::GlobalAveragePooling2D({.name = avg_pool_name})(x);
+  if (o.pooling == "max") return layers::GlobalMaxPooling2D({.name = max_pool_name})(x);
+  return x;
+}
+
+layers::KerasTensor classifier_or_pooling(const layers::KerasTensor& x, const ApplicationOptions& o,
+                                          const std::string& top_pool_name, const std::string& avg_pool_name,
+                                          const std::string& max_pool_name) {
+  if (!o.include_top) return feature_pooling(x, o, avg_pool_name, max_pool_name);
+  const layers::KerasTensor pooled = layers::GlobalAveragePooling2D({.name = top_pool_name})(x);
+  return layers::Dense(o.classes, {.activation = o.classifier_activation, .name = "predictions"})(pooled);
+}
+
+Model application_model(const layers::KerasTensor& input, const layers::KerasTensor& output,
+                        const ApplicationOptions& o, const std::string& default_name, const std::string& keras_file,
+                        const std::string& url) {
+  Model model(input, output, o.name.empty() ? default_name : o.name);
+  if (o.weights.empty()) return model;
   const std::string fetch = "fetch Keras' " + keras_file + " from " + url + " and pass its path as `weights`";
-  if (!std::filesystem::exists(weights)) {
-    throw IOError(model.name() + ": the weights file '" + weights + "' does not exist; " + fetch +
+  if (!std::filesystem::exists(o.weights)) {
+    throw IOError(model.name() + ": the weights file '" + o.weights + "' does not exist; " + fetch +
                   " (kerascpp downloads nothing)");
   }
   try {
-    model.load_weights(weights);
+    model.load_weights(o.weights);
   } catch (const Error& e) {
-    throw IOError(model.name() + ": '" + weights + "' does not fit this model (" + e.what() + "); for these arguments " +
+    throw IOError(model.name() + ": '" + o.weights + "' does not fit this model (" + e.what() + "); for these arguments " +
                   fetch);
   }
+  return model;
 }
 
 }  // namespace internal

@@ -9,7 +9,6 @@
 #include "keras/layers/depthwise_conv2d.hpp"
 #include "keras/layers/dropout.hpp"
 #include "keras/layers/global_average_pooling2d.hpp"
-#include "keras/layers/global_max_pooling2d.hpp"
 #include "keras/layers/re_lu.hpp"
 #include "keras/layers/reshape.hpp"
 #include "keras/layers/zero_padding2d.hpp"
@@ -69,21 +68,17 @@ Model MobileNet(ApplicationOptions o) {
     x = Conv2D(o.classes, 1, {.padding = "same", .name = "conv_preds"})(x);
     x = Reshape(Shape{o.classes}, {.name = "reshape_2"})(x);
     x = Activation(o.classifier_activation, {.name = "predictions"})(x);
-  } else if (o.pooling == "avg") {
-    x = GlobalAveragePooling2D()(x);
-  } else if (o.pooling == "max") {
-    x = GlobalMaxPooling2D()(x);
+  } else {
+    x = internal::feature_pooling(x, o);
   }
   char name[64];
   const std::string rows = shape[0] == Shape::kNone ? "None" : std::to_string(shape[0]);
   std::snprintf(name, sizeof name, "mobilenet_%0.2f_%s", o.alpha, rows.c_str());
-  Model model(input, x, o.name.empty() ? name : o.name);
   const std::string file_rows = shape[0] == shape[1] && (shape[0] == 128 || shape[0] == 160 || shape[0] == 192)
                                     ? std::to_string(shape[0])
                                     : "224";
   const std::string file = "mobilenet_" + alpha_text(o.alpha) + "_" + file_rows + (o.include_top ? "_tf.h5" : "_tf_no_top.h5");
-  internal::load_application_weights(model, o.weights, file, kWeightsUrl + file);
-  return model;
+  return internal::application_model(input, x, o, name, file, kWeightsUrl + file);
 }
 
 Tensor mobilenet::preprocess_input(const Tensor& images) { return applications::preprocess_input(images, "tf"); }

@@ -7,10 +7,7 @@
 #include "keras/layers/add.hpp"
 #include "keras/layers/batch_normalization.hpp"
 #include "keras/layers/conv2d.hpp"
-#include "keras/layers/dense.hpp"
 #include "keras/layers/depthwise_conv2d.hpp"
-#include "keras/layers/global_average_pooling2d.hpp"
-#include "keras/layers/global_max_pooling2d.hpp"
 #include "keras/layers/re_lu.hpp"
 #include "keras/layers/zero_padding2d.hpp"
 
@@ -35,14 +32,6 @@ KerasTensor bn(const KerasTensor& x, const std::string& name) {
 
 KerasTensor relu6(const KerasTensor& x, const std::string& name) { return ReLU({.max_value = 6.0f, .name = name})(x); }
 
-// Keras' imagenet_utils.correct_pad for a 3x3 strided convolution: one more row/column of zeros
-// at the bottom/right than at the top/left when the size is even.
-Padding2D correct_pad(const Shape& s) {
-  const std::int64_t adjust_h = s[1] == Shape::kNone ? 1 : 1 - s[1] % 2;
-  const std::int64_t adjust_w = s[2] == Shape::kNone ? 1 : 1 - s[2] % 2;
-  return Padding2D{{1 - adjust_h, 1}, {1 - adjust_w, 1}};
-}
-
 // The inverted residual: 1x1 expansion (not in block 0), 3x3 depthwise (stride), 1x1 linear
 // projection, and the Add when the shapes allow.
 KerasTensor inverted_res_block(const KerasTensor& in, std::int64_t expansion, std::int64_t stride, double alpha,
@@ -57,7 +46,7 @@ KerasTensor inverted_res_block(const KerasTensor& in, std::int64_t expansion, st
   } else {
     prefix = "expanded_conv_";
   }
-  if (stride == 2) x = ZeroPadding2D(correct_pad(x.shape()), {.name = prefix + "pad"})(x);
+  if (stride == 2) x = ZeroPadding2D(internal::correct_pad(x.shape(), 3), {.name = prefix + "pad"})(x);
   x = DepthwiseConv2D(3, {.strides = stride, .padding = stride == 1 ? "same" : "valid", .use_bias = false,
                           .name = prefix + "depthwise"})(x);
   x = relu6(bn(x, prefix + "depthwise_BN"), prefix + "depthwise_relu");
@@ -99,23 +88,14 @@ Model MobileNetV2(ApplicationOptions o) {
   const std::int64_t last = o.alpha > 1.0 ? make_divisible(1280 * o.alpha, 8) : 1280;
   x = Conv2D(last, 1, {.use_bias = false, .name = "Conv_1"})(x);
   x = relu6(bn(x, "Conv_1_bn"), "out_relu");
-  if (o.include_top) {
-    x = GlobalAveragePooling2D()(x);
-    x = Dense(o.classes, {.activation = o.classifier_activation, .name = "predictions"})(x);
-  } else if (o.pooling == "avg") {
-    x = GlobalAveragePooling2D()(x);
-  } else if (o.pooling == "max") {
-    x = GlobalMaxPooling2D()(x);
-  }
+  x = internal::classifier_or_pooling(x, o, "");
   char name[64];
   const std::string rows = shape[0] == Shape::kNone ? "None" : std::to_string(shape[0]);
   std::snprintf(name, sizeof name, "mobilenetv2_%0.2f_%s", o.alpha, rows.c_str());
-  Model model(input, x, o.name.empty() ? name : o.name);
   const std::string file_rows = square_size(shape) ? std::to_string(shape[0]) : "224";
   const std::string file = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_" + python_float(o.alpha) + "_" + file_rows +
                            (o.include_top ? ".h5" : "_no_top.h5");
-  internal::load_application_weights(model, o.weights, file, kWeightsUrl + file);
-  return model;
+  return internal::application_model(input, x, o, name, file, kWeightsUrl + file);
 }
 
 Tensor mobilenet_v2::preprocess_input(const Tensor& images) { return applications::preprocess_input(images, "tf"); }

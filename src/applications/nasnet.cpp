@@ -9,9 +9,6 @@
 #include "keras/layers/concatenate.hpp"
 #include "keras/layers/conv2d.hpp"
 #include "keras/layers/cropping2d.hpp"
-#include "keras/layers/dense.hpp"
-#include "keras/layers/global_average_pooling2d.hpp"
-#include "keras/layers/global_max_pooling2d.hpp"
 #include "keras/layers/max_pooling2d.hpp"
 #include "keras/layers/separable_conv2d.hpp"
 #include "keras/layers/zero_padding2d.hpp"
@@ -34,21 +31,13 @@ KerasTensor conv1x1(const KerasTensor& x, std::int64_t filters, const std::strin
   return Conv2D(filters, 1, {.padding = "same", .use_bias = false, .kernel_initializer = "he_normal", .name = name})(x);
 }
 
-// imagenet_utils.correct_pad: the zero padding that makes a strided k x k "valid" convolution
-// centre like TensorFlow's "same".
-Padding2D correct_pad(const Shape& s, std::int64_t k) {
-  const std::int64_t adjust_h = s[1] == Shape::kNone ? 1 : 1 - s[1] % 2;
-  const std::int64_t adjust_w = s[2] == Shape::kNone ? 1 : 1 - s[2] % 2;
-  return Padding2D{{k / 2 - adjust_h, k / 2}, {k / 2 - adjust_w, k / 2}};
-}
-
 // relu, separable k x k (strided, padded as Keras does), BN, relu, separable k x k, BN.
 KerasTensor separable_block(const KerasTensor& in, std::int64_t filters, std::int64_t k, std::int64_t stride,
                             const std::string& id) {
   KerasTensor x = relu(in);
   std::string padding = "same";
   if (stride == 2) {
-    x = ZeroPadding2D(correct_pad(x.shape(), k), {.name = "separable_conv_1_pad_" + id})(x);
+    x = ZeroPadding2D(internal::correct_pad(x.shape(), k), {.name = "separable_conv_1_pad_" + id})(x);
     padding = "valid";
   }
   x = SeparableConv2D(filters, k, {.strides = stride, .padding = padding, .use_bias = false,
@@ -104,7 +93,7 @@ CellOutput reduction_cell(const KerasTensor& ip, std::optional<KerasTensor> p_in
                           const std::string& id) {
   const KerasTensor p = adjust_block(p_in, ip, filters, id);
   const KerasTensor h = bn(conv1x1(relu(ip), filters, "reduction_conv_1_" + id), "reduction_bn_1_" + id);
-  const KerasTensor h3 = ZeroPadding2D(correct_pad(h.shape(), 3), {.name = "reduction_pad_1_" + id})(h);
+  const KerasTensor h3 = ZeroPadding2D(internal::correct_pad(h.shape(), 3), {.name = "reduction_pad_1_" + id})(h);
   const KerasTensor x1 = Add({.name = "reduction_add_1_" + id})({separable_block(h, filters, 5, 2, "reduction_left1_" + id),
                                                                  separable_block(p, filters, 7, 2, "reduction_right1_" + id)});
   const KerasTensor x2 = Add({.name = "reduction_add_2_" + id})(
@@ -140,20 +129,11 @@ Model NASNetMobile(ApplicationOptions o) {
       c = normal_cell(c.x, c.previous, filters, std::to_string(stage == 0 ? i : stage * kBlocks + i + 1));
     }
   }
-  x = relu(c.x);
-  if (o.include_top) {
-    x = GlobalAveragePooling2D()(x);
-    x = Dense(o.classes, {.activation = o.classifier_activation, .name = "predictions"})(x);
-  } else if (o.pooling == "avg") {
-    x = GlobalAveragePooling2D()(x);
-  } else if (o.pooling == "max") {
-    x = GlobalMaxPooling2D()(x);
-  }
-  Model model(input, x, o.name.empty() ? "NASNet" : o.name);
+  x = internal::classifier_or_pooling(relu(c.x), o, "");
+  // Keras saves the download under another name than the published file's.
   const std::string file = o.include_top ? "NASNet-mobile.h5" : "NASNet-mobile-no-top.h5";
-  internal::load_application_weights(model, o.weights, o.include_top ? "nasnet_mobile.h5" : "nasnet_mobile_no_top.h5",
+  return internal::application_model(input, x, o, "NASNet", o.include_top ? "nasnet_mobile.h5" : "nasnet_mobile_no_top.h5",
                                      kWeightsUrl + file);
-  return model;
 }
 
 Tensor nasnet::preprocess_input(const Tensor& images) { return applications::preprocess_input(images, "tf"); }

@@ -5,9 +5,6 @@
 #include "keras/layers/add.hpp"
 #include "keras/layers/batch_normalization.hpp"
 #include "keras/layers/conv2d.hpp"
-#include "keras/layers/dense.hpp"
-#include "keras/layers/global_average_pooling2d.hpp"
-#include "keras/layers/global_max_pooling2d.hpp"
 #include "keras/layers/max_pooling2d.hpp"
 #include "keras/layers/zero_padding2d.hpp"
 
@@ -58,19 +55,10 @@ Model ResNet50(ApplicationOptions o) {
   x = stack1(x, 128, 4, 2, "conv3");
   x = stack1(x, 256, 6, 2, "conv4");
   x = stack1(x, 512, 3, 2, "conv5");
-  if (o.include_top) {
-    x = GlobalAveragePooling2D({.name = "avg_pool"})(x);
-    x = Dense(o.classes, {.activation = o.classifier_activation, .name = "predictions"})(x);
-  } else if (o.pooling == "avg") {
-    x = GlobalAveragePooling2D({.name = "avg_pool"})(x);
-  } else if (o.pooling == "max") {
-    x = GlobalMaxPooling2D({.name = "max_pool"})(x);
-  }
-  Model model(input, x, o.name.empty() ? "resnet50" : o.name);
+  x = internal::classifier_or_pooling(x, o, "avg_pool", "avg_pool", "max_pool");
   const std::string file = o.include_top ? "resnet50_weights_tf_dim_ordering_tf_kernels.h5"
                                          : "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5";
-  internal::load_application_weights(model, o.weights, file, kWeightsUrl + file);
-  return model;
+  return internal::application_model(input, x, o, "resnet50", file, kWeightsUrl + file);
 }
 
 Tensor resnet::preprocess_input(const Tensor& images) { return applications::preprocess_input(images, "caffe"); }

@@ -7,9 +7,6 @@
 #include "keras/layers/add.hpp"
 #include "keras/layers/batch_normalization.hpp"
 #include "keras/layers/conv2d.hpp"
-#include "keras/layers/dense.hpp"
-#include "keras/layers/global_average_pooling2d.hpp"
-#include "keras/layers/global_max_pooling2d.hpp"
 #include "keras/layers/max_pooling2d.hpp"
 #include "keras/layers/separable_conv2d.hpp"
 
@@ -75,19 +72,10 @@ Model Xception(ApplicationOptions o) {
 
   x = relu(bn(sepconv(x, 1536, "block14_sepconv1"), "block14_sepconv1_bn"), "block14_sepconv1_act");
   x = relu(bn(sepconv(x, 2048, "block14_sepconv2"), "block14_sepconv2_bn"), "block14_sepconv2_act");
-  if (o.include_top) {
-    x = GlobalAveragePooling2D({.name = "avg_pool"})(x);
-    x = Dense(o.classes, {.activation = o.classifier_activation, .name = "predictions"})(x);
-  } else if (o.pooling == "avg") {
-    x = GlobalAveragePooling2D()(x);
-  } else if (o.pooling == "max") {
-    x = GlobalMaxPooling2D()(x);
-  }
-  Model model(input, x, o.name.empty() ? "xception" : o.name);
+  x = internal::classifier_or_pooling(x, o, "avg_pool");
   const std::string file = o.include_top ? "xception_weights_tf_dim_ordering_tf_kernels.h5"
                                          : "xception_weights_tf_dim_ordering_tf_kernels_notop.h5";
-  internal::load_application_weights(model, o.weights, file, kWeightsUrl + file);
-  return model;
+  return internal::application_model(input, x, o, "xception", file, kWeightsUrl + file);
 }
 
 Tensor xception::preprocess_input(const Tensor& images) { return applications::preprocess_input(images, "tf"); }

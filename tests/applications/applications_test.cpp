@@ -65,10 +65,8 @@ TEST_CASE("Keras' MobileNet weights files (tf.keras 2.15 legacy .h5 and Keras 3 
                        record.at("weights").get<std::string>()).string();
     backend::clear_session();
     Model model = test_support::build_application(record.at("arch").get<std::string>(), options);
-    const Tensor x = Tensor::from_vector(record.at("input").get<std::vector<float>>(),
-                                         Shape(record.at("input_shape").get<std::vector<std::int64_t>>()));
-    const Tensor expected = Tensor::from_vector(record.at("output").get<std::vector<float>>(),
-                                                Shape(record.at("output_shape").get<std::vector<std::int64_t>>()));
+    const Tensor x = test_support::fixture_tensor(record, "input", "input_shape");
+    const Tensor expected = test_support::fixture_tensor(record, "output", "output_shape");
     CHECK(test_support::max_abs_diff(model.predict(x, {.verbose = 0}), expected) < 1e-4);
   }
 }

@@ -14,14 +14,11 @@ using namespace keras;
 using namespace keras::layers;
 namespace fs = std::filesystem;
 
+using test_support::fixture_tensor;
+
 namespace {
 
 const fs::path kFixtures = fs::path(KERASCPP_SOURCE_DIR) / "tests" / "fixtures" / "keras_models";
-
-Tensor fixture_tensor(const nlohmann::json& record, const char* values, const char* shape) {
-  return Tensor::from_vector(record.at(values).get<std::vector<float>>(),
-                             Shape(record.at(shape).get<std::vector<std::int64_t>>()));
-}
 
 // tools/make_model_fixtures.py's nested(): a functional base with two BatchNormalizations and a
 // Sequential head, both inside a functional model.

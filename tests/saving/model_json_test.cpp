@@ -18,6 +18,8 @@ using namespace keras;
 using namespace keras::layers;
 namespace fs = std::filesystem;
 
+using test_support::fixture_tensor;
+
 namespace {
 
 const fs::path kFixtures = fs::path(KERASCPP_SOURCE_DIR) / "tests" / "fixtures" / "keras_models";
@@ -28,11 +30,6 @@ std::string read_text(const fs::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-Tensor fixture_tensor(const nlohmann::json& record, const char* values, const char* shape) {
-  return Tensor::from_vector(record.at(values).get<std::vector<float>>(),
-                             Shape(record.at(shape).get<std::vector<std::int64_t>>()));
 }
 
 }  // namespace

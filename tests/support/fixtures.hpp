@@ -6,6 +6,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "keras/core/tensor.hpp"
 
 namespace test_support {
 
@@ -19,6 +22,12 @@ inline const nlohmann::json& keras_fixture(const std::string& file) {
     it = cache.emplace(file, nlohmann::json::parse(in)).first;
   }
   return it->second;
+}
+
+// The float32 tensor a fixture record stores as a flat list `values` and a shape `shape`.
+inline keras::Tensor fixture_tensor(const nlohmann::json& record, const char* values, const char* shape) {
+  return keras::Tensor::from_vector(record.at(values).get<std::vector<float>>(),
+                                    keras::Shape(record.at(shape).get<std::vector<std::int64_t>>()));
 }
 
 }  // namespace test_support

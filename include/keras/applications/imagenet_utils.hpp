@@ -10,6 +10,7 @@
 #include "keras/core/shape.hpp"
 #include "keras/core/tensor.hpp"
 #include "keras/layers/layer.hpp"
+#include "keras/layers/padding2d.hpp"
 #include "keras/models/model.hpp"
 
 namespace keras::applications {
@@ -42,10 +43,26 @@ Shape input_shape_for(const std::string& model, const ApplicationOptions& option
 // The model's input: options.input_tensor, or a new Input of `shape`.
 layers::KerasTensor image_input(const ApplicationOptions& options, const Shape& shape);
 
-// Loads options.weights into `model`. A missing file, or one that does not fit, is an IOError that
-// names the Keras file to fetch for this configuration and where Keras publishes it.
-void load_application_weights(Model& model, const std::string& weights, const std::string& keras_file,
-                              const std::string& url);
+// Keras' imagenet_utils.correct_pad: the zero padding before a strided k x k "valid" convolution
+// on `shape` (batch axis included) that centres it like TensorFlow's "same".
+layers::Padding2D correct_pad(const Shape& shape, std::int64_t k);
+
+// Without the top: options.pooling's global pooling (named as given; "" takes Keras' default
+// names), or the features as they are.
+layers::KerasTensor feature_pooling(const layers::KerasTensor& x, const ApplicationOptions& options,
+                                    const std::string& avg_pool_name = "", const std::string& max_pool_name = "");
+// The ending most families share: with the top, global average pooling (named `top_pool_name`)
+// and the "predictions" Dense; without it, feature_pooling.
+layers::KerasTensor classifier_or_pooling(const layers::KerasTensor& x, const ApplicationOptions& options,
+                                          const std::string& top_pool_name, const std::string& avg_pool_name = "",
+                                          const std::string& max_pool_name = "");
+
+// The model from `input` to `output`, named options.name or `default_name`, with options.weights
+// loaded. A missing file, or one that does not fit, is an IOError that names the Keras file to
+// fetch for this configuration and where Keras publishes it.
+Model application_model(const layers::KerasTensor& input, const layers::KerasTensor& output,
+                        const ApplicationOptions& options, const std::string& default_name,
+                        const std::string& keras_file, const std::string& url);
 
 }  // namespace internal
 
