@@ -1,7 +1,8 @@
 #pragma once
-// Per-element rules every host backend must apply identically (bit for bit): casts, binary
+// Per-element rules every backend must apply identically (bit for bit): casts, binary
 // arithmetic, counter-based random numbers and Keras' optimizer updates. The backends differ in
-// how they loop (the reference plainly, cpu across threads); the arithmetic lives here once.
+// how they loop (the reference plainly, cpu across threads, cuda one element per GPU thread); the
+// arithmetic lives here once, and the functions marked KERASCPP_HOST_DEVICE compile for the GPU too.
 // Each optimizer rule is Keras' float32 operation sequence in Keras' order. Non-finite values
 // follow TensorFlow where it is consistent and NumPy where it is not: NaN propagates through
 // relu, maximum, minimum, max reductions and max pooling (a NaN anywhere wins), and a softmax
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <limits>
 
+#include "keras/internal/host_device.hpp"
 #include "isa_namespace.hpp"
 #include "keras/core/backend.hpp"
 #include "keras/core/dtype.hpp"
@@ -59,31 +61,31 @@ inline void cast_element(const void* x, DType from, void* y, DType to, std::size
 }
 
 // maximum/minimum with NaN winning from either side (std::max keeps `a` when `b` is NaN).
-inline float maximum(float a, float b) { return (b > a || b != b) ? b : a; }
-inline float minimum(float a, float b) { return (b < a || b != b) ? b : a; }
+KERASCPP_HOST_DEVICE inline float maximum(float a, float b) { return (b > a || b != b) ? b : a; }
+KERASCPP_HOST_DEVICE inline float minimum(float a, float b) { return (b < a || b != b) ? b : a; }
 // Whether `v` replaces `best` as a running maximum: larger, or the first NaN.
-inline bool beats(float v, float best) { return v > best || (v != v && best == best); }
+KERASCPP_HOST_DEVICE inline bool beats(float v, float best) { return v > best || (v != v && best == best); }
 
 // Keras' ReLU layer: alpha = negative_slope, beta = threshold, gamma = max_value. NaN stays
 // NaN; below the threshold with no slope the result is +0 (also for -inf, as tf.nn.relu).
-inline float relu(float x, UnaryParams p) {
+KERASCPP_HOST_DEVICE inline float relu(float x, UnaryParams p) {
   const float below = p.alpha == 0.0f ? 0.0f : p.alpha * (x - p.beta);
   return x > p.beta ? std::min(x, p.gamma) : (x != x ? x : below);
 }
 // The relu epilogue fused into producers (bias_add, convolutions): max(v, 0), NaN kept.
-inline float fused_relu(float v) { return (v > 0.0f || v != v) ? v : 0.0f; }
-inline float clip(float x, float low, float high) { return std::min(std::max(x, low), high); }
+KERASCPP_HOST_DEVICE inline float fused_relu(float v) { return (v > 0.0f || v != v) ? v : 0.0f; }
+KERASCPP_HOST_DEVICE inline float clip(float x, float low, float high) { return std::min(std::max(x, low), high); }
 
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
-inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2)); }
-inline float gelu_derivative(float x) {
+KERASCPP_HOST_DEVICE inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2)); }
+KERASCPP_HOST_DEVICE inline float gelu_derivative(float x) {
   return 0.5f * (1.0f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5f * x * x);
 }
 
 // y = f(x) for one element, with the scalar library functions: the reference's arithmetic, and
 // the cpu backend's for the inputs its vectorized functions get wrong (non-finite ones).
-inline float unary_element(UnaryOp op, UnaryParams p, float x) {
+KERASCPP_HOST_DEVICE inline float unary_element(UnaryOp op, UnaryParams p, float x) {
   switch (op) {
     case UnaryOp::relu: return relu(x, p);
     case UnaryOp::elu: return x > 0.0f ? x : p.alpha * std::expm1(x);
@@ -105,7 +107,7 @@ inline float unary_element(UnaryOp op, UnaryParams p, float x) {
 }
 
 // f'(x), given x and y = f(x).
-inline float unary_derivative(UnaryOp op, UnaryParams p, float x, float y) {
+KERASCPP_HOST_DEVICE inline float unary_derivative(UnaryOp op, UnaryParams p, float x, float y) {
   switch (op) {
     case UnaryOp::relu: return x > p.beta ? (x < p.gamma ? 1.0f : 0.0f) : p.alpha;
     case UnaryOp::elu: return x > 0.0f ? 1.0f : y + p.alpha;
@@ -148,7 +150,7 @@ inline void softmax_backward_row(const float* y, const float* dy, float* dx, std
 
 // The bfloat16 bits of x rounded to nearest even. NaN stays a quiet NaN, infinities stay
 // infinite.
-inline std::uint32_t bfloat16_bits_of(float x) {
+KERASCPP_HOST_DEVICE inline std::uint32_t bfloat16_bits_of(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   const bool nan = (u & 0x7FFFFFFFu) > 0x7F800000u;
@@ -158,7 +160,7 @@ inline std::uint32_t bfloat16_bits_of(float x) {
 
 // float16_t's conversions (src/core/dtype.cpp) written with selects, so that the cpu backend's
 // casts inline and vectorize them; they give the same bits.
-inline std::uint16_t float16_bits_of(float x) {
+KERASCPP_HOST_DEVICE inline std::uint16_t float16_bits_of(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   const std::uint32_t sign = (u >> 16) & 0x8000u, abs = u & 0x7FFFFFFFu;
@@ -177,7 +179,7 @@ inline std::uint16_t float16_bits_of(float x) {
   const std::uint32_t r = abs >= 0x7F800000u ? special : abs >= 0x477FF000u ? overflow : abs < 0x38800000u ? subnormal : normal;
   return static_cast<std::uint16_t>(r);
 }
-inline float float_of_float16_bits(std::uint16_t h) {
+KERASCPP_HOST_DEVICE inline float float_of_float16_bits(std::uint16_t h) {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
   const std::uint32_t exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
   const float small = static_cast<float>(mantissa) * (1.0f / 16777216.0f);
@@ -188,7 +190,7 @@ inline float float_of_float16_bits(std::uint16_t h) {
   return exponent == 0 ? (sign ? -small : small) : r;
 }
 
-inline float combine(BinaryOp op, float a, float b) {
+KERASCPP_HOST_DEVICE inline float combine(BinaryOp op, float a, float b) {
   switch (op) {
     case BinaryOp::add: return a + b;
     case BinaryOp::subtract: return a - b;
@@ -203,19 +205,19 @@ inline float combine(BinaryOp op, float a, float b) {
 }
 
 // Counter-based draws: element i depends on (seed, i) only.
-inline float uniform_element(std::uint64_t seed, std::size_t i, float low, float high) {
+KERASCPP_HOST_DEVICE inline float uniform_element(std::uint64_t seed, std::size_t i, float low, float high) {
   return low + (high - low) * internal::random_unit(seed, i);
 }
-inline float normal_element(std::uint64_t seed, std::size_t i, float mean, float stddev) {
+KERASCPP_HOST_DEVICE inline float normal_element(std::uint64_t seed, std::size_t i, float mean, float stddev) {
   return mean + stddev * internal::random_standard_normal(seed, i);
 }
 // 1/(1-rate) (passed as keep_scale) with probability 1-rate, else 0.
-inline float dropout_element(std::uint64_t seed, std::size_t i, float rate, float keep_scale) {
+KERASCPP_HOST_DEVICE inline float dropout_element(std::uint64_t seed, std::size_t i, float rate, float keep_scale) {
   return internal::random_unit(seed, i) >= rate ? keep_scale : 0.0f;
 }
 
 // Adam; v_max non-null for amsgrad (the denominator uses the running maximum of v).
-inline void adam_element(float& var, float& m, float& v, float* v_max, float g, float alpha,
+KERASCPP_HOST_DEVICE inline void adam_element(float& var, float& m, float& v, float* v_max, float g, float alpha,
                          float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
   m = m + (g - m) * one_minus_beta_1;
   v = v + (g * g - v) * one_minus_beta_2;
@@ -225,7 +227,7 @@ inline void adam_element(float& var, float& m, float& v, float* v_max, float g, 
 }
 
 // SGD; m null when momentum is 0.
-inline void sgd_element(float& var, float* m, float g, float lr, float momentum, bool nesterov) {
+KERASCPP_HOST_DEVICE inline void sgd_element(float& var, float* m, float g, float lr, float momentum, bool nesterov) {
   if (!m) {
     var = var - g * lr;
     return;
@@ -235,7 +237,7 @@ inline void sgd_element(float& var, float* m, float g, float lr, float momentum,
 }
 
 // RMSprop; momentum_slot null when momentum is 0, average null unless centered.
-inline void rmsprop_element(float& var, float& velocity, float* momentum_slot, float* average,
+KERASCPP_HOST_DEVICE inline void rmsprop_element(float& var, float& velocity, float* momentum_slot, float* average,
                             float g, float lr, float rho, float momentum, float epsilon) {
   const float one_minus_rho = 1.0f - rho;
   velocity = velocity * rho + g * g * one_minus_rho;
@@ -253,12 +255,12 @@ inline void rmsprop_element(float& var, float& velocity, float* momentum_slot, f
   }
 }
 
-inline void adagrad_element(float& var, float& accumulator, float g, float lr, float epsilon) {
+KERASCPP_HOST_DEVICE inline void adagrad_element(float& var, float& accumulator, float g, float lr, float epsilon) {
   accumulator = accumulator + g * g;
   var = var - g * lr / std::sqrt(accumulator + epsilon);
 }
 
-inline void nadam_element(float& var, float& m, float& v, float g, float one_minus_beta_1,
+KERASCPP_HOST_DEVICE inline void nadam_element(float& var, float& m, float& v, float g, float one_minus_beta_1,
                           float one_minus_beta_2, float m_scale, float g_scale, float v_divisor,
                           float lr, float epsilon) {
   m = m + (g - m) * one_minus_beta_1;

@@ -8,3 +8,7 @@ std::string cuda_device_report() {
 }
 
 }  // namespace keras::internal
+
+namespace keras::internal {
+int cuda_device_count() { return 0; }
+}  // namespace keras::internal

@@ -71,13 +71,16 @@ const std::vector<std::string>& known_names() {
   return names;
 }
 
-// Best first. The cuda backend's kernels are not written yet; create() says so.
+// Best first: cuda when it is built and this machine has a device.
 std::vector<std::string> available_locked(const Registry& r) {
-#ifdef KERASCPP_WITH_CPU_BACKEND
-  std::vector<std::string> names{"cpu", "reference"};
-#else
-  std::vector<std::string> names{"reference"};
+  std::vector<std::string> names;
+#ifdef KERASCPP_WITH_CUDA_BACKEND
+  if (internal::cuda_device_count() > 0) names.push_back("cuda");
 #endif
+#ifdef KERASCPP_WITH_CPU_BACKEND
+  names.push_back("cpu");
+#endif
+  names.push_back("reference");
   names.insert(names.end(), r.registered_order.begin(), r.registered_order.end());
   return names;
 }
@@ -124,10 +127,17 @@ std::unique_ptr<Backend> create(Registry& r, const std::string& name, int index)
 #endif
   }
   if (name == "cuda") {
-    const std::string devices = internal::cuda_device_report();
-    throw BackendError("backend 'cuda' (cuDNN + cuBLAS) is not available: its kernels are not "
-                       "implemented in this version of kerascpp (" + devices +
-                       "). Available: " + list(available_locked(r)));
+#ifdef KERASCPP_WITH_CUDA_BACKEND
+    try {
+      return internal::make_cuda_backend(index);
+    } catch (const BackendError& e) {
+      throw BackendError(std::string(e.what()) + ". Available: " + list(available_locked(r)));
+    }
+#else
+    throw BackendError("backend 'cuda' (cuDNN + cuBLAS) is not available: this build of kerascpp was configured "
+                       "without it (" + internal::cuda_device_report() + "; configure with the CUDA toolkit and "
+                       "cuDNN 9, -DCUDAToolkit_ROOT=/usr/local/cuda). Available: " + list(available_locked(r)));
+#endif
   }
   std::vector<std::string> known = known_names();
   known.insert(known.end(), r.registered_order.begin(), r.registered_order.end());

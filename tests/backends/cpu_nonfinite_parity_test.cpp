@@ -13,6 +13,7 @@
 
 #include "keras/keras.hpp"
 #include "support/stored_values.hpp"
+#include "parity_subject.hpp"
 
 using namespace keras;
 using namespace keras::layers;
@@ -55,11 +56,11 @@ std::string mismatch(const std::vector<float>& got, const std::vector<float>& wa
     nonfinite += kw != 3;
     std::ostringstream s;
     if (kg != kw) {
-      s << "element " << i << ": cpu " << got[i] << " (" << kind_name(kg) << "), reference " << want[i];
+      s << "element " << i << ": " KERASCPP_PARITY_SUBJECT " " << got[i] << " (" << kind_name(kg) << "), reference " << want[i];
       return s.str();
     }
     if (kw == 3 && std::fabs(static_cast<double>(got[i]) - want[i]) > tolerance * std::max(scale, 1e-30)) {
-      s << "element " << i << ": cpu " << got[i] << ", reference " << want[i];
+      s << "element " << i << ": " KERASCPP_PARITY_SUBJECT " " << got[i] << ", reference " << want[i];
       return s.str();
     }
   }
@@ -72,15 +73,15 @@ std::string mismatch(const std::vector<float>& got, const std::vector<float>& wa
 
 }  // namespace
 
-#ifdef KERASCPP_TEST_CPU_BACKEND
+#if KERASCPP_PARITY_BUILT
 
 namespace {
 Backend& ref() { return backend::get("reference"); }
-Backend& cpu() { return backend::get("cpu"); }
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
-TEST_CASE("cpu backend, non-finite inputs: convolutions forward (bias, relu), backward data and filter") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: convolutions forward (bias, relu), backward data and filter") {
+  PARITY_SUBJECT_OR_SKIP();
   struct Case { std::int64_t n, h, w, c, k, out, stride, groups; };
   for (const Case& k : std::vector<Case>{{2, 9, 9, 5, 3, 6, 1, 1}, {2, 8, 7, 6, 3, 6, 2, 6}, {2, 16, 16, 32, 3, 64, 1, 1}}) {
     for (const DType dtype : {float32, bfloat16, float16}) {
@@ -107,24 +108,25 @@ TEST_CASE("cpu backend, non-finite inputs: convolutions forward (bias, relu), ba
           for (const void* b : {static_cast<const void*>(nullptr), bias.data()}) {
             Stored y_ref = Stored::garbage(out, dtype), y_cpu = Stored::garbage(out, dtype);
             ref().conv2d_forward(g, x.data(), weights->data(), b, act, y_ref.data());
-            cpu().conv2d_forward(g, x.data(), weights->data(), b, act, y_cpu.data());
+            subject().conv2d_forward(g, x.data(), weights->data(), b, act, y_cpu.data());
             CHECK_SAME_PLACES_WITHIN(y_cpu.widened(), y_ref.widened(), tolerance);
           }
         }
         Stored dx_ref = Stored::garbage(in, dtype), dx_cpu = Stored::garbage(in, dtype);
         ref().conv2d_backward_data(g, dy.data(), weights->data(), dx_ref.data());
-        cpu().conv2d_backward_data(g, dy.data(), weights->data(), dx_cpu.data());
+        subject().conv2d_backward_data(g, dy.data(), weights->data(), dx_cpu.data());
         CHECK_SAME_PLACES_WITHIN(dx_cpu.widened(), dx_ref.widened(), tolerance);
       }
       Stored dw_ref = Stored::garbage(kernel, dtype), dw_cpu = Stored::garbage(kernel, dtype);
       ref().conv2d_backward_filter(g, x.data(), dy.data(), dw_ref.data());
-      cpu().conv2d_backward_filter(g, x.data(), dy.data(), dw_cpu.data());
+      subject().conv2d_backward_filter(g, x.data(), dy.data(), dw_cpu.data());
       CHECK_SAME_PLACES_WITHIN(dw_cpu.widened(), dw_ref.widened(), tolerance);
     }
   }
 }
 
-TEST_CASE("cpu backend, non-finite inputs: gemm, every storage type, every transpose") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: gemm, every storage type, every transpose") {
+  PARITY_SUBJECT_OR_SKIP();
   for (const DType dtype : {float32, bfloat16, float16}) {
     for (int t = 0; t < 4; ++t) {
       const std::int64_t m = 33, n = 17, k = 65;
@@ -133,7 +135,7 @@ TEST_CASE("cpu backend, non-finite inputs: gemm, every storage type, every trans
         Stored c_ref(values_with_specials(m * n, 31, 1u << 30), dtype);
         Stored c_cpu = c_ref;
         ref().gemm(t & 1, t & 2, m, n, k, 1.5f, a.data(), b.data(), beta, c_ref.data(), dtype);
-        cpu().gemm(t & 1, t & 2, m, n, k, 1.5f, a.data(), b.data(), beta, c_cpu.data(), dtype);
+        subject().gemm(t & 1, t & 2, m, n, k, 1.5f, a.data(), b.data(), beta, c_cpu.data(), dtype);
         CAPTURE(t);
         CAPTURE(to_string(dtype));
         CHECK_SAME_PLACES_WITHIN(c_cpu.widened(), c_ref.widened(), keras::testing::storage_tolerance(dtype));
@@ -142,7 +144,8 @@ TEST_CASE("cpu backend, non-finite inputs: gemm, every storage type, every trans
   }
 }
 
-TEST_CASE("cpu backend, non-finite inputs: max and average pooling, forward and backward") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: max and average pooling, forward and backward") {
+  PARITY_SUBJECT_OR_SKIP();
   Pool2DGeometry g;
   g.batch = 2, g.in_h = 9, g.in_w = 7, g.channels = 19, g.pool_h = g.pool_w = 3, g.stride_h = g.stride_w = 2;
   g.out_h = 5, g.out_w = 4, g.pad_top = 1, g.pad_left = 1;
@@ -154,15 +157,16 @@ TEST_CASE("cpu backend, non-finite inputs: max and average pooling, forward and 
     CAPTURE(static_cast<int>(mode));
     std::vector<float> y_ref(out), y_cpu(out), dx_ref(in), dx_cpu(in);
     ref().pool2d_forward(mode, g, x.data(), y_ref.data());
-    cpu().pool2d_forward(mode, g, x.data(), y_cpu.data());
+    subject().pool2d_forward(mode, g, x.data(), y_cpu.data());
     CHECK_SAME_PLACES(y_cpu, y_ref);
     ref().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_ref.data());
-    cpu().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_cpu.data());
+    subject().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_cpu.data());
     CHECK_SAME_PLACES(dx_cpu, dx_ref);
   }
 }
 
-TEST_CASE("cpu backend, non-finite inputs: batch normalization training, inference and backward") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: batch normalization training, inference and backward") {
+  PARITY_SUBJECT_OR_SKIP();
   const std::int64_t rows = 64, channels = 24;
   auto x = values_with_specials(rows * channels, 51, 1u << 30, -2.0f, 3.0f);
   x[5 * channels + 3] = kNaN, x[9 * channels + 7] = kInf, x[2 * channels + 11] = -kInf;
@@ -172,27 +176,28 @@ TEST_CASE("cpu backend, non-finite inputs: batch normalization training, inferen
   std::vector<float> y_ref(rows * channels), y_cpu(rows * channels), mean_ref(channels), var_ref(channels),
       mean_cpu(channels), var_cpu(channels);
   ref().batch_norm_training(x.data(), gamma.data(), beta.data(), rows, channels, 1e-3f, y_ref.data(), mean_ref.data(), var_ref.data());
-  cpu().batch_norm_training(x.data(), gamma.data(), beta.data(), rows, channels, 1e-3f, y_cpu.data(), mean_cpu.data(), var_cpu.data());
+  subject().batch_norm_training(x.data(), gamma.data(), beta.data(), rows, channels, 1e-3f, y_cpu.data(), mean_cpu.data(), var_cpu.data());
   CHECK_SAME_PLACES(y_cpu, y_ref);
   CHECK_SAME_PLACES(mean_cpu, mean_ref);
   CHECK_SAME_PLACES(var_cpu, var_ref);
   // Inference with finite statistics: only the non-finite inputs' own outputs are non-finite.
   const auto mean = values_with_specials(channels, 55, 1u << 30), var = values_with_specials(channels, 56, 1u << 30, 0.5f, 2.0f);
   ref().batch_norm_inference(x.data(), gamma.data(), beta.data(), mean.data(), var.data(), rows, channels, 1e-3f, y_ref.data());
-  cpu().batch_norm_inference(x.data(), gamma.data(), beta.data(), mean.data(), var.data(), rows, channels, 1e-3f, y_cpu.data());
+  subject().batch_norm_inference(x.data(), gamma.data(), beta.data(), mean.data(), var.data(), rows, channels, 1e-3f, y_cpu.data());
   CHECK_SAME_PLACES(y_cpu, y_ref);
   std::vector<float> dx_ref(rows * channels), dx_cpu(rows * channels), dg_ref(channels), dg_cpu(channels),
       db_ref(channels), db_cpu(channels);
   ref().batch_norm_backward(dy.data(), x.data(), gamma.data(), mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
                             dx_ref.data(), dg_ref.data(), db_ref.data());
-  cpu().batch_norm_backward(dy.data(), x.data(), gamma.data(), mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
+  subject().batch_norm_backward(dy.data(), x.data(), gamma.data(), mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
                             dx_cpu.data(), dg_cpu.data(), db_cpu.data());
   CHECK_SAME_PLACES(dx_cpu, dx_ref);
   CHECK_SAME_PLACES(dg_cpu, dg_ref);
   CHECK_SAME_PLACES(db_cpu, db_ref);
 }
 
-TEST_CASE("cpu backend, non-finite inputs: softmax and log-softmax rows, forward and backward") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: softmax and log-softmax rows, forward and backward") {
+  PARITY_SUBJECT_OR_SKIP();
   const std::int64_t rows = 8, cols = 10;
   auto x = values_with_specials(rows * cols, 61, 1u << 30, -5.0f, 5.0f);
   x[0] = kNaN;                 // row 0: NaN first, as [[nan, 1, 2]]
@@ -206,45 +211,47 @@ TEST_CASE("cpu backend, non-finite inputs: softmax and log-softmax rows, forward
     CAPTURE(log);
     std::vector<float> y_ref(rows * cols), y_cpu(rows * cols), dx_ref(rows * cols), dx_cpu(rows * cols);
     ref().softmax_forward(x.data(), y_ref.data(), rows, cols, log);
-    cpu().softmax_forward(x.data(), y_cpu.data(), rows, cols, log);
+    subject().softmax_forward(x.data(), y_cpu.data(), rows, cols, log);
     for (std::int64_t j = 0; j < cols; ++j) CHECK(std::isnan(y_cpu[j]));  // the whole row
     CHECK_SAME_PLACES(y_cpu, y_ref);
     ref().softmax_backward(y_ref.data(), dy.data(), dx_ref.data(), rows, cols, log);
-    cpu().softmax_backward(y_ref.data(), dy.data(), dx_cpu.data(), rows, cols, log);
+    subject().softmax_backward(y_ref.data(), dy.data(), dx_cpu.data(), rows, cols, log);
     CHECK_SAME_PLACES(dx_cpu, dx_ref);
   }
 }
 
-TEST_CASE("cpu backend, non-finite inputs: resizing, padding, cropping, gathers and copies") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: resizing, padding, cropping, gathers and copies") {
+  PARITY_SUBJECT_OR_SKIP();
   const auto x = values_with_specials(2 * 5 * 7 * 3, 71, 20);
   for (const Interpolation mode : {Interpolation::nearest, Interpolation::bilinear}) {
     std::vector<float> y_ref(2 * 9 * 4 * 3), y_cpu(y_ref.size()), dx_ref(x.size()), dx_cpu(x.size());
     ref().resize2d_forward(mode, x.data(), 2, 5, 7, 3, y_ref.data(), 9, 4);
-    cpu().resize2d_forward(mode, x.data(), 2, 5, 7, 3, y_cpu.data(), 9, 4);
+    subject().resize2d_forward(mode, x.data(), 2, 5, 7, 3, y_cpu.data(), 9, 4);
     CHECK_SAME_PLACES(y_cpu, y_ref);
     const auto dy = values_with_specials(y_ref.size(), 72, 20);
     ref().resize2d_backward(mode, dy.data(), 2, 5, 7, 3, dx_ref.data(), 9, 4);
-    cpu().resize2d_backward(mode, dy.data(), 2, 5, 7, 3, dx_cpu.data(), 9, 4);
+    subject().resize2d_backward(mode, dy.data(), 2, 5, 7, 3, dx_cpu.data(), 9, 4);
     CHECK_SAME_PLACES(dx_cpu, dx_ref);
   }
   std::vector<float> p_ref(2 * 8 * 11 * 3), p_cpu(p_ref.size());
   ref().pad2d(x.data(), p_ref.data(), 2, 5, 7, 3, 1, 2, 3, 1, kNaN);
-  cpu().pad2d(x.data(), p_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1, kNaN);
+  subject().pad2d(x.data(), p_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1, kNaN);
   CHECK_SAME_PLACES(p_cpu, p_ref);
   std::vector<float> c_ref(2 * 2 * 3 * 3), c_cpu(c_ref.size());
   ref().crop2d(x.data(), c_ref.data(), 2, 5, 7, 3, 1, 2, 3, 1);
-  cpu().crop2d(x.data(), c_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1);
+  subject().crop2d(x.data(), c_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1);
   CHECK_SAME_PLACES(c_cpu, c_ref);
   for (const bool accumulate : {false, true}) {
     std::vector<float> d_ref(10 * 12, 1.0f), d_cpu(d_ref);
     d_ref[5] = d_cpu[5] = -kInf;
     ref().copy_rows(x.data(), 21, 2, d_ref.data(), 12, 3, 10, 8, accumulate);
-    cpu().copy_rows(x.data(), 21, 2, d_cpu.data(), 12, 3, 10, 8, accumulate);
+    subject().copy_rows(x.data(), 21, 2, d_cpu.data(), 12, 3, 10, 8, accumulate);
     CHECK_SAME_PLACES(d_cpu, d_ref);
   }
 }
 
-TEST_CASE("cpu backend, non-finite inputs: element-wise functions and their derivatives") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: element-wise functions and their derivatives") {
+  PARITY_SUBJECT_OR_SKIP();
   const std::size_t n = 70001;
   const auto x = values_with_specials(n, 81, 50, -3.0f, 3.0f), dy = values_with_specials(n, 82, 50);
   const std::vector<std::pair<UnaryOp, UnaryParams>> cases = {
@@ -258,22 +265,23 @@ TEST_CASE("cpu backend, non-finite inputs: element-wise functions and their deri
     CAPTURE(static_cast<int>(op));
     std::vector<float> y_ref(n), y_cpu(n), dx_ref(n), dx_cpu(n);
     ref().unary(op, p, x.data(), y_ref.data(), n);
-    cpu().unary(op, p, x.data(), y_cpu.data(), n);
+    subject().unary(op, p, x.data(), y_cpu.data(), n);
     CHECK_SAME_PLACES(y_cpu, y_ref);
     ref().unary_backward(op, p, x.data(), y_ref.data(), dy.data(), dx_ref.data(), n);
-    cpu().unary_backward(op, p, x.data(), y_ref.data(), dy.data(), dx_cpu.data(), n);
+    subject().unary_backward(op, p, x.data(), y_ref.data(), dy.data(), dx_cpu.data(), n);
     CHECK_SAME_PLACES(dx_cpu, dx_ref);
   }
   // The rules themselves, as TensorFlow has them.
   std::vector<float> special{kNaN, -kInf, kInf, -1.0f}, y(4);
-  cpu().unary(UnaryOp::relu, {0.0f, 0.0f, kInf}, special.data(), y.data(), 4);
+  subject().unary(UnaryOp::relu, {0.0f, 0.0f, kInf}, special.data(), y.data(), 4);
   CHECK(std::isnan(y[0]));
   CHECK(y[1] == 0.0f);
   CHECK(y[2] == kInf);
   CHECK(y[3] == 0.0f);
 }
 
-TEST_CASE("cpu backend, non-finite inputs: broadcast arithmetic, masks, affine, bias_add") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: broadcast arithmetic, masks, affine, bias_add") {
+  PARITY_SUBJECT_OR_SKIP();
   const BroadcastSpec spec{{64, 100}, {100, 1}, {0, 1}};
   const auto a = values_with_specials(6400, 91, 30), b = values_with_specials(100, 92, 10);
   for (const BinaryOp op : {BinaryOp::add, BinaryOp::subtract, BinaryOp::multiply, BinaryOp::divide,
@@ -281,33 +289,34 @@ TEST_CASE("cpu backend, non-finite inputs: broadcast arithmetic, masks, affine, 
     CAPTURE(static_cast<int>(op));
     std::vector<float> y_ref(6400), y_cpu(6400);
     ref().binary(op, a.data(), b.data(), y_ref.data(), spec);
-    cpu().binary(op, a.data(), b.data(), y_cpu.data(), spec);
+    subject().binary(op, a.data(), b.data(), y_cpu.data(), spec);
     CHECK_SAME_PLACES(y_cpu, y_ref);
   }
   for (const BinaryOp op : {BinaryOp::maximum, BinaryOp::minimum}) {
     std::vector<float> m_ref(6400), m_cpu(6400);
     ref().select_mask(op, a.data(), b.data(), m_ref.data(), spec);
-    cpu().select_mask(op, a.data(), b.data(), m_cpu.data(), spec);
+    subject().select_mask(op, a.data(), b.data(), m_cpu.data(), spec);
     CHECK(m_cpu == m_ref);
   }
   std::vector<float> pair{kNaN, 1.0f}, out(2);
   const BroadcastSpec two{{2}, {1}, {0}};
-  cpu().binary(BinaryOp::maximum, pair.data(), pair.data() + 1, out.data(), two);  // max(nan, 1), max(1, 1)
+  subject().binary(BinaryOp::maximum, pair.data(), pair.data() + 1, out.data(), two);  // max(nan, 1), max(1, 1)
   CHECK(std::isnan(out[0]));
-  cpu().binary(BinaryOp::maximum, pair.data() + 1, pair.data(), out.data(), BroadcastSpec{{1}, {0}, {0}});
+  subject().binary(BinaryOp::maximum, pair.data() + 1, pair.data(), out.data(), BroadcastSpec{{1}, {0}, {0}});
   CHECK(std::isnan(out[0]));  // max(1, nan)
   std::vector<float> y_ref(6400), y_cpu(6400);
   ref().affine(a.data(), y_ref.data(), 6400, -1.5f, 0.25f);
-  cpu().affine(a.data(), y_cpu.data(), 6400, -1.5f, 0.25f);
+  subject().affine(a.data(), y_cpu.data(), 6400, -1.5f, 0.25f);
   CHECK_SAME_PLACES(y_cpu, y_ref);
   for (const FusedActivation act : {FusedActivation::none, FusedActivation::relu}) {
     ref().bias_add(a.data(), b.data(), y_ref.data(), 64, 100, act);
-    cpu().bias_add(a.data(), b.data(), y_cpu.data(), 64, 100, act);
+    subject().bias_add(a.data(), b.data(), y_cpu.data(), 64, 100, act);
     CHECK_SAME_PLACES(y_cpu, y_ref);
   }
 }
 
-TEST_CASE("cpu backend, non-finite inputs: reductions, argmax, expansions and scatters") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: reductions, argmax, expansions and scatters") {
+  PARITY_SUBJECT_OR_SKIP();
   struct Case { std::int64_t outer, mid, inner; };
   for (const auto& c : std::vector<Case>{{1, 4096, 16}, {64, 100, 1}, {3, 5, 7}}) {
     CAPTURE(c.mid);
@@ -316,50 +325,52 @@ TEST_CASE("cpu backend, non-finite inputs: reductions, argmax, expansions and sc
     std::vector<float> s_ref(out), s_cpu(out), m_ref(out), m_cpu(out);
     std::vector<std::int32_t> a_ref(out), a_cpu(out);
     ref().reduce_sum(x.data(), s_ref.data(), c.outer, c.mid, c.inner);
-    cpu().reduce_sum(x.data(), s_cpu.data(), c.outer, c.mid, c.inner);
+    subject().reduce_sum(x.data(), s_cpu.data(), c.outer, c.mid, c.inner);
     CHECK_SAME_PLACES(s_cpu, s_ref);
     ref().reduce_max(x.data(), m_ref.data(), a_ref.data(), c.outer, c.mid, c.inner);
-    cpu().reduce_max(x.data(), m_cpu.data(), a_cpu.data(), c.outer, c.mid, c.inner);
+    subject().reduce_max(x.data(), m_cpu.data(), a_cpu.data(), c.outer, c.mid, c.inner);
     CHECK_SAME_PLACES(m_cpu, m_ref);
     CHECK(a_cpu == a_ref);
     std::vector<float> e_ref(in), e_cpu(in);
     ref().expand_mid(dy.data(), e_ref.data(), c.outer, c.mid, c.inner, 0.5f);
-    cpu().expand_mid(dy.data(), e_cpu.data(), c.outer, c.mid, c.inner, 0.5f);
+    subject().expand_mid(dy.data(), e_cpu.data(), c.outer, c.mid, c.inner, 0.5f);
     CHECK_SAME_PLACES(e_cpu, e_ref);
     ref().scatter_argmax(dy.data(), a_ref.data(), e_ref.data(), c.outer, c.mid, c.inner);
-    cpu().scatter_argmax(dy.data(), a_ref.data(), e_cpu.data(), c.outer, c.mid, c.inner);
+    subject().scatter_argmax(dy.data(), a_ref.data(), e_cpu.data(), c.outer, c.mid, c.inner);
     CHECK_SAME_PLACES(e_cpu, e_ref);
   }
   const std::vector<float> column{1.0f, kNaN, 3.0f};  // a NaN anywhere is the maximum
   std::vector<float> top(1);
   std::vector<std::int32_t> where(1);
-  cpu().reduce_max(column.data(), top.data(), where.data(), 1, 3, 1);
+  subject().reduce_max(column.data(), top.data(), where.data(), 1, 3, 1);
   CHECK(std::isnan(top[0]));
   CHECK(where[0] == 1);
 }
 
-TEST_CASE("cpu backend, non-finite inputs: optimizer updates with NaN and infinite gradients") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: optimizer updates with NaN and infinite gradients") {
+  PARITY_SUBJECT_OR_SKIP();
   const std::size_t n = 50003;
   const auto g = values_with_specials(n, 111, 100);
   const auto var0 = values_with_specials(n, 112, 1u << 30), m0 = values_with_specials(n, 113, 1u << 30);
   const auto v0 = values_with_specials(n, 114, 1u << 30, 0.0f, 1.0f);
   auto var_r = var0, m_r = m0, v_r = v0, var_c = var0, m_c = m0, v_c = v0;
   ref().adam_update(var_r.data(), m_r.data(), v_r.data(), nullptr, g.data(), n, 1e-3f, 0.1f, 0.001f, 1e-7f);
-  cpu().adam_update(var_c.data(), m_c.data(), v_c.data(), nullptr, g.data(), n, 1e-3f, 0.1f, 0.001f, 1e-7f);
+  subject().adam_update(var_c.data(), m_c.data(), v_c.data(), nullptr, g.data(), n, 1e-3f, 0.1f, 0.001f, 1e-7f);
   CHECK_SAME_PLACES(var_c, var_r);
   CHECK_SAME_PLACES(v_c, v_r);
   var_r = var_c = var0, m_r = m_c = m0;
   ref().sgd_update(var_r.data(), m_r.data(), g.data(), n, 0.01f, 0.9f, true);
-  cpu().sgd_update(var_c.data(), m_c.data(), g.data(), n, 0.01f, 0.9f, true);
+  subject().sgd_update(var_c.data(), m_c.data(), g.data(), n, 0.01f, 0.9f, true);
   CHECK_SAME_PLACES(var_c, var_r);
   var_r = var_c = var0, v_r = v_c = v0;
   ref().rmsprop_update(var_r.data(), v_r.data(), nullptr, nullptr, g.data(), n, 1e-3f, 0.9f, 0.0f, 1e-7f);
-  cpu().rmsprop_update(var_c.data(), v_c.data(), nullptr, nullptr, g.data(), n, 1e-3f, 0.9f, 0.0f, 1e-7f);
+  subject().rmsprop_update(var_c.data(), v_c.data(), nullptr, nullptr, g.data(), n, 1e-3f, 0.9f, 0.0f, 1e-7f);
   CHECK_SAME_PLACES(var_c, var_r);
 }
 
-#endif  // KERASCPP_TEST_CPU_BACKEND
+#endif  // KERASCPP_PARITY_BUILT
 
+#if KERASCPP_PARITY_PRIMARY
 // Runs on the default backend here; suite_on_reference_backend runs it on the reference too.
 TEST_CASE("a CNN trained on data with one NaN pixel stops through TerminateOnNaN") {
   utils::set_random_seed(3);
@@ -378,3 +389,4 @@ TEST_CASE("a CNN trained on data with one NaN pixel stops through TerminateOnNaN
   CHECK(history.epoch.size() == 1);
   CHECK(std::isnan(history.history.at("loss").front()));
 }
+#endif  // KERASCPP_PARITY_PRIMARY

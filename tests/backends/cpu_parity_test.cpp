@@ -2,7 +2,9 @@
 // random data and shapes chosen to hit the awkward cases: batch 1, odd sizes, stride 2, "same"
 // and "valid", dilation, groups, depthwise; float32, bfloat16 and float16 storage. Both backends
 // keep data in host memory, so the same buffers feed both. Agreement: max |cpu - ref| <=
-// tolerance * max |ref|, 1e-4 for float32 (storage_tolerance for 16 bits).
+// tolerance * max |ref|, 1e-4 for float32 (storage_tolerance for 16 bits). The same cases run on
+// the device backends through a host view (parity_subject.hpp): cuda_parity_test.cpp,
+// emulated_device_parity_test.cpp.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,17 +15,17 @@
 
 #include "keras/keras.hpp"
 #include "support/stored_values.hpp"
+#include "parity_subject.hpp"
 
 using namespace keras;
 using keras::testing::Stored;
 using keras::testing::storage_tolerance;
 
-#ifdef KERASCPP_TEST_CPU_BACKEND
+#if KERASCPP_PARITY_BUILT
 
 namespace {
 
 Backend& ref() { return backend::get("reference"); }
-Backend& cpu() { return backend::get("cpu"); }
 
 std::vector<float> random_values(std::size_t n, unsigned seed, float low = -1.0f, float high = 1.0f) {
   std::mt19937 gen(seed);
@@ -94,7 +96,8 @@ std::int64_t kernel_count(const Conv2DGeometry& g) { return g.kernel_h * g.kerne
 
 }  // namespace
 
-TEST_CASE("cpu backend: conv2d forward, backward data and backward filter match the reference") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": conv2d forward, backward data and backward filter match the reference") {
+  PARITY_SUBJECT_OR_SKIP();
   for (const DType dtype : {float32, bfloat16, float16}) {
     for (std::size_t i = 0; i < kConvCases.size(); ++i) {
       const Conv2DGeometry g = geometry(kConvCases[i], dtype);
@@ -107,23 +110,24 @@ TEST_CASE("cpu backend: conv2d forward, backward data and backward filter match 
         for (const FusedActivation act : {FusedActivation::none, FusedActivation::relu}) {
           Stored y_ref = Stored::garbage(output_count(g), dtype), y_cpu = Stored::garbage(output_count(g), dtype);
           ref().conv2d_forward(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, act, y_ref.data());
-          cpu().conv2d_forward(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, act, y_cpu.data());
+          subject().conv2d_forward(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, act, y_cpu.data());
           CHECK(relative_error(y_cpu.widened(), y_ref.widened()) <= tolerance);
         }
       }
       Stored dx_ref = Stored::garbage(input_count(g), dtype), dx_cpu = Stored::garbage(input_count(g), dtype);
       ref().conv2d_backward_data(g, dy.data(), w.data(), dx_ref.data());
-      cpu().conv2d_backward_data(g, dy.data(), w.data(), dx_cpu.data());
+      subject().conv2d_backward_data(g, dy.data(), w.data(), dx_cpu.data());
       CHECK(relative_error(dx_cpu.widened(), dx_ref.widened()) <= tolerance);
       Stored dw_ref = Stored::garbage(kernel_count(g), dtype), dw_cpu = Stored::garbage(kernel_count(g), dtype);
       ref().conv2d_backward_filter(g, x.data(), dy.data(), dw_ref.data());
-      cpu().conv2d_backward_filter(g, x.data(), dy.data(), dw_cpu.data());
+      subject().conv2d_backward_filter(g, x.data(), dy.data(), dw_cpu.data());
       CHECK(relative_error(dw_cpu.widened(), dw_ref.widened()) <= tolerance);
     }
   }
 }
 
-TEST_CASE("cpu backend: 16-bit convolutions and gemm store rounded results of float32 sums") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": 16-bit convolutions and gemm store rounded results of float32 sums") {
+  PARITY_SUBJECT_OR_SKIP();
   // On the same operand values, the 16-bit result must be the float32 result rounded once:
   // within one unit in the last place of it, and not equal to it (else the storage type is
   // being ignored). Whichever path this CPU takes (native kernels, or widening where it has
@@ -136,8 +140,8 @@ TEST_CASE("cpu backend: 16-bit convolutions and gemm store rounded results of fl
     const auto x = x16.widened(), w = w16.widened();
     std::vector<float> y32(output_count(g32));
     Stored y16 = Stored::garbage(output_count(g32), dtype), y16_ref = Stored::garbage(output_count(g32), dtype);
-    cpu().conv2d_forward(g32, x.data(), w.data(), nullptr, FusedActivation::none, y32.data());
-    cpu().conv2d_forward(g16, x16.data(), w16.data(), nullptr, FusedActivation::none, y16.data());
+    subject().conv2d_forward(g32, x.data(), w.data(), nullptr, FusedActivation::none, y32.data());
+    subject().conv2d_forward(g16, x16.data(), w16.data(), nullptr, FusedActivation::none, y16.data());
     ref().conv2d_forward(g16, x16.data(), w16.data(), nullptr, FusedActivation::none, y16_ref.data());
     CHECK(relative_error(y16.widened(), y32) > 1e-5);
     CHECK(relative_error(y16.widened(), y32) <= ulp);
@@ -147,8 +151,8 @@ TEST_CASE("cpu backend: 16-bit convolutions and gemm store rounded results of fl
     const auto a = a16.widened(), b = b16.widened();
     std::vector<float> c32(m * n);
     Stored c16 = Stored::garbage(m * n, dtype), c16_ref = Stored::garbage(m * n, dtype);
-    cpu().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c32.data(), float32);
-    cpu().gemm(false, true, m, n, k, 1.0f, a16.data(), b16.data(), 0.0f, c16.data(), dtype);
+    subject().gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c32.data(), float32);
+    subject().gemm(false, true, m, n, k, 1.0f, a16.data(), b16.data(), 0.0f, c16.data(), dtype);
     ref().gemm(false, true, m, n, k, 1.0f, a16.data(), b16.data(), 0.0f, c16_ref.data(), dtype);
     CHECK(relative_error(c16.widened(), c32) > 1e-5);
     CHECK(relative_error(c16.widened(), c32) <= ulp);
@@ -156,7 +160,8 @@ TEST_CASE("cpu backend: 16-bit convolutions and gemm store rounded results of fl
   }
 }
 
-TEST_CASE("cpu backend: gemm with every transpose, odd sizes, alpha and beta") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": gemm with every transpose, odd sizes, alpha and beta") {
+  PARITY_SUBJECT_OR_SKIP();
   struct Case { std::int64_t m, n, k; };
   const std::vector<Case> cases = {{1, 1, 1}, {7, 5, 3}, {64, 1000, 8192 / 16}, {33, 17, 65}, {5, 100, 1000}, {4, 3, 0}};
   for (const DType dtype : {float32, bfloat16, float16}) {
@@ -174,7 +179,7 @@ TEST_CASE("cpu backend: gemm with every transpose, odd sizes, alpha and beta") {
           Stored c_ref(random_values(c.m * c.n, 23), dtype);
           Stored c_cpu = beta == 0.0f ? Stored::garbage(c.m * c.n, dtype) : c_ref;  // beta 0 must overwrite
           ref().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_ref.data(), dtype);
-          cpu().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_cpu.data(), dtype);
+          subject().gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), b.data(), beta, c_cpu.data(), dtype);
           CHECK(relative_error(c_cpu.widened(), c_ref.widened()) <= storage_tolerance(dtype));
         }
       }
@@ -182,7 +187,8 @@ TEST_CASE("cpu backend: gemm with every transpose, odd sizes, alpha and beta") {
   }
 }
 
-TEST_CASE("cpu backend: max and average pooling, forward and backward") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": max and average pooling, forward and backward") {
+  PARITY_SUBJECT_OR_SKIP();
   struct Case { std::int64_t n, h, w, c, pool, stride; bool same; };
   const std::vector<Case> cases = {{1, 7, 5, 3, 2, 2, false}, {2, 7, 5, 3, 2, 2, true},
                                    {2, 8, 8, 16, 3, 2, true}, {3, 9, 6, 4, 3, 1, false},
@@ -206,16 +212,17 @@ TEST_CASE("cpu backend: max and average pooling, forward and backward") {
       CAPTURE(static_cast<int>(mode));
       std::vector<float> y_ref(out), y_cpu(out, NAN), dx_ref(in), dx_cpu(in, NAN);
       ref().pool2d_forward(mode, g, x.data(), y_ref.data());
-      cpu().pool2d_forward(mode, g, x.data(), y_cpu.data());
+      subject().pool2d_forward(mode, g, x.data(), y_cpu.data());
       CHECK_CLOSE(y_cpu, y_ref);
       ref().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_ref.data());
-      cpu().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_cpu.data());
+      subject().pool2d_backward(mode, g, x.data(), y_ref.data(), dy.data(), dx_cpu.data());
       CHECK_CLOSE(dx_cpu, dx_ref);
     }
   }
 }
 
-TEST_CASE("cpu backend: batch normalization training, inference and backward") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": batch normalization training, inference and backward") {
+  PARITY_SUBJECT_OR_SKIP();
   for (const std::int64_t rows : {1, 7, 2 * 16 * 16}) {
     for (const std::int64_t channels : {3, 64}) {
       for (const bool affine : {true, false}) {
@@ -229,19 +236,19 @@ TEST_CASE("cpu backend: batch normalization training, inference and backward") {
         std::vector<float> y_ref(rows * channels), y_cpu(rows * channels, NAN);
         std::vector<float> mean_ref(channels), var_ref(channels), mean_cpu(channels, NAN), var_cpu(channels, NAN);
         ref().batch_norm_training(x.data(), gp, bp, rows, channels, 1e-3f, y_ref.data(), mean_ref.data(), var_ref.data());
-        cpu().batch_norm_training(x.data(), gp, bp, rows, channels, 1e-3f, y_cpu.data(), mean_cpu.data(), var_cpu.data());
+        subject().batch_norm_training(x.data(), gp, bp, rows, channels, 1e-3f, y_cpu.data(), mean_cpu.data(), var_cpu.data());
         CHECK_CLOSE(y_cpu, y_ref);
         CHECK_CLOSE(mean_cpu, mean_ref);
         CHECK_CLOSE(var_cpu, var_ref);
         ref().batch_norm_inference(x.data(), gp, bp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f, y_ref.data());
-        cpu().batch_norm_inference(x.data(), gp, bp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f, y_cpu.data());
+        subject().batch_norm_inference(x.data(), gp, bp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f, y_cpu.data());
         CHECK_CLOSE(y_cpu, y_ref);
         if (rows == 1) continue;  // one row has no spread: the backward is 0/0 in float32
         std::vector<float> dx_ref(rows * channels), dx_cpu(rows * channels, NAN);
         std::vector<float> dg_ref(channels), db_ref(channels), dg_cpu(channels, NAN), db_cpu(channels, NAN);
         ref().batch_norm_backward(dy.data(), x.data(), gp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
                                   dx_ref.data(), affine ? dg_ref.data() : nullptr, affine ? db_ref.data() : nullptr);
-        cpu().batch_norm_backward(dy.data(), x.data(), gp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
+        subject().batch_norm_backward(dy.data(), x.data(), gp, mean_ref.data(), var_ref.data(), rows, channels, 1e-3f,
                                   dx_cpu.data(), affine ? dg_cpu.data() : nullptr, affine ? db_cpu.data() : nullptr);
         CHECK_CLOSE(dx_cpu, dx_ref);
         if (affine) {
@@ -253,22 +260,24 @@ TEST_CASE("cpu backend: batch normalization training, inference and backward") {
   }
 }
 
-TEST_CASE("cpu backend: softmax and log-softmax, forward and backward") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": softmax and log-softmax, forward and backward") {
+  PARITY_SUBJECT_OR_SKIP();
   for (const auto& [rows, cols] : std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {3, 7}, {64, 100}}) {
     for (const bool log : {false, true}) {
       const auto x = random_values(rows * cols, 51, -5.0f, 5.0f), dy = random_values(rows * cols, 52);
       std::vector<float> y_ref(rows * cols), y_cpu(rows * cols, NAN), dx_ref(rows * cols), dx_cpu(rows * cols, NAN);
       ref().softmax_forward(x.data(), y_ref.data(), rows, cols, log);
-      cpu().softmax_forward(x.data(), y_cpu.data(), rows, cols, log);
+      subject().softmax_forward(x.data(), y_cpu.data(), rows, cols, log);
       CHECK_CLOSE(y_cpu, y_ref);
       ref().softmax_backward(y_ref.data(), dy.data(), dx_ref.data(), rows, cols, log);
-      cpu().softmax_backward(y_ref.data(), dy.data(), dx_cpu.data(), rows, cols, log);
+      subject().softmax_backward(y_ref.data(), dy.data(), dx_cpu.data(), rows, cols, log);
       CHECK_CLOSE(dx_cpu, dx_ref);
     }
   }
 }
 
-TEST_CASE("cpu backend: resizing up and down, nearest and bilinear") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": resizing up and down, nearest and bilinear") {
+  PARITY_SUBJECT_OR_SKIP();
   struct Case { std::int64_t n, h, w, c, oh, ow; };
   for (const auto& k : std::vector<Case>{{1, 4, 4, 3, 8, 8}, {2, 7, 5, 2, 3, 4}, {2, 5, 9, 4, 11, 6}}) {
     for (const Interpolation mode : {Interpolation::nearest, Interpolation::bilinear}) {
@@ -279,16 +288,17 @@ TEST_CASE("cpu backend: resizing up and down, nearest and bilinear") {
       const auto x = random_values(in, 61), dy = random_values(out, 62);
       std::vector<float> y_ref(out), y_cpu(out, NAN), dx_ref(in), dx_cpu(in, NAN);
       ref().resize2d_forward(mode, x.data(), k.n, k.h, k.w, k.c, y_ref.data(), k.oh, k.ow);
-      cpu().resize2d_forward(mode, x.data(), k.n, k.h, k.w, k.c, y_cpu.data(), k.oh, k.ow);
+      subject().resize2d_forward(mode, x.data(), k.n, k.h, k.w, k.c, y_cpu.data(), k.oh, k.ow);
       CHECK_CLOSE(y_cpu, y_ref);
       ref().resize2d_backward(mode, dy.data(), k.n, k.h, k.w, k.c, dx_ref.data(), k.oh, k.ow);
-      cpu().resize2d_backward(mode, dy.data(), k.n, k.h, k.w, k.c, dx_cpu.data(), k.oh, k.ow);
+      subject().resize2d_backward(mode, dy.data(), k.n, k.h, k.w, k.c, dx_cpu.data(), k.oh, k.ow);
       CHECK_CLOSE(dx_cpu, dx_ref);
     }
   }
 }
 
-TEST_CASE("cpu backend: element-wise functions and their derivatives") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": element-wise functions and their derivatives") {
+  PARITY_SUBJECT_OR_SKIP();
   const std::size_t n = 100003;  // odd, several chunks
   auto x = random_values(n, 71, -3.0f, 3.0f);
   const auto dy = random_values(n, 72);
@@ -309,15 +319,16 @@ TEST_CASE("cpu backend: element-wise functions and their derivatives") {
     if (c.positive) for (auto& v : input) v = std::fabs(v) + 0.1f;
     std::vector<float> y_ref(n), y_cpu(n, NAN), dx_ref(n), dx_cpu(n, NAN);
     ref().unary(c.op, c.p, input.data(), y_ref.data(), n);
-    cpu().unary(c.op, c.p, input.data(), y_cpu.data(), n);
+    subject().unary(c.op, c.p, input.data(), y_cpu.data(), n);
     CHECK_CLOSE(y_cpu, y_ref);
     ref().unary_backward(c.op, c.p, input.data(), y_ref.data(), dy.data(), dx_ref.data(), n);
-    cpu().unary_backward(c.op, c.p, input.data(), y_ref.data(), dy.data(), dx_cpu.data(), n);
+    subject().unary_backward(c.op, c.p, input.data(), y_ref.data(), dy.data(), dx_cpu.data(), n);
     CHECK_CLOSE(dx_cpu, dx_ref);
   }
 }
 
-TEST_CASE("cpu backend: broadcast arithmetic, masks, affine, bias_add") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": broadcast arithmetic, masks, affine, bias_add") {
+  PARITY_SUBJECT_OR_SKIP();
   // (a, b) shapes as broadcast specs: same shape, row vector, column, scalar, middle axis.
   struct Case { std::vector<std::int64_t> dims, a_strides, b_strides; std::int64_t a_size, b_size; };
   const std::vector<Case> cases = {
@@ -338,29 +349,30 @@ TEST_CASE("cpu backend: broadcast arithmetic, masks, affine, bias_add") {
                               BinaryOp::maximum, BinaryOp::minimum}) {
       std::vector<float> y_ref(total), y_cpu(total, NAN);
       ref().binary(op, a.data(), b.data(), y_ref.data(), spec);
-      cpu().binary(op, a.data(), b.data(), y_cpu.data(), spec);
+      subject().binary(op, a.data(), b.data(), y_cpu.data(), spec);
       CHECK(y_cpu == y_ref);  // one float operation per element: identical
     }
     for (const BinaryOp op : {BinaryOp::maximum, BinaryOp::minimum}) {
       std::vector<float> m_ref(total), m_cpu(total, NAN);
       ref().select_mask(op, a.data(), b.data(), m_ref.data(), spec);
-      cpu().select_mask(op, a.data(), b.data(), m_cpu.data(), spec);
+      subject().select_mask(op, a.data(), b.data(), m_cpu.data(), spec);
       CHECK(m_cpu == m_ref);
     }
   }
   const auto x = random_values(70001, 83), bias = random_values(7, 84);
   std::vector<float> y_ref(70001), y_cpu(70001, NAN);
   ref().affine(x.data(), y_ref.data(), x.size(), 1.5f, -0.25f);
-  cpu().affine(x.data(), y_cpu.data(), x.size(), 1.5f, -0.25f);
+  subject().affine(x.data(), y_cpu.data(), x.size(), 1.5f, -0.25f);
   CHECK(y_cpu == y_ref);
   for (const FusedActivation act : {FusedActivation::none, FusedActivation::relu}) {
     ref().bias_add(x.data(), bias.data(), y_ref.data(), 10000, 7, act);
-    cpu().bias_add(x.data(), bias.data(), y_cpu.data(), 10000, 7, act);
+    subject().bias_add(x.data(), bias.data(), y_cpu.data(), 10000, 7, act);
     CHECK(std::equal(y_cpu.begin(), y_cpu.begin() + 70000, y_ref.begin()));
   }
 }
 
-TEST_CASE("cpu backend: reductions, expansions and argmax scatter") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": reductions, expansions and argmax scatter") {
+  PARITY_SUBJECT_OR_SKIP();
   struct Case { std::int64_t outer, mid, inner; };
   for (const auto& c : std::vector<Case>{{1, 65536, 128}, {64, 100, 1}, {3, 5, 7}, {1, 1, 1}, {1000, 3, 2}}) {
     CAPTURE(c.outer);
@@ -370,42 +382,43 @@ TEST_CASE("cpu backend: reductions, expansions and argmax scatter") {
     std::vector<float> s_ref(out), s_cpu(out, NAN), m_ref(out), m_cpu(out, NAN);
     std::vector<std::int32_t> a_ref(out), a_cpu(out, -1);
     ref().reduce_sum(x.data(), s_ref.data(), c.outer, c.mid, c.inner);
-    cpu().reduce_sum(x.data(), s_cpu.data(), c.outer, c.mid, c.inner);
+    subject().reduce_sum(x.data(), s_cpu.data(), c.outer, c.mid, c.inner);
     CHECK_CLOSE(s_cpu, s_ref);
     ref().reduce_max(x.data(), m_ref.data(), a_ref.data(), c.outer, c.mid, c.inner);
-    cpu().reduce_max(x.data(), m_cpu.data(), a_cpu.data(), c.outer, c.mid, c.inner);
+    subject().reduce_max(x.data(), m_cpu.data(), a_cpu.data(), c.outer, c.mid, c.inner);
     CHECK(m_cpu == m_ref);
     CHECK(a_cpu == a_ref);
     std::vector<float> e_ref(in), e_cpu(in, NAN);
     ref().expand_mid(dy.data(), e_ref.data(), c.outer, c.mid, c.inner, 0.5f);
-    cpu().expand_mid(dy.data(), e_cpu.data(), c.outer, c.mid, c.inner, 0.5f);
+    subject().expand_mid(dy.data(), e_cpu.data(), c.outer, c.mid, c.inner, 0.5f);
     CHECK(e_cpu == e_ref);
     ref().scatter_argmax(dy.data(), a_ref.data(), e_ref.data(), c.outer, c.mid, c.inner);
-    cpu().scatter_argmax(dy.data(), a_ref.data(), e_cpu.data(), c.outer, c.mid, c.inner);
+    subject().scatter_argmax(dy.data(), a_ref.data(), e_cpu.data(), c.outer, c.mid, c.inner);
     CHECK(e_cpu == e_ref);
   }
 }
 
-TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, random numbers") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": copies, padding, cropping, gathers, casts, labels, random numbers") {
+  PARITY_SUBJECT_OR_SKIP();
   const auto x = random_values(2 * 5 * 7 * 3, 101);
   for (const bool accumulate : {false, true}) {
     std::vector<float> d_ref(10 * 12, 1.0f), d_cpu(10 * 12, 1.0f);
     ref().copy_rows(x.data(), 21, 2, d_ref.data(), 12, 3, 10, 8, accumulate);
-    cpu().copy_rows(x.data(), 21, 2, d_cpu.data(), 12, 3, 10, 8, accumulate);
+    subject().copy_rows(x.data(), 21, 2, d_cpu.data(), 12, 3, 10, 8, accumulate);
     CHECK(d_cpu == d_ref);
   }
   std::vector<float> p_ref(2 * 8 * 11 * 3), p_cpu(p_ref.size(), NAN);
   ref().pad2d(x.data(), p_ref.data(), 2, 5, 7, 3, 1, 2, 3, 1, -7.0f);
-  cpu().pad2d(x.data(), p_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1, -7.0f);
+  subject().pad2d(x.data(), p_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1, -7.0f);
   CHECK(p_cpu == p_ref);
   std::vector<float> c_ref(2 * 2 * 3 * 3), c_cpu(c_ref.size(), NAN);
   ref().crop2d(x.data(), c_ref.data(), 2, 5, 7, 3, 1, 2, 3, 1);
-  cpu().crop2d(x.data(), c_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1);
+  subject().crop2d(x.data(), c_cpu.data(), 2, 5, 7, 3, 1, 2, 3, 1);
   CHECK(c_cpu == c_ref);
   const std::vector<std::int64_t> rows{4, 0, 9, 9, 2};
   std::vector<float> g_ref(5 * 21), g_cpu(5 * 21, NAN);
   ref().gather_rows(x.data(), 21 * sizeof(float), rows.data(), rows.size(), g_ref.data());
-  cpu().gather_rows(x.data(), 21 * sizeof(float), rows.data(), rows.size(), g_cpu.data());
+  subject().gather_rows(x.data(), 21 * sizeof(float), rows.data(), rows.size(), g_cpu.data());
   CHECK(g_cpu == g_ref);
   // Every permutation of a 4-D tensor, 4-byte and 2-byte elements, NaN and infinities carried.
   std::vector<float> t = x;
@@ -417,18 +430,18 @@ TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, rando
     CAPTURE(perm[0] * 1000 + perm[1] * 100 + perm[2] * 10 + perm[3]);
     std::vector<float> t_ref(t.size()), t_cpu(t.size(), 0.0f);
     ref().transpose(t.data(), t_ref.data(), sizeof(float), {2, 5, 7, 3}, perm);
-    cpu().transpose(t.data(), t_cpu.data(), sizeof(float), {2, 5, 7, 3}, perm);
+    subject().transpose(t.data(), t_cpu.data(), sizeof(float), {2, 5, 7, 3}, perm);
     CHECK(std::memcmp(t_ref.data(), t_cpu.data(), t.size() * sizeof(float)) == 0);
     std::vector<std::uint16_t> h_ref(2 * t.size()), h_cpu(2 * t.size(), 0);
     ref().transpose(t.data(), h_ref.data(), 2, {4, 5, 7, 3}, perm);  // the same bytes seen as 2-byte elements
-    cpu().transpose(t.data(), h_cpu.data(), 2, {4, 5, 7, 3}, perm);
+    subject().transpose(t.data(), h_cpu.data(), 2, {4, 5, 7, 3}, perm);
     CHECK(h_ref == h_cpu);
   } while (std::next_permutation(perm.begin(), perm.end()));
   const std::vector<float> wide{-1e10f, -3.7f, -0.5f, 0.0f, 0.5f, 2.5f, 255.9f, 300.0f, 3e9f, NAN};
   for (const DType to : {DType::int32, DType::uint8, DType::bfloat16, DType::float16}) {
     std::vector<std::uint8_t> r(wide.size() * 4), q(wide.size() * 4, 0xAB);
     ref().cast(wide.data(), DType::float32, r.data(), to, wide.size());
-    cpu().cast(wide.data(), DType::float32, q.data(), to, wide.size());
+    subject().cast(wide.data(), DType::float32, q.data(), to, wide.size());
     CHECK(std::memcmp(r.data(), q.data(), wide.size() * size_of(to)) == 0);
   }
   // float16 both ways, bit for bit: every half (normals, subnormals, infinities, NaNs) widened,
@@ -437,7 +450,7 @@ TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, rando
   for (std::size_t i = 0; i < halves.size(); ++i) halves[i] = static_cast<std::uint16_t>(i);
   std::vector<float> widened_ref(halves.size()), widened_cpu(halves.size());
   ref().cast(halves.data(), DType::float16, widened_ref.data(), DType::float32, halves.size());
-  cpu().cast(halves.data(), DType::float16, widened_cpu.data(), DType::float32, halves.size());
+  subject().cast(halves.data(), DType::float16, widened_cpu.data(), DType::float32, halves.size());
   std::size_t differ = 0;  // NaN payloads may differ (the reference passes them through double)
   for (std::size_t i = 0; i < halves.size(); ++i) {
     const bool same = std::memcmp(&widened_cpu[i], &widened_ref[i], 4) == 0;
@@ -452,30 +465,31 @@ TEST_CASE("cpu backend: copies, padding, cropping, gathers, casts, labels, rando
   }
   std::vector<std::uint16_t> narrowed_ref(floats.size()), narrowed_cpu(floats.size());
   ref().cast(floats.data(), DType::float32, narrowed_ref.data(), DType::float16, floats.size());
-  cpu().cast(floats.data(), DType::float32, narrowed_cpu.data(), DType::float16, floats.size());
+  subject().cast(floats.data(), DType::float32, narrowed_cpu.data(), DType::float16, floats.size());
   CHECK(narrowed_cpu == narrowed_ref);
   const std::vector<std::int32_t> labels{3, 0, 9, 9, -1, 10};  // the last two are outside [0, 10)
   std::vector<float> h_ref(60), h_cpu(60, NAN);
   std::int32_t invalid_ref = -7, invalid_cpu = -7;
   ref().one_hot(labels.data(), labels.size(), 10, h_ref.data(), &invalid_ref);
-  cpu().one_hot(labels.data(), labels.size(), 10, h_cpu.data(), &invalid_cpu);
+  subject().one_hot(labels.data(), labels.size(), 10, h_cpu.data(), &invalid_cpu);
   CHECK(h_cpu == h_ref);
   CHECK(invalid_ref == 2);
   CHECK(invalid_cpu == 2);
   CHECK(std::count(h_ref.begin() + 40, h_ref.end(), 0.0f) == 20);
   std::vector<float> r_ref(100001), r_cpu(100001);
   ref().random_uniform(r_ref.data(), r_ref.size(), 42, -2.0f, 3.0f);
-  cpu().random_uniform(r_cpu.data(), r_cpu.size(), 42, -2.0f, 3.0f);
+  subject().random_uniform(r_cpu.data(), r_cpu.size(), 42, -2.0f, 3.0f);
   CHECK(r_cpu == r_ref);
   ref().random_normal(r_ref.data(), r_ref.size(), 43, 1.0f, 0.5f);
-  cpu().random_normal(r_cpu.data(), r_cpu.size(), 43, 1.0f, 0.5f);
+  subject().random_normal(r_cpu.data(), r_cpu.size(), 43, 1.0f, 0.5f);
   CHECK(r_cpu == r_ref);
   ref().dropout_mask(r_ref.data(), r_ref.size(), 44, 0.3f);
-  cpu().dropout_mask(r_cpu.data(), r_cpu.size(), 44, 0.3f);
+  subject().dropout_mask(r_cpu.data(), r_cpu.size(), 44, 0.3f);
   CHECK(r_cpu == r_ref);
 }
 
-TEST_CASE("cpu backend: fused optimizer updates round exactly as the reference") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": fused optimizer updates round exactly as the reference") {
+  PARITY_SUBJECT_OR_SKIP();
   const std::size_t n = 200003;
   const auto g = random_values(n, 111);
   for (const bool amsgrad : {false, true}) {
@@ -484,7 +498,7 @@ TEST_CASE("cpu backend: fused optimizer updates round exactly as the reference")
     auto var_c = var_r, m_c = m_r, v_c = v_r, vmax_c = vmax_r;
     ref().adam_update(var_r.data(), m_r.data(), v_r.data(), amsgrad ? vmax_r.data() : nullptr, g.data(), n,
                       1e-3f, 0.1f, 0.001f, 1e-7f);
-    cpu().adam_update(var_c.data(), m_c.data(), v_c.data(), amsgrad ? vmax_c.data() : nullptr, g.data(), n,
+    subject().adam_update(var_c.data(), m_c.data(), v_c.data(), amsgrad ? vmax_c.data() : nullptr, g.data(), n,
                       1e-3f, 0.1f, 0.001f, 1e-7f);
     CHECK(var_c == var_r);
     CHECK(m_c == m_r);
@@ -496,14 +510,15 @@ TEST_CASE("cpu backend: fused optimizer updates round exactly as the reference")
       auto var_r = random_values(n, 116), m_r = random_values(n, 117);
       auto var_c = var_r, m_c = m_r;
       ref().sgd_update(var_r.data(), momentum == 0.0f ? nullptr : m_r.data(), g.data(), n, 0.01f, momentum, nesterov);
-      cpu().sgd_update(var_c.data(), momentum == 0.0f ? nullptr : m_c.data(), g.data(), n, 0.01f, momentum, nesterov);
+      subject().sgd_update(var_c.data(), momentum == 0.0f ? nullptr : m_c.data(), g.data(), n, 0.01f, momentum, nesterov);
       CHECK(var_c == var_r);
       CHECK(m_c == m_r);
     }
   }
 }
 
-TEST_CASE("cpu backend: fused RMSprop, Adagrad and Nadam updates round exactly as the reference") {
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": fused RMSprop, Adagrad and Nadam updates round exactly as the reference") {
+  PARITY_SUBJECT_OR_SKIP();
   const std::size_t n = 100003;
   const auto g = random_values(n, 121);
   for (const bool with_momentum : {false, true}) {
@@ -513,7 +528,7 @@ TEST_CASE("cpu backend: fused RMSprop, Adagrad and Nadam updates round exactly a
       auto var_c = var_r, vel_c = vel_r, mom_c = mom_r, avg_c = avg_r;
       ref().rmsprop_update(var_r.data(), vel_r.data(), with_momentum ? mom_r.data() : nullptr,
                            centered ? avg_r.data() : nullptr, g.data(), n, 1e-3f, 0.9f, 0.5f, 1e-7f);
-      cpu().rmsprop_update(var_c.data(), vel_c.data(), with_momentum ? mom_c.data() : nullptr,
+      subject().rmsprop_update(var_c.data(), vel_c.data(), with_momentum ? mom_c.data() : nullptr,
                            centered ? avg_c.data() : nullptr, g.data(), n, 1e-3f, 0.9f, 0.5f, 1e-7f);
       CHECK(var_c == var_r);
       CHECK(vel_c == vel_r);
@@ -524,35 +539,39 @@ TEST_CASE("cpu backend: fused RMSprop, Adagrad and Nadam updates round exactly a
   auto var_r = random_values(n, 126), acc_r = random_values(n, 127, 0.1f, 1.0f);
   auto var_c = var_r, acc_c = acc_r;
   ref().adagrad_update(var_r.data(), acc_r.data(), g.data(), n, 1e-2f, 1e-7f);
-  cpu().adagrad_update(var_c.data(), acc_c.data(), g.data(), n, 1e-2f, 1e-7f);
+  subject().adagrad_update(var_c.data(), acc_c.data(), g.data(), n, 1e-2f, 1e-7f);
   CHECK(var_c == var_r);
   CHECK(acc_c == acc_r);
   auto m_r = random_values(n, 128), v_r = random_values(n, 129, 0.0f, 1.0f);
   auto m_c = m_r, v_c = v_r;
   var_c = var_r;
   ref().nadam_update(var_r.data(), m_r.data(), v_r.data(), g.data(), n, 0.1f, 0.001f, 9.5f, 0.06f, 0.002f, 1e-3f, 1e-7f);
-  cpu().nadam_update(var_c.data(), m_c.data(), v_c.data(), g.data(), n, 0.1f, 0.001f, 9.5f, 0.06f, 0.002f, 1e-3f, 1e-7f);
+  subject().nadam_update(var_c.data(), m_c.data(), v_c.data(), g.data(), n, 0.1f, 0.001f, 9.5f, 0.06f, 0.002f, 1e-3f, 1e-7f);
   CHECK(var_c == var_r);
   CHECK(m_c == m_r);
   CHECK(v_c == v_r);
 }
 
-TEST_CASE("cpu backend: errors from oneDNN become BackendErrors naming the kernel") {
+#if KERASCPP_PARITY_PRIMARY
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": errors from oneDNN become BackendErrors naming the kernel") {
+  PARITY_SUBJECT_OR_SKIP();
   Conv2DGeometry g;  // 2 groups cannot split 3 input channels: oneDNN refuses it
   g.batch = 1, g.in_h = 4, g.in_w = 4, g.in_c = 3, g.kernel_h = 3, g.kernel_w = 3, g.out_c = 2;
   g.out_h = 2, g.out_w = 2, g.groups = 2;
   std::vector<float> buffer(1000);
   try {
-    cpu().conv2d_forward(g, buffer.data(), buffer.data(), nullptr, FusedActivation::none, buffer.data());
+    subject().conv2d_forward(g, buffer.data(), buffer.data(), nullptr, FusedActivation::none, buffer.data());
     FAIL("expected a BackendError");
   } catch (const BackendError& e) {
     CHECK(std::string(e.what()).find("conv2d forward") != std::string::npos);
   }
 }
 
-#else
+#endif  // KERASCPP_PARITY_PRIMARY
 
-TEST_CASE("cpu backend: not built") {
+#elif KERASCPP_PARITY_PRIMARY
+
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": not built") {
   MESSAGE("SKIPPED cpu backend parity: this build has no CPU backend (KERASCPP_WITH_CPU=OFF)");
   CHECK_THROWS_AS(backend::get("cpu"), BackendError);
 }

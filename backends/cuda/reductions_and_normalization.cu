@@ -1,0 +1,337 @@
+// The CUDA backend's reductions: sums and maxima over the middle axis of an (outer, mid,
+// inner) view, softmax rows, batch normalization. Sums accumulate in double, as the reference
+// backend does, so the two agree to float32 rounding whatever the order.
+#include <cmath>
+#include <cstdint>
+
+#include "../common/element_rules.hpp"
+#include "launch.cuh"
+
+namespace keras::cuda_backend {
+
+namespace rules = element_rules;
+
+namespace {
+
+// A block reduces a tile of up to 32 adjacent inner positions (threadIdx.x, coalesced) over
+// the whole middle axis, threadIdx.y taking every blockDim.y-th row; grid: (inner tiles, outer).
+struct Tile {
+  dim3 block, grid;
+};
+Tile tile_for(std::int64_t outer, std::int64_t inner) {
+  unsigned tx = 1;
+  while (tx < 32 && static_cast<std::int64_t>(tx) < inner) tx *= 2;
+  const unsigned ty = 256 / tx;
+  return {dim3(tx, ty), dim3(static_cast<unsigned>((inner + tx - 1) / tx), static_cast<unsigned>(outer))};
+}
+
+__global__ void reduce_sum_kernel(const float* x, float* y, std::int64_t mid, std::int64_t inner) {
+  extern __shared__ double partial[];
+  const std::int64_t o = blockIdx.y, i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  double acc = 0.0;
+  if (i < inner) {
+    for (std::int64_t m = threadIdx.y; m < mid; m += blockDim.y) acc += x[(o * mid + m) * inner + i];
+  }
+  partial[threadIdx.y * blockDim.x + threadIdx.x] = acc;
+  __syncthreads();
+  for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
+    if (threadIdx.y < half) partial[threadIdx.y * blockDim.x + threadIdx.x] += partial[(threadIdx.y + half) * blockDim.x + threadIdx.x];
+    __syncthreads();
+  }
+  if (threadIdx.y == 0 && i < inner) y[o * inner + i] = static_cast<float>(partial[threadIdx.x]);
+}
+
+// The reference's running maximum, whatever order the candidates meet in: a NaN beats any
+// number, and between equals (or two NaNs) the smaller index wins.
+__device__ bool takes(float v, std::int64_t m, float best, std::int64_t best_m) {
+  if (rules::beats(v, best)) return true;
+  if (rules::beats(best, v)) return false;
+  return m < best_m;
+}
+
+__global__ void reduce_max_kernel(const float* x, float* y, std::int32_t* argmax, std::int64_t mid, std::int64_t inner) {
+  extern __shared__ unsigned char shared[];
+  float* values = reinterpret_cast<float*>(shared);
+  std::int64_t* indices = reinterpret_cast<std::int64_t*>(values + blockDim.x * blockDim.y + (blockDim.x * blockDim.y) % 2);
+  const std::int64_t o = blockIdx.y, i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  float best = 0.0f;
+  std::int64_t best_m = mid;  // "none yet"
+  if (i < inner) {
+    for (std::int64_t m = threadIdx.y; m < mid; m += blockDim.y) {
+      const float v = x[(o * mid + m) * inner + i];
+      if (best_m == mid || takes(v, m, best, best_m)) best = v, best_m = m;
+    }
+  }
+  const unsigned slot = threadIdx.y * blockDim.x + threadIdx.x;
+  values[slot] = best, indices[slot] = best_m;
+  __syncthreads();
+  for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
+    if (threadIdx.y < half) {
+      const unsigned other = slot + half * blockDim.x;
+      if (indices[other] != mid && (indices[slot] == mid || takes(values[other], indices[other], values[slot], indices[slot]))) {
+        values[slot] = values[other], indices[slot] = indices[other];
+      }
+    }
+    __syncthreads();
+  }
+  if (threadIdx.y == 0 && i < inner) {
+    y[o * inner + i] = values[threadIdx.x];
+    if (argmax) argmax[o * inner + i] = static_cast<std::int32_t>(indices[threadIdx.x]);
+  }
+}
+
+__global__ void expand_mid_kernel(const float* x, float* y, std::int64_t mid, std::int64_t inner, float scale, std::size_t n) {
+  KERASCPP_GRID_STRIDE(e, n) {
+    const std::int64_t i = static_cast<std::int64_t>(e) % inner, o = static_cast<std::int64_t>(e) / (mid * inner);
+    y[e] = scale * x[o * inner + i];
+  }
+}
+
+__global__ void scatter_argmax_kernel(const float* dy, const std::int32_t* argmax, float* dx, std::int64_t mid,
+                                      std::int64_t inner, std::size_t n) {
+  KERASCPP_GRID_STRIDE(e, n) {
+    const std::int64_t i = static_cast<std::int64_t>(e) % inner, o = static_cast<std::int64_t>(e) / inner;
+    dx[(o * mid + argmax[e]) * inner + i] = dy[e];
+  }
+}
+
+// One block per row: the row's maximum (NaN wins), then the sum of exponentials in double.
+constexpr unsigned kRowThreads = 256;
+
+__device__ double block_sum(double v, double* scratch) {
+  scratch[threadIdx.x] = v;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) scratch[threadIdx.x] += scratch[threadIdx.x + half];
+    __syncthreads();
+  }
+  const double total = scratch[0];
+  __syncthreads();
+  return total;
+}
+
+__global__ void softmax_kernel(const float* x, float* y, std::int64_t rows, std::int64_t cols, bool log) {
+  __shared__ double scratch[kRowThreads];
+  __shared__ float tops[kRowThreads];
+  for (std::int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float* xr = x + r * cols;
+    float top = xr[0];
+    for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) top = rules::maximum(top, xr[j]);
+    tops[threadIdx.x] = top;
+    __syncthreads();
+    for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
+      if (threadIdx.x < half) tops[threadIdx.x] = rules::maximum(tops[threadIdx.x], tops[threadIdx.x + half]);
+      __syncthreads();
+    }
+    top = tops[0];
+    double local = 0.0;
+    for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) local += exp(static_cast<double>(xr[j] - top));
+    const double total = block_sum(local, scratch);
+    const double log_total = ::log(total);
+    for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+      const double shifted = static_cast<double>(xr[j] - top);
+      y[r * cols + j] = static_cast<float>(log ? shifted - log_total : exp(shifted) / total);
+    }
+    __syncthreads();
+  }
+}
+
+__global__ void softmax_backward_kernel(const float* y, const float* dy, float* dx, std::int64_t rows, std::int64_t cols,
+                                        bool log) {
+  __shared__ double scratch[kRowThreads];
+  for (std::int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float* yr = y + r * cols;
+    const float* dyr = dy + r * cols;
+    double local = 0.0;
+    for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) local += log ? dyr[j] : dyr[j] * yr[j];
+    const double s = block_sum(local, scratch);
+    for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+      dx[r * cols + j] = log ? static_cast<float>(dyr[j] - expf(yr[j]) * s) : static_cast<float>(yr[j] * (dyr[j] - s));
+    }
+  }
+}
+
+// Batch normalization's per-channel statistics: a (rows, channels) view reduced over rows,
+// 32 channels per block (coalesced), in double.
+constexpr unsigned kChannelTile = 32, kRowSlices = 8;
+
+__device__ double column_sum(double v, double* scratch) {
+  const unsigned slot = threadIdx.y * blockDim.x + threadIdx.x;
+  scratch[slot] = v;
+  __syncthreads();
+  for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
+    if (threadIdx.y < half) scratch[slot] += scratch[slot + half * blockDim.x];
+    __syncthreads();
+  }
+  const double total = scratch[threadIdx.x];
+  __syncthreads();
+  return total;
+}
+
+__global__ void batch_norm_statistics_kernel(const float* x, std::int64_t rows, std::int64_t channels, float* mean,
+                                             float* variance) {
+  __shared__ double scratch[kChannelTile * kRowSlices];
+  const std::int64_t c = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  const bool active = c < channels;
+  double sum = 0.0;
+  if (active) {
+    for (std::int64_t r = threadIdx.y; r < rows; r += blockDim.y) sum += x[r * channels + c];
+  }
+  sum = column_sum(sum, scratch);
+  const float m = static_cast<float>(sum / rows);
+  double sq = 0.0;
+  if (active) {
+    for (std::int64_t r = threadIdx.y; r < rows; r += blockDim.y) {
+      const double d = x[r * channels + c] - static_cast<double>(m);
+      sq += d * d;
+    }
+  }
+  sq = column_sum(sq, scratch);
+  if (active && threadIdx.y == 0) {
+    mean[c] = m;
+    variance[c] = static_cast<float>(sq / rows);
+  }
+}
+
+__global__ void batch_norm_apply_kernel(const float* x, const float* gamma, const float* beta, const float* mean,
+                                        const float* variance, std::int64_t channels, float epsilon, float* y,
+                                        std::size_t n) {
+  KERASCPP_GRID_STRIDE(e, n) {
+    const std::int64_t c = static_cast<std::int64_t>(e) % channels;
+    const float inv_std = 1.0f / sqrtf(variance[c] + epsilon);
+    const float scale = (gamma ? gamma[c] : 1.0f) * inv_std;
+    const float shift = (beta ? beta[c] : 0.0f) - mean[c] * scale;
+    y[e] = x[e] * scale + shift;
+  }
+}
+
+// sums[c] = sum dy, sums[channels + c] = sum dy * xhat, in double.
+__global__ void batch_norm_backward_sums_kernel(const float* dy, const float* x, const float* mean, const float* variance,
+                                                std::int64_t rows, std::int64_t channels, float epsilon, double* sums,
+                                                float* dgamma, float* dbeta) {
+  __shared__ double scratch[kChannelTile * kRowSlices];
+  const std::int64_t c = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  const bool active = c < channels;
+  double sum_dy = 0.0, sum_dy_xhat = 0.0;
+  if (active) {
+    const double inv_std = 1.0 / sqrt(static_cast<double>(variance[c]) + epsilon);
+    for (std::int64_t r = threadIdx.y; r < rows; r += blockDim.y) {
+      const double xhat = (x[r * channels + c] - static_cast<double>(mean[c])) * inv_std;
+      sum_dy += dy[r * channels + c];
+      sum_dy_xhat += dy[r * channels + c] * xhat;
+    }
+  }
+  sum_dy = column_sum(sum_dy, scratch);
+  sum_dy_xhat = column_sum(sum_dy_xhat, scratch);
+  if (active && threadIdx.y == 0) {
+    sums[c] = sum_dy;
+    sums[channels + c] = sum_dy_xhat;
+    if (dbeta) dbeta[c] = static_cast<float>(sum_dy);
+    if (dgamma) dgamma[c] = static_cast<float>(sum_dy_xhat);
+  }
+}
+
+__global__ void batch_norm_backward_dx_kernel(const float* dy, const float* x, const float* gamma, const float* mean,
+                                              const float* variance, std::int64_t rows, std::int64_t channels,
+                                              float epsilon, const double* sums, float* dx, std::size_t n) {
+  KERASCPP_GRID_STRIDE(e, n) {
+    const std::int64_t c = static_cast<std::int64_t>(e) % channels;
+    const double inv_std = 1.0 / sqrt(static_cast<double>(variance[c]) + epsilon);
+    const double xhat = (x[e] - static_cast<double>(mean[c])) * inv_std;
+    const double k = (gamma ? gamma[c] : 1.0f) * inv_std / static_cast<double>(rows);
+    dx[e] = static_cast<float>(k * (rows * static_cast<double>(dy[e]) - sums[c] - xhat * sums[channels + c]));
+  }
+}
+
+unsigned row_blocks(std::int64_t rows) { return static_cast<unsigned>(std::min<std::int64_t>(rows, 65535)); }
+
+}  // namespace
+
+void CudaBackend::reduce_sum(const float* x, float* y, std::int64_t outer, std::int64_t mid, std::int64_t inner) {
+  if (outer * inner == 0) return;
+  activate();
+  note_kernel("reduce_sum");
+  const Tile t = tile_for(outer, inner);
+  reduce_sum_kernel<<<t.grid, t.block, t.block.x * t.block.y * sizeof(double), stream_>>>(x, y, mid, inner);
+  check_launch("reduce_sum");
+}
+
+void CudaBackend::reduce_max(const float* x, float* y, std::int32_t* argmax, std::int64_t outer, std::int64_t mid,
+                             std::int64_t inner) {
+  if (outer * inner == 0) return;
+  activate();
+  note_kernel("reduce_max");
+  const Tile t = tile_for(outer, inner);
+  const std::size_t slots = t.block.x * t.block.y;
+  const std::size_t shared = (slots + slots % 2) * sizeof(float) + slots * sizeof(std::int64_t);
+  reduce_max_kernel<<<t.grid, t.block, shared, stream_>>>(x, y, argmax, mid, inner);
+  check_launch("reduce_max");
+}
+
+void CudaBackend::expand_mid(const float* x, float* y, std::int64_t outer, std::int64_t mid, std::int64_t inner,
+                             float scale) {
+  const auto n = static_cast<std::size_t>(outer * mid * inner);
+  launch(*this, "expand_mid", n, expand_mid_kernel, x, y, mid, inner, scale, n);
+}
+
+void CudaBackend::scatter_argmax(const float* dy, const std::int32_t* argmax, float* dx, std::int64_t outer,
+                                 std::int64_t mid, std::int64_t inner) {
+  activate();
+  check(cudaMemsetAsync(dx, 0, static_cast<std::size_t>(outer * mid * inner) * sizeof(float), stream_),
+        "cudaMemsetAsync", "scatter_argmax");
+  const auto n = static_cast<std::size_t>(outer * inner);
+  launch(*this, "scatter_argmax", n, scatter_argmax_kernel, dy, argmax, dx, mid, inner, n);
+}
+
+void CudaBackend::softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t cols, bool log) {
+  if (rows * cols == 0) return;
+  activate();
+  note_kernel("softmax_forward");
+  softmax_kernel<<<row_blocks(rows), kRowThreads, 0, stream_>>>(x, y, rows, cols, log);
+  check_launch("softmax_forward");
+}
+
+void CudaBackend::softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows, std::int64_t cols,
+                                   bool log) {
+  if (rows * cols == 0) return;
+  activate();
+  note_kernel("softmax_backward");
+  softmax_backward_kernel<<<row_blocks(rows), kRowThreads, 0, stream_>>>(y, dy, dx, rows, cols, log);
+  check_launch("softmax_backward");
+}
+
+void CudaBackend::batch_norm_training(const float* x, const float* gamma, const float* beta, std::int64_t rows,
+                                      std::int64_t channels, float epsilon, float* y, float* mean, float* variance) {
+  if (channels == 0) return;
+  activate();
+  note_kernel("batch_norm_training");
+  const dim3 block(kChannelTile, kRowSlices), grid(static_cast<unsigned>((channels + kChannelTile - 1) / kChannelTile));
+  batch_norm_statistics_kernel<<<grid, block, 0, stream_>>>(x, rows, channels, mean, variance);
+  check_launch("batch_norm_training");
+  batch_norm_inference(x, gamma, beta, mean, variance, rows, channels, epsilon, y);
+}
+
+void CudaBackend::batch_norm_inference(const float* x, const float* gamma, const float* beta, const float* mean,
+                                       const float* variance, std::int64_t rows, std::int64_t channels, float epsilon,
+                                       float* y) {
+  const auto n = static_cast<std::size_t>(rows * channels);
+  launch(*this, "batch_norm_inference", n, batch_norm_apply_kernel, x, gamma, beta, mean, variance, channels, epsilon, y, n);
+}
+
+void CudaBackend::batch_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean,
+                                      const float* variance, std::int64_t rows, std::int64_t channels, float epsilon,
+                                      float* dx, float* dgamma, float* dbeta) {
+  if (channels == 0) return;
+  activate();
+  note_kernel("batch_norm_backward");
+  Scratch sums(*this, 2 * static_cast<std::size_t>(channels) * sizeof(double));
+  const dim3 block(kChannelTile, kRowSlices), grid(static_cast<unsigned>((channels + kChannelTile - 1) / kChannelTile));
+  batch_norm_backward_sums_kernel<<<grid, block, 0, stream_>>>(dy, x, mean, variance, rows, channels, epsilon,
+                                                               sums.as<double>(), dgamma, dbeta);
+  check_launch("batch_norm_backward");
+  const auto n = static_cast<std::size_t>(rows * channels);
+  launch(*this, "batch_norm_backward", n, batch_norm_backward_dx_kernel, dy, x, gamma, mean, variance, rows, channels,
+         epsilon, sums.as<const double>(), dx, n);
+}
+
+}  // namespace keras::cuda_backend

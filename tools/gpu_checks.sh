@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Every check that needs a GPU, in one run (the GPU machine's time is short): the cuda backend's
+# kernel parity against the reference (cuDNN and the direct kernels), the whole fast test suite
+# with KERAS_BACKEND=cuda, the README's main job and a Fashion-MNIST CNN on cuda against cpu,
+# a checkpoint written on cpu evaluated and trained on cuda and back, and model step timings.
+# Run from the repository root on the GPU machine, after tools/make_gpu_bundle.sh here (that
+# machine cannot build kerascpp: it lacks Debian's libraries). Logs go to $OUT (or ./gpu_logs).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=${OUT:-gpu_logs}
+mkdir -p "$logs"
+step() { echo; echo "=== $* ($(date +%T))"; }
+
+step "machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv
+nproc
+tar -xJf .gpu_bundle/kerascpp.tar.xz || exit 1
+# The tests find their fixtures through the source path they were built in.
+[[ -e /work/main ]] || { mkdir -p /work && ln -s "$PWD" /work/main; }
+nvidia_libs=$(python3 -c 'import nvidia, os; print(":".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in sorted(os.listdir(p)) if os.path.isdir(os.path.join(p, d, "lib"))))' 2>/dev/null)
+export LD_LIBRARY_PATH="$PWD/libs:/usr/local/cuda/lib64:${nvidia_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+ldd build/tests/kerascpp_tests | grep -E "not found|cudnn|cublas" || true
+tests=build/tests/kerascpp_tests
+
+step "cuda kernels against the reference (cuDNN convolutions)"
+timeout 240 $tests --test-case="cuda*,the CUDA*,selecting the cuda*" >"$logs/parity.log" 2>&1
+echo "rc=$?"
+grep -E "ERROR|MESSAGE|kerascpp:" "$logs/parity.log" | head -40
+tail -4 "$logs/parity.log"
+
+step "convolutions on the direct kernels"
+KERASCPP_CUDA_DIRECT_CONVOLUTIONS=1 timeout 120 $tests --test-case="cuda backend*conv*,cuda backend, non-finite*conv*" >"$logs/direct.log" 2>&1
+echo "rc=$?"
+grep -E "ERROR" "$logs/direct.log" | head -10
+tail -3 "$logs/direct.log"
+
+step "the fast suite with KERAS_BACKEND=cuda"
+KERAS_BACKEND=cuda timeout 300 $tests --test-suite-exclude=slow >"$logs/suite.log" 2>&1
+echo "rc=$?"
+awk '/^TEST CASE:/ {name=$0} /ERROR|FATAL|exception/ {if (name != last) print name; last=name}' "$logs/suite.log" | head -40
+tail -4 "$logs/suite.log"
+
+data=.gpu_bundle/fashion-mnist-subset
+step "README main job (Fashion-MNIST MLP, 12,000 training images) on cuda, then cpu"
+for b in cuda cpu; do
+  start=$SECONDS
+  timeout 120 build/apps/fashion_mnist_mlp --backend $b --data $data --plot /tmp/mlp_$b.svg >"$logs/mlp_$b.log" 2>&1
+  echo "$b: rc=$? $(grep -i -E 'test accuracy' "$logs/mlp_$b.log" | tail -1) ($((SECONDS - start)) s)"
+done
+
+step "Fashion-MNIST CNN (seed 001's basic CNN), 3 epochs, on cuda, then cpu; each checkpoint evaluated on the other"
+for b in cuda cpu; do
+  timeout 150 build/apps/cifar100_basic_cnn --dataset fashion_mnist --data $data --epochs 3 --backend $b --out /tmp/cnn_$b \
+    >"$logs/cnn_$b.log" 2>&1
+  echo "$b: rc=$? $(grep -i -E 'test accuracy|accuracy:' "$logs/cnn_$b.log" | tail -1)"
+done
+for pair in "cpu cuda" "cuda cpu"; do
+  set -- $pair
+  timeout 60 build/apps/cifar100_basic_cnn --dataset fashion_mnist --data $data --epochs 0 --weights /tmp/cnn_$1/best.keras \
+    --backend $2 --out /tmp/eval_$1_on_$2 >"$logs/eval_$1_on_$2.log" 2>&1
+  echo "checkpoint from $1, evaluated on $2: rc=$? $(grep -i -E 'accuracy' "$logs/eval_$1_on_$2.log" | tail -1)"
+  timeout 90 build/apps/cifar100_basic_cnn --dataset fashion_mnist --data $data --epochs 1 --weights /tmp/cnn_$1/best.keras \
+    --backend $2 --out /tmp/resume_$1_on_$2 >"$logs/resume_$1_on_$2.log" 2>&1
+  echo "checkpoint from $1, trained one more epoch on $2: rc=$? $(grep -i -E 'accuracy' "$logs/resume_$1_on_$2.log" | tail -1)"
+done
+
+step "model step timings (seed 003's CNN and VGG9, batch 64)"
+for b in cuda cpu; do
+  timeout 60 build/bench/model_step_bench --backend $b --batch-size 64 --iterations 5 2>&1 | tail -6
+done
+step "done"
