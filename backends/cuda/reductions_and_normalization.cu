@@ -14,31 +14,39 @@ namespace rules = element_rules;
 namespace {
 
 // A block reduces a tile of up to 32 adjacent inner positions (threadIdx.x, coalesced) over
-// the whole middle axis, threadIdx.y taking every blockDim.y-th row; grid: (inner tiles, outer).
+// the whole middle axis, threadIdx.y taking every blockDim.y-th row. Tiles are numbered
+// (outer, inner tile) and the grid strides over them, so no grid dimension limit applies.
 struct Tile {
-  dim3 block, grid;
+  dim3 block;
+  unsigned grid;
+  std::int64_t tiles_per_outer, count;
 };
 Tile tile_for(std::int64_t outer, std::int64_t inner) {
   unsigned tx = 1;
   while (tx < 32 && static_cast<std::int64_t>(tx) < inner) tx *= 2;
   const unsigned ty = 256 / tx;
-  return {dim3(tx, ty), dim3(static_cast<unsigned>((inner + tx - 1) / tx), static_cast<unsigned>(outer))};
+  const std::int64_t per_outer = (inner + tx - 1) / tx, count = per_outer * outer;
+  return {dim3(tx, ty), static_cast<unsigned>(std::min<std::int64_t>(count, 1 << 16)), per_outer, count};
 }
 
-__global__ void reduce_sum_kernel(const float* x, float* y, std::int64_t mid, std::int64_t inner) {
+__global__ void reduce_sum_kernel(const float* x, float* y, std::int64_t mid, std::int64_t inner,
+                                  std::int64_t tiles_per_outer, std::int64_t tiles) {
   extern __shared__ double partial[];
-  const std::int64_t o = blockIdx.y, i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  double acc = 0.0;
-  if (i < inner) {
-    for (std::int64_t m = threadIdx.y; m < mid; m += blockDim.y) acc += x[(o * mid + m) * inner + i];
-  }
-  partial[threadIdx.y * blockDim.x + threadIdx.x] = acc;
-  __syncthreads();
-  for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
-    if (threadIdx.y < half) partial[threadIdx.y * blockDim.x + threadIdx.x] += partial[(threadIdx.y + half) * blockDim.x + threadIdx.x];
+  for (std::int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
+    const std::int64_t o = t / tiles_per_outer, i = (t % tiles_per_outer) * blockDim.x + threadIdx.x;
+    double acc = 0.0;
+    if (i < inner) {
+      for (std::int64_t m = threadIdx.y; m < mid; m += blockDim.y) acc += x[(o * mid + m) * inner + i];
+    }
+    partial[threadIdx.y * blockDim.x + threadIdx.x] = acc;
     __syncthreads();
+    for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
+      if (threadIdx.y < half) partial[threadIdx.y * blockDim.x + threadIdx.x] += partial[(threadIdx.y + half) * blockDim.x + threadIdx.x];
+      __syncthreads();
+    }
+    if (threadIdx.y == 0 && i < inner) y[o * inner + i] = static_cast<float>(partial[threadIdx.x]);
+    __syncthreads();  // the next tile reuses `partial`
   }
-  if (threadIdx.y == 0 && i < inner) y[o * inner + i] = static_cast<float>(partial[threadIdx.x]);
 }
 
 // The reference's running maximum, whatever order the candidates meet in: a NaN beats any
@@ -49,34 +57,40 @@ __device__ bool takes(float v, std::int64_t m, float best, std::int64_t best_m) 
   return m < best_m;
 }
 
-__global__ void reduce_max_kernel(const float* x, float* y, std::int32_t* argmax, std::int64_t mid, std::int64_t inner) {
+__global__ void reduce_max_kernel(const float* x, float* y, std::int32_t* argmax, std::int64_t mid, std::int64_t inner,
+                                  std::int64_t tiles_per_outer, std::int64_t tiles) {
   extern __shared__ unsigned char shared[];
+  const unsigned slots = blockDim.x * blockDim.y;
   float* values = reinterpret_cast<float*>(shared);
-  std::int64_t* indices = reinterpret_cast<std::int64_t*>(values + blockDim.x * blockDim.y + (blockDim.x * blockDim.y) % 2);
-  const std::int64_t o = blockIdx.y, i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  float best = 0.0f;
-  std::int64_t best_m = mid;  // "none yet"
-  if (i < inner) {
-    for (std::int64_t m = threadIdx.y; m < mid; m += blockDim.y) {
-      const float v = x[(o * mid + m) * inner + i];
-      if (best_m == mid || takes(v, m, best, best_m)) best = v, best_m = m;
-    }
-  }
+  std::int64_t* indices = reinterpret_cast<std::int64_t*>(values + slots + slots % 2);
   const unsigned slot = threadIdx.y * blockDim.x + threadIdx.x;
-  values[slot] = best, indices[slot] = best_m;
-  __syncthreads();
-  for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
-    if (threadIdx.y < half) {
-      const unsigned other = slot + half * blockDim.x;
-      if (indices[other] != mid && (indices[slot] == mid || takes(values[other], indices[other], values[slot], indices[slot]))) {
-        values[slot] = values[other], indices[slot] = indices[other];
+  for (std::int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
+    const std::int64_t o = t / tiles_per_outer, i = (t % tiles_per_outer) * blockDim.x + threadIdx.x;
+    float best = 0.0f;
+    std::int64_t best_m = mid;  // "none yet"
+    if (i < inner) {
+      for (std::int64_t m = threadIdx.y; m < mid; m += blockDim.y) {
+        const float v = x[(o * mid + m) * inner + i];
+        if (best_m == mid || takes(v, m, best, best_m)) best = v, best_m = m;
       }
     }
+    values[slot] = best, indices[slot] = best_m;
     __syncthreads();
-  }
-  if (threadIdx.y == 0 && i < inner) {
-    y[o * inner + i] = values[threadIdx.x];
-    if (argmax) argmax[o * inner + i] = static_cast<std::int32_t>(indices[threadIdx.x]);
+    for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
+      if (threadIdx.y < half) {
+        const unsigned other = slot + half * blockDim.x;
+        if (indices[other] != mid &&
+            (indices[slot] == mid || takes(values[other], indices[other], values[slot], indices[slot]))) {
+          values[slot] = values[other], indices[slot] = indices[other];
+        }
+      }
+      __syncthreads();
+    }
+    if (threadIdx.y == 0 && i < inner) {
+      y[o * inner + i] = values[threadIdx.x];
+      if (argmax) argmax[o * inner + i] = static_cast<std::int32_t>(indices[threadIdx.x]);
+    }
+    __syncthreads();
   }
 }
 
@@ -252,7 +266,8 @@ void CudaBackend::reduce_sum(const float* x, float* y, std::int64_t outer, std::
   activate();
   note_kernel("reduce_sum");
   const Tile t = tile_for(outer, inner);
-  reduce_sum_kernel<<<t.grid, t.block, t.block.x * t.block.y * sizeof(double), stream_>>>(x, y, mid, inner);
+  reduce_sum_kernel<<<t.grid, t.block, t.block.x * t.block.y * sizeof(double), stream_>>>(x, y, mid, inner,
+                                                                                        t.tiles_per_outer, t.count);
   check_launch("reduce_sum");
 }
 
@@ -264,7 +279,7 @@ void CudaBackend::reduce_max(const float* x, float* y, std::int32_t* argmax, std
   const Tile t = tile_for(outer, inner);
   const std::size_t slots = t.block.x * t.block.y;
   const std::size_t shared = (slots + slots % 2) * sizeof(float) + slots * sizeof(std::int64_t);
-  reduce_max_kernel<<<t.grid, t.block, shared, stream_>>>(x, y, argmax, mid, inner);
+  reduce_max_kernel<<<t.grid, t.block, shared, stream_>>>(x, y, argmax, mid, inner, t.tiles_per_outer, t.count);
   check_launch("reduce_max");
 }
 
