@@ -9,6 +9,9 @@
 // those inputs are padded explicitly first.
 #include <cudnn.h>
 
+#include <cstdio>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "../common/element_rules.hpp"
@@ -206,15 +209,26 @@ Padding padding_for(const Conv2DGeometry& g) {
   return p;
 }
 
+// Says once per process and direction that cuDNN ran none of its algorithms for a geometry, so
+// that a slow run on the direct kernels is explained.
+void note_direct_fallback(const char* direction, const Conv2DGeometry& g) {
+  static std::mutex mutex;
+  static std::set<std::string> noted;
+  std::lock_guard lock(mutex);
+  if (!noted.insert(direction).second) return;
+  std::fprintf(stderr, "kerascpp: cuda: cuDNN has no algorithm that runs conv2d %s for %s; using kerascpp's direct "
+               "kernels (correct, slower); later geometries are not reported\n", direction, describe(g).c_str());
+}
+
 template <class Perf>
 std::vector<ConvChoice> choices_of(const Perf* perf, int returned, DType dtype) {
   std::vector<ConvChoice> choices;
   for (int i = 0; i < returned; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspace) continue;
-    const bool tensor_ops = perf[i].mathType != CUDNN_FMA_MATH && perf[i].mathType != CUDNN_DEFAULT_MATH;
-    // float32 stays IEEE float32 (no TF32 tensor cores), as the reference computes it.
-    if (dtype == DType::float32 && tensor_ops) continue;
-    choices.push_back({static_cast<int>(perf[i].algo), perf[i].memory, tensor_ops});
+    // float32 stays IEEE float32 (FMA math, no TF32 tensor cores), as the reference computes it;
+    // 16-bit storage runs in the math mode the heuristics ranked the algorithm with.
+    const cudnnMathType_t math = dtype == DType::float32 ? CUDNN_FMA_MATH : perf[i].mathType;
+    choices.push_back({static_cast<int>(perf[i].algo), perf[i].memory, static_cast<int>(math)});
   }
   return choices;
 }
@@ -308,6 +322,10 @@ void CudaBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const v
                    [&](const ConvChoice& c) {
                      try {
                        Scratch workspace(*this, c.workspace);
+                       if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(c.math_type)) !=
+                           CUDNN_STATUS_SUCCESS) {
+                         return false;
+                       }
                        return cudnnConvolutionForward(cudnn_, &one, x_desc_, input, w_desc_, w_krsc.get(), conv_desc_,
                                                       static_cast<cudnnConvolutionFwdAlgo_t>(c.algorithm), workspace.get(),
                                                       c.workspace, &zero, y_desc_, y) == CUDNN_STATUS_SUCCESS;
@@ -318,6 +336,7 @@ void CudaBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const v
               .has_value();
   }
   if (!ran) {
+    if (cudnn_) note_direct_fallback("forward", g);
     const std::size_t total = output_elements(g);
     launch(*this, "conv2d_forward (direct)", total, direct_forward_kernel, g, x, w, y, total);
   }
@@ -357,6 +376,10 @@ void CudaBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, 
                    [&](const ConvChoice& c) {
                      try {
                        Scratch workspace(*this, c.workspace);
+                       if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(c.math_type)) !=
+                           CUDNN_STATUS_SUCCESS) {
+                         return false;
+                       }
                        return cudnnConvolutionBackwardData(cudnn_, &one, w_desc_, w_krsc.get(), y_desc_, dy, conv_desc_,
                                                            static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algorithm),
                                                            workspace.get(), c.workspace, &zero, x_desc_,
@@ -369,6 +392,7 @@ void CudaBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, 
     if (ran && p.explicit_pad) crop_input(*this, g, p, padded.get(), dx);
   }
   if (!ran) {
+    if (cudnn_ && output_elements(g) > 0) note_direct_fallback("backward data", g);
     const std::size_t total = input_elements(g);
     launch(*this, "conv2d_backward_data (direct)", total, direct_backward_data_kernel, g, dy, w, dx, total);
   }
@@ -404,6 +428,10 @@ void CudaBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x,
                    [&](const ConvChoice& c) {
                      try {
                        Scratch workspace(*this, c.workspace);
+                       if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(c.math_type)) !=
+                           CUDNN_STATUS_SUCCESS) {
+                         return false;
+                       }
                        return cudnnConvolutionBackwardFilter(cudnn_, &one, x_desc_, input, y_desc_, dy, conv_desc_,
                                                              static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algorithm),
                                                              workspace.get(), c.workspace, &zero, w_desc_,
@@ -418,6 +446,7 @@ void CudaBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x,
     }
   }
   if (!ran) {
+    if (cudnn_ && output_elements(g) > 0 && input_elements(g) > 0) note_direct_fallback("backward filter", g);
     const std::size_t total = kernel_elements(g);
     launch(*this, "conv2d_backward_filter (direct)", total, direct_backward_filter_kernel, g, x, dy, dw, total);
   }

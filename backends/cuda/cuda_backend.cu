@@ -73,8 +73,12 @@ CudaBackend::CudaBackend(int index)
 }
 
 CudaBackend::~CudaBackend() {
-  cudaSetDevice(index_);
-  cudaStreamSynchronize(stream_);
+  // At process exit the CUDA runtime may have shut down before the backend registry: then the
+  // handles go with the process instead of through libraries that can no longer reach the GPU.
+  if (cudaSetDevice(index_) != cudaSuccess || cudaStreamSynchronize(stream_) != cudaSuccess) {
+    cudaGetLastError();
+    return;
+  }
   for (auto& s : staging_) {
     if (s.done) cudaEventDestroy(s.done);
     if (s.host) cudaFreeHost(s.host);

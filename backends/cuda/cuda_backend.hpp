@@ -20,11 +20,12 @@
 
 namespace keras::cuda_backend {
 
-// The three convolution directions' algorithms, as cuDNN numbers them within each direction.
+// A convolution algorithm as cuDNN numbers them within each direction, with the workspace and
+// math mode its heuristics gave it.
 struct ConvChoice {
   int algorithm = 0;
   std::size_t workspace = 0;
-  bool tensor_ops = false;
+  int math_type = 0;  // cudnnMathType_t
   friend bool operator==(const ConvChoice&, const ConvChoice&) = default;
 };
 

@@ -1,8 +1,7 @@
-// The host-side logic of the CUDA backend, run on the CPU (no GPU needed): the caching
-// allocator over fake device memory, and the convolution algorithm cache's fall-back rules.
+// The host-side logic of the CUDA backend, run on the CPU (no GPU or toolkit needed): the
+// caching allocator over fake device memory, and the convolution algorithm cache's fall-back
+// rules.
 #include <doctest/doctest.h>
-
-#ifdef KERASCPP_TEST_CUDA_BACKEND
 
 #include <cstdint>
 #include <cstdlib>
@@ -129,11 +128,3 @@ TEST_CASE("cuda algorithm cache: the choice is made once, and a failing one is r
   CHECK_FALSE(cache.find("conv a").has_value());
   CHECK(cache.run("conv b", [] { return std::vector<int>{}; }, run) == std::nullopt);
 }
-
-#else
-
-TEST_CASE("cuda host logic: not built") {
-  MESSAGE("SKIPPED cuda allocator and algorithm cache tests: this build has no CUDA backend");
-}
-
-#endif
