@@ -23,7 +23,7 @@ ldd build/tests/kerascpp_tests | grep -E "not found|cudnn|cublas" || true
 tests=build/tests/kerascpp_tests
 
 step "cuda kernels against the reference (cuDNN convolutions)"
-timeout 240 $tests --test-case="cuda*,the CUDA*,selecting the cuda*" >"$logs/parity.log" 2>&1
+timeout 240 $tests --test-case="cuda*,the CUDA*,selecting the cuda*,a checkpoint written on cpu*" >"$logs/parity.log" 2>&1
 echo "rc=$?"
 grep -E "ERROR|MESSAGE|kerascpp:" "$logs/parity.log" | head -40
 tail -4 "$logs/parity.log"
