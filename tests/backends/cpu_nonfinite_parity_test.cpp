@@ -26,7 +26,7 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Random values in [low, high) with about one element in `spacing` replaced by NaN, +inf or
 // -inf (in turn), at positions that depend on the seed.
-std::vector<float> values_with_specials(std::size_t n, unsigned seed, std::size_t spacing = 40,
+[[maybe_unused]] std::vector<float> values_with_specials(std::size_t n, unsigned seed, std::size_t spacing = 40,
                                         float low = -1.0f, float high = 1.0f) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<float> dist(low, high);
@@ -44,7 +44,7 @@ const char* kind_name(int k) { return k == 0 ? "NaN" : k == 1 ? "+inf" : k == 2 
 
 // Empty when `got` has the reference's non-finite values in the same places and its finite
 // values agree (relative to the largest finite reference value); else what differs first.
-std::string mismatch(const std::vector<float>& got, const std::vector<float>& want, double tolerance = 1e-4) {
+[[maybe_unused]] std::string mismatch(const std::vector<float>& got, const std::vector<float>& want, double tolerance = 1e-4) {
   if (got.size() != want.size()) return "sizes differ";
   double scale = 0.0;
   for (float w : want) {
