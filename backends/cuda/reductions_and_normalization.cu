@@ -1,10 +1,11 @@
 // The CUDA backend's reductions: sums and maxima over the middle axis of an (outer, mid,
 // inner) view, softmax rows, batch normalization. Sums accumulate in double, as the reference
-// backend does, so the two agree to float32 rounding whatever the order.
+// backend does, so the two agree to float32 rounding whatever the order (column_sums.cuh).
 #include <cmath>
 #include <cstdint>
 
 #include "../common/element_rules.hpp"
+#include "column_sums.cuh"
 #include "launch.cuh"
 
 namespace keras::cuda_backend {
@@ -27,26 +28,6 @@ Tile tile_for(std::int64_t outer, std::int64_t inner) {
   const unsigned ty = 256 / tx;
   const std::int64_t per_outer = (inner + tx - 1) / tx, count = per_outer * outer;
   return {dim3(tx, ty), static_cast<unsigned>(std::min<std::int64_t>(count, 1 << 16)), per_outer, count};
-}
-
-__global__ void reduce_sum_kernel(const float* x, float* y, std::int64_t mid, std::int64_t inner,
-                                  std::int64_t tiles_per_outer, std::int64_t tiles) {
-  extern __shared__ double partial[];
-  for (std::int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
-    const std::int64_t o = t / tiles_per_outer, i = (t % tiles_per_outer) * blockDim.x + threadIdx.x;
-    double acc = 0.0;
-    if (i < inner) {
-      for (std::int64_t m = threadIdx.y; m < mid; m += blockDim.y) acc += x[(o * mid + m) * inner + i];
-    }
-    partial[threadIdx.y * blockDim.x + threadIdx.x] = acc;
-    __syncthreads();
-    for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
-      if (threadIdx.y < half) partial[threadIdx.y * blockDim.x + threadIdx.x] += partial[(threadIdx.y + half) * blockDim.x + threadIdx.x];
-      __syncthreads();
-    }
-    if (threadIdx.y == 0 && i < inner) y[o * inner + i] = static_cast<float>(partial[threadIdx.x]);
-    __syncthreads();  // the next tile reuses `partial`
-  }
 }
 
 // The reference's running maximum, whatever order the candidates meet in: a NaN beats any
@@ -165,47 +146,68 @@ __global__ void softmax_backward_kernel(const float* y, const float* dy, float* 
   }
 }
 
-// Batch normalization's per-channel statistics: a (rows, channels) view reduced over rows,
-// 32 channels per block (coalesced), in double.
-constexpr unsigned kChannelTile = 32, kRowSlices = 8;
+// reduce_sum's terms: row m of column (o, i) of an (outer, mid, inner) view.
+struct MidTerm {
+  const float* x;
+  std::int64_t mid, inner;
+  __device__ double2 operator()(std::int64_t m, std::int64_t col) const {
+    const std::int64_t o = col / inner, i = col % inner;
+    return make_double2(x[(o * mid + m) * inner + i], 0.0);
+  }
+};
+struct StoreSum {
+  float* y;
+  __device__ void operator()(std::int64_t c, double2 total) const { y[c] = static_cast<float>(total.x); }
+};
 
-__device__ double column_sum(double v, double* scratch) {
-  const unsigned slot = threadIdx.y * blockDim.x + threadIdx.x;
-  scratch[slot] = v;
-  __syncthreads();
-  for (unsigned half = blockDim.y / 2; half > 0; half /= 2) {
-    if (threadIdx.y < half) scratch[slot] += scratch[slot + half * blockDim.x];
-    __syncthreads();
+// Batch normalization's per-channel statistics over a (rows, channels) view, as the reference
+// computes them: the mean in double rounded to float32, then the biased variance around it.
+struct ValueTerm {
+  const float* x;
+  std::int64_t channels;
+  __device__ double2 operator()(std::int64_t r, std::int64_t c) const { return make_double2(x[r * channels + c], 0.0); }
+};
+struct SquaredDeviationTerm {
+  const float* x;
+  const float* mean;
+  std::int64_t channels;
+  __device__ double2 operator()(std::int64_t r, std::int64_t c) const {
+    const double d = x[r * channels + c] - static_cast<double>(mean[c]);
+    return make_double2(d * d, 0.0);
   }
-  const double total = scratch[threadIdx.x];
-  __syncthreads();
-  return total;
-}
+};
+struct StoreMeanOf {
+  float* out;
+  std::int64_t rows;
+  __device__ void operator()(std::int64_t c, double2 total) const { out[c] = static_cast<float>(total.x / rows); }
+};
 
-__global__ void batch_norm_statistics_kernel(const float* x, std::int64_t rows, std::int64_t channels, float* mean,
-                                             float* variance) {
-  __shared__ double scratch[kChannelTile * kRowSlices];
-  const std::int64_t c = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  const bool active = c < channels;
-  double sum = 0.0;
-  if (active) {
-    for (std::int64_t r = threadIdx.y; r < rows; r += blockDim.y) sum += x[r * channels + c];
+// The backward pass's sums: dy and dy * xhat.
+struct BackwardTerm {
+  const float* dy;
+  const float* x;
+  const float* mean;
+  const float* variance;
+  std::int64_t channels;
+  float epsilon;
+  __device__ double2 operator()(std::int64_t r, std::int64_t c) const {
+    const double inv_std = 1.0 / sqrt(static_cast<double>(variance[c]) + epsilon);
+    const double xhat = (x[r * channels + c] - static_cast<double>(mean[c])) * inv_std;
+    return make_double2(dy[r * channels + c], dy[r * channels + c] * xhat);
   }
-  sum = column_sum(sum, scratch);
-  const float m = static_cast<float>(sum / rows);
-  double sq = 0.0;
-  if (active) {
-    for (std::int64_t r = threadIdx.y; r < rows; r += blockDim.y) {
-      const double d = x[r * channels + c] - static_cast<double>(m);
-      sq += d * d;
-    }
+};
+struct StoreBackwardSums {
+  double* sums;  // sum dy per channel, then sum dy * xhat
+  float* dgamma;
+  float* dbeta;
+  std::int64_t channels;
+  __device__ void operator()(std::int64_t c, double2 total) const {
+    sums[c] = total.x;
+    sums[channels + c] = total.y;
+    if (dbeta) dbeta[c] = static_cast<float>(total.x);
+    if (dgamma) dgamma[c] = static_cast<float>(total.y);
   }
-  sq = column_sum(sq, scratch);
-  if (active && threadIdx.y == 0) {
-    mean[c] = m;
-    variance[c] = static_cast<float>(sq / rows);
-  }
-}
+};
 
 __global__ void batch_norm_apply_kernel(const float* x, const float* gamma, const float* beta, const float* mean,
                                         const float* variance, std::int64_t channels, float epsilon, float* y,
@@ -216,32 +218,6 @@ __global__ void batch_norm_apply_kernel(const float* x, const float* gamma, cons
     const float scale = (gamma ? gamma[c] : 1.0f) * inv_std;
     const float shift = (beta ? beta[c] : 0.0f) - mean[c] * scale;
     y[e] = x[e] * scale + shift;
-  }
-}
-
-// sums[c] = sum dy, sums[channels + c] = sum dy * xhat, in double.
-__global__ void batch_norm_backward_sums_kernel(const float* dy, const float* x, const float* mean, const float* variance,
-                                                std::int64_t rows, std::int64_t channels, float epsilon, double* sums,
-                                                float* dgamma, float* dbeta) {
-  __shared__ double scratch[kChannelTile * kRowSlices];
-  const std::int64_t c = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  const bool active = c < channels;
-  double sum_dy = 0.0, sum_dy_xhat = 0.0;
-  if (active) {
-    const double inv_std = 1.0 / sqrt(static_cast<double>(variance[c]) + epsilon);
-    for (std::int64_t r = threadIdx.y; r < rows; r += blockDim.y) {
-      const double xhat = (x[r * channels + c] - static_cast<double>(mean[c])) * inv_std;
-      sum_dy += dy[r * channels + c];
-      sum_dy_xhat += dy[r * channels + c] * xhat;
-    }
-  }
-  sum_dy = column_sum(sum_dy, scratch);
-  sum_dy_xhat = column_sum(sum_dy_xhat, scratch);
-  if (active && threadIdx.y == 0) {
-    sums[c] = sum_dy;
-    sums[channels + c] = sum_dy_xhat;
-    if (dbeta) dbeta[c] = static_cast<float>(sum_dy);
-    if (dgamma) dgamma[c] = static_cast<float>(sum_dy_xhat);
   }
 }
 
@@ -262,13 +238,7 @@ unsigned row_blocks(std::int64_t rows) { return static_cast<unsigned>(std::min<s
 }  // namespace
 
 void CudaBackend::reduce_sum(const float* x, float* y, std::int64_t outer, std::int64_t mid, std::int64_t inner) {
-  if (outer * inner == 0) return;
-  activate();
-  note_kernel("reduce_sum");
-  const Tile t = tile_for(outer, inner);
-  reduce_sum_kernel<<<t.grid, t.block, t.block.x * t.block.y * sizeof(double), stream_>>>(x, y, mid, inner,
-                                                                                        t.tiles_per_outer, t.count);
-  check_launch("reduce_sum");
+  column_sums(*this, "reduce_sum", mid, outer * inner, MidTerm{x, mid, inner}, StoreSum{y});
 }
 
 void CudaBackend::reduce_max(const float* x, float* y, std::int32_t* argmax, std::int64_t outer, std::int64_t mid,
@@ -317,12 +287,9 @@ void CudaBackend::softmax_backward(const float* y, const float* dy, float* dx, s
 
 void CudaBackend::batch_norm_training(const float* x, const float* gamma, const float* beta, std::int64_t rows,
                                       std::int64_t channels, float epsilon, float* y, float* mean, float* variance) {
-  if (channels == 0) return;
-  activate();
-  note_kernel("batch_norm_training");
-  const dim3 block(kChannelTile, kRowSlices), grid(static_cast<unsigned>((channels + kChannelTile - 1) / kChannelTile));
-  batch_norm_statistics_kernel<<<grid, block, 0, stream_>>>(x, rows, channels, mean, variance);
-  check_launch("batch_norm_training");
+  column_sums(*this, "batch_norm_training", rows, channels, ValueTerm{x, channels}, StoreMeanOf{mean, rows});
+  column_sums(*this, "batch_norm_training", rows, channels, SquaredDeviationTerm{x, mean, channels},
+              StoreMeanOf{variance, rows});
   batch_norm_inference(x, gamma, beta, mean, variance, rows, channels, epsilon, y);
 }
 
@@ -337,13 +304,9 @@ void CudaBackend::batch_norm_backward(const float* dy, const float* x, const flo
                                       const float* variance, std::int64_t rows, std::int64_t channels, float epsilon,
                                       float* dx, float* dgamma, float* dbeta) {
   if (channels == 0) return;
-  activate();
-  note_kernel("batch_norm_backward");
   Scratch sums(*this, 2 * static_cast<std::size_t>(channels) * sizeof(double));
-  const dim3 block(kChannelTile, kRowSlices), grid(static_cast<unsigned>((channels + kChannelTile - 1) / kChannelTile));
-  batch_norm_backward_sums_kernel<<<grid, block, 0, stream_>>>(dy, x, mean, variance, rows, channels, epsilon,
-                                                               sums.as<double>(), dgamma, dbeta);
-  check_launch("batch_norm_backward");
+  column_sums(*this, "batch_norm_backward", rows, channels, BackwardTerm{dy, x, mean, variance, channels, epsilon},
+              StoreBackwardSums{sums.as<double>(), dgamma, dbeta, channels});
   const auto n = static_cast<std::size_t>(rows * channels);
   launch(*this, "batch_norm_backward", n, batch_norm_backward_dx_kernel, dy, x, gamma, mean, variance, rows, channels,
          epsilon, sums.as<const double>(), dx, n);
