@@ -211,6 +211,13 @@ void CudaBackend::copy(void* dst, const void* src, std::size_t bytes) {
   if (bytes == 0 || dst == src) return;
   activate();
   note_kernel("copy");
+  const auto d = reinterpret_cast<std::uintptr_t>(dst), s = reinterpret_cast<std::uintptr_t>(src);
+  if (d < s + bytes && s < d + bytes) {  // overlapping (memmove semantics): through a scratch copy
+    Scratch staging(*this, bytes);
+    check(cudaMemcpyAsync(staging.get(), src, bytes, cudaMemcpyDeviceToDevice, stream_), "cudaMemcpyAsync", "copy");
+    check(cudaMemcpyAsync(dst, staging.get(), bytes, cudaMemcpyDeviceToDevice, stream_), "cudaMemcpyAsync", "copy");
+    return;
+  }
   check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_), "cudaMemcpyAsync", "copy");
 }
 
