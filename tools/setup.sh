@@ -18,6 +18,7 @@ packages=(
   nlohmann-json3-dev       # Keras model configs and the golden fixtures (JSON)
   libzip-dev               # Keras 3's .keras model archives
   python3-h5py             # a test reads our Keras 2-layout weights files with h5py
+  libopenmpi-dev openmpi-bin  # keras::distribute across processes (mpirun); its tests run 2 workers
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,7 @@
 #include "keras/callbacks/backup_and_restore.hpp"
 #include "keras/callbacks/callbacks.hpp"
 #include "keras/callbacks/model_checkpoint.hpp"
+#include "keras/distribute/strategy.hpp"
 #include "keras/losses/losses.hpp"
 #include "keras/metrics/metrics.hpp"
 #include "keras/utils/progbar.hpp"

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "keras/distribute/strategy.hpp"
 #include "keras/layers/layer.hpp"
 #include "keras/losses/losses.hpp"
 #include "keras/metrics/metrics.hpp"
@@ -27,6 +28,9 @@ struct TrainingState {
   bool stop_training = false;
   // Set by BackupAndRestore in on_train_begin: the epoch a resumed fit starts at.
   std::optional<int> resume_epoch;
+  // The strategy whose scope compile() ran in (keras::distribute), else null: fit trains
+  // data-parallel across its replicas.
+  distribute::Strategy* strategy = nullptr;
 };
 
 struct ModelState {

@@ -7,7 +7,10 @@
 #include <random>
 
 #include "keras/core/autograd.hpp"
+#include "keras/callbacks/callbacks.hpp"
+#include "keras/callbacks/model_checkpoint.hpp"
 #include "keras/core/random.hpp"
+#include "keras/distribute/strategy.hpp"
 #include "keras/mixed_precision/policy.hpp"
 #include "keras/models/model.hpp"
 #include "keras/ops/array.hpp"
@@ -71,8 +74,10 @@ struct Arrays {
 // Batches of arrays; reshuffled at every epoch when `shuffle`.
 class ArraySequence final : public utils::Sequence {
  public:
-  ArraySequence(Arrays data, std::int64_t batch_size, bool shuffle)
-      : data_(std::move(data)), batch_size_(batch_size), shuffle_(shuffle) {
+  // With `replicas` > 1, get(i) is replica `replica`'s share of global batch i: the same
+  // order on every replica (each draws the same shuffle), then consecutive slices of it.
+  ArraySequence(Arrays data, std::int64_t batch_size, bool shuffle, int replica = 0, int replicas = 1)
+      : data_(std::move(data)), batch_size_(batch_size), shuffle_(shuffle), replica_(replica), replicas_(replicas) {
     order_.resize(static_cast<std::size_t>(data_.size()));
     std::iota(order_.begin(), order_.end(), 0);
     if (shuffle_) reshuffle();
@@ -81,8 +86,13 @@ class ArraySequence final : public utils::Sequence {
     return static_cast<std::size_t>((data_.size() + batch_size_ - 1) / batch_size_);
   }
   utils::Batch get(std::size_t index) override {
-    const std::int64_t start = static_cast<std::int64_t>(index) * batch_size_;
-    const std::int64_t stop = std::min(start + batch_size_, data_.size());
+    std::int64_t start = static_cast<std::int64_t>(index) * batch_size_;
+    std::int64_t stop = std::min(start + batch_size_, data_.size());
+    if (replicas_ > 1) {
+      const std::int64_t n = stop - start;
+      stop = start + n * (replica_ + 1) / replicas_;
+      start = start + n * replica_ / replicas_;
+    }
     if (!shuffle_) {
       Arrays a = data_.slice(start, stop);
       return {a.x, a.y, a.sample_weight};
@@ -97,6 +107,12 @@ class ArraySequence final : public utils::Sequence {
   void on_epoch_end() override {
     if (shuffle_) reshuffle();
   }
+  // A fingerprint of this epoch's order, for checking that every replica drew the same one.
+  std::uint64_t order_fingerprint() const {
+    std::uint64_t h = 1469598103934665603ull;
+    for (const std::int64_t i : order_) h = (h ^ static_cast<std::uint64_t>(i)) * 1099511628211ull;
+    return h;
+  }
 
  private:
   // Each epoch's order depends on its seed alone (not on the previous order), so a run resumed
@@ -109,6 +125,7 @@ class ArraySequence final : public utils::Sequence {
   Arrays data_;
   std::int64_t batch_size_;
   bool shuffle_;
+  int replica_, replicas_;
   std::vector<std::int64_t> order_;
 };
 
@@ -148,6 +165,7 @@ Tensor apply_class_weight(const Tensor& y, const Tensor& sample_weight, const st
 void Model::compile(CompileOptions o) {
   auto& st = state();
   TrainingState& t = st.training;
+  t.strategy = distribute::current();
   const std::size_t outputs = st.built ? st.outputs.size() : 1;  // Sequential: one output
   if (o.loss.get().empty()) {
     throw ValueError("compile: no loss given; pass .loss = \"sparse_categorical_crossentropy\" (or another "
@@ -226,10 +244,83 @@ Logs current_logs(const TrainingState& t) {
   return logs;
 }
 
+// --- data parallelism (keras::distribute) -------------------------------------------------
+
+bool data_parallel(const TrainingState& t) { return t.strategy && t.strategy->num_replicas_in_sync() > 1; }
+
+// Host copies of `tensors`, each element times `weight`, summed across the replicas in buckets of
+// 4 Mi floats (one collective per bucket); the sums as tensors of the same shapes and dtypes.
+std::vector<Tensor> all_reduce(distribute::Strategy& strategy, const std::vector<Tensor>& tensors, float weight) {
+  constexpr std::size_t kBucket = std::size_t{1} << 22;
+  std::vector<float> flat;
+  std::vector<std::size_t> offsets;
+  for (const Tensor& t : tensors) {
+    offsets.push_back(flat.size());
+    for (const float v : t.astype(float32).to_vector<float>()) flat.push_back(v * weight);
+  }
+  offsets.push_back(flat.size());
+  for (std::size_t at = 0; at < flat.size(); at += kBucket) {
+    strategy.all_reduce_sum(flat.data() + at, std::min(kBucket, flat.size() - at));
+  }
+  std::vector<Tensor> out;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const std::vector<float> part(flat.begin() + static_cast<std::ptrdiff_t>(offsets[i]),
+                                  flat.begin() + static_cast<std::ptrdiff_t>(offsets[i + 1]));
+    out.push_back(Tensor::from_vector(part, tensors[i].shape()).astype(tensors[i].dtype()));
+  }
+  return out;
+}
+
+// The chief's value of every weight, on every replica (fit's start).
+void broadcast_weights(Model& model, distribute::Strategy& strategy) {
+  for (const auto& v : model.weights()) {
+    if (v->value().dtype() != float32) continue;
+    std::vector<float> values = v->value().to_vector<float>();
+    strategy.broadcast_from_chief(values.data(), values.size() * sizeof(float));
+    v->assign(Tensor::from_vector(values, v->shape()));
+  }
+}
+
+// Non-trainable weights that training updates per replica (BatchNormalization's moving
+// statistics, from each replica's own batch) become their mean across replicas after each step,
+// as TensorFlow's mirrored variables with MEAN aggregation do.
+void average_non_trainable(Model& model, distribute::Strategy& strategy) {
+  std::vector<VariablePtr> vars;
+  std::vector<Tensor> values;
+  for (const auto& v : model.non_trainable_weights()) {
+    if (v->value().dtype() != float32) continue;
+    vars.push_back(v);
+    values.push_back(v->value());
+  }
+  if (vars.empty()) return;
+  const auto means = all_reduce(strategy, values, 1.0f / static_cast<float>(strategy.num_replicas_in_sync()));
+  for (std::size_t i = 0; i < vars.size(); ++i) vars[i]->assign(means[i]);
+}
+
+// The epoch's logs over every replica's samples: each replica's figure weighted by the samples
+// it saw. Exact for the loss and every mean over samples (accuracies, MSE, MAE); precision,
+// recall and AUC are not means over samples and come out as the sample-weighted mean.
+Logs global_logs(distribute::Strategy& strategy, const Logs& local, double samples) {
+  std::vector<double> sums;
+  for (const auto& [name, value] : local) sums.push_back(value * samples);
+  sums.push_back(samples);
+  strategy.all_reduce_sum(sums.data(), sums.size());
+  Logs logs;
+  std::size_t i = 0;
+  for (const auto& [name, value] : local) logs[name] = sums[i++] / sums.back();
+  return logs;
+}
+
+// Keras' multi-worker rule: only the chief writes checkpoints and logs to files.
+bool writes_files(const callbacks::CallbackPtr& c) {
+  return dynamic_cast<callbacks::ModelCheckpointCallback*>(c.get()) != nullptr ||
+         dynamic_cast<callbacks::CSVLoggerCallback*>(c.get()) != nullptr;
+}
+
 // One step on a batch: forward, weighted losses plus regularization, and (when training)
 // gradients and the optimizer update; then the trackers and metrics. Nothing is read on the
 // host: the losses and metrics accumulate on the backend.
-void run_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training) {
+double run_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training) {
   TrainingState& t = st.training;
   if (batch.y.size() != t.losses.size()) {
     throw ValueError("model '" + st.name + "' has " + std::to_string(t.losses.size()) + " outputs but got " +
@@ -254,13 +345,22 @@ void run_step(Model& model, internal::ModelState& st, const utils::Batch& batch,
   }
   total = total + model.regularization_loss();
   if (training) {
-    const auto grads = GradientTape().gradient(t.optimizer->scale_loss(total), values);
+    auto grads = GradientTape().gradient(t.optimizer->scale_loss(total), values);
+    if (data_parallel(t)) {
+      // Each replica's mean gradient weighted by its share of the global batch: the sum is the
+      // global batch's mean gradient, also when the shares differ (the last batch).
+      double global_n = n;
+      t.strategy->all_reduce_sum(&global_n, 1);
+      grads = all_reduce(*t.strategy, grads, static_cast<float>(n / global_n));
+    }
     t.optimizer->apply(grads, vars);
+    if (data_parallel(t)) average_non_trainable(model, *t.strategy);
   }
   t.loss_tracker.update(total.detach(), n);
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     for (auto& m : t.metrics[k]) m->update_state(batch.y[k], outputs[k].detach(), batch.sample_weight);
   }
+  return n;
 }
 
 // Everything that can be wrong with arrays, found before the first step.
@@ -416,7 +516,20 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
     check_arrays(st, validation, "fit (validation_data)");
   }
   if (!o.class_weight.empty()) train.sample_weight = apply_class_weight(train.y.front(), train.sample_weight, o.class_weight);
-  ArraySequence train_data(train, batch_size, o.shuffle);
+  distribute::Strategy* strategy = st.training.strategy;
+  ArraySequence train_data(train, batch_size, o.shuffle, strategy ? strategy->replica_id() : 0,
+                           strategy ? strategy->num_replicas_in_sync() : 1);
+  if (data_parallel(st.training)) {
+    // Every replica must cut the same global batches: the same shuffle, from the same seed.
+    std::uint64_t chief_order = train_data.order_fingerprint();
+    strategy->broadcast_from_chief(&chief_order, sizeof chief_order);
+    double differ = chief_order == train_data.order_fingerprint() ? 0.0 : 1.0;
+    strategy->all_reduce_sum(&differ, 1);
+    if (differ > 0) {
+      throw ValueError("fit: the workers drew different shuffles of the data; call keras::utils::set_random_seed "
+                       "with the same seed on every worker before building the model");
+    }
+  }
   std::optional<ArraySequence> validation_data;
   if (validation.size() > 0) validation_data.emplace(validation, o.validation_batch_size.value_or(batch_size), false);
   // As in Keras, workers apply to data sources only: an array batch is one gather on the
@@ -429,6 +542,10 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
 callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
   auto& st = state();
   require_compiled(st, "fit");
+  if (data_parallel(st.training)) {
+    throw ValueError("fit: a data source (Sequence, ImageDataGenerator flow) under a distribution strategy is not "
+                     "built yet (each worker would need its own shard); pass arrays, which fit shards itself");
+  }
   if (data.size() == 0) throw ValueError("fit: the data source has no batches");
   if (o.validation_split > 0.0) {
     throw ValueError("fit: validation_split needs arrays; give validation_data with a data source");
@@ -450,7 +567,10 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
   if (o.epochs < 0 || o.initial_epoch < 0) throw ValueError("fit: epochs and initial_epoch must not be negative");
   if (o.validation_freq < 1) throw ValueError("fit: validation_freq must be positive");
   if (o.workers < 1 || o.max_queue_size < 1) throw ValueError("fit: workers and max_queue_size must be positive");
-  const int verbose = o.verbose.resolve();
+  distribute::Strategy* strategy = st.training.strategy;
+  const bool parallel = data_parallel(st.training);
+  const bool chief = !parallel || strategy->is_chief();
+  const int verbose = chief ? o.verbose.resolve() : 0;  // only the chief shows the progress bar
   const auto steps = static_cast<std::int64_t>(o.steps_per_epoch.value_or(static_cast<std::int64_t>(train.size())));
   auto history = std::make_shared<callbacks::HistoryCallback>();
   CallbackList cbs;
@@ -461,12 +581,16 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
     progbar->in_fit = true;
     cbs.all.push_back(progbar);
   }
-  cbs.all.insert(cbs.all.end(), o.callbacks.begin(), o.callbacks.end());
+  // Validation runs without the progress bar, as in Keras; on workers other than the chief the
+  // callbacks that write files are left out.
+  CallbackList validation_cbs;
+  for (auto& c : o.callbacks) {
+    if (chief || !writes_files(c)) validation_cbs.all.push_back(c);
+  }
+  cbs.all.insert(cbs.all.end(), validation_cbs.all.begin(), validation_cbs.all.end());
   cbs.all.push_back(history);
   cbs.each([&](auto& c) { c.set_model(this); });
-  // Validation runs without the progress bar, as in Keras.
-  CallbackList validation_cbs;
-  for (auto& c : o.callbacks) validation_cbs.all.push_back(c);
+  if (parallel) broadcast_weights(*this, *strategy);
 
   st.training.stop_training = false;
   Logs logs;
@@ -482,6 +606,7 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
   std::size_t batch_index = 0;
   for (int epoch = first_epoch; epoch < o.epochs && !st.training.stop_training; ++epoch) {
     reset_metrics(st.training);
+    double epoch_samples = 0.0;
     Logs epoch_logs;
     cbs.each([&](auto& c) { c.on_epoch_begin(epoch, epoch_logs); });
     // With workers, batches of this pass are made ahead; a new pass needs a new prefetcher.
@@ -510,7 +635,7 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
           start_pass();
         }
         ++batch_index;
-        run_step(*this, st, ahead ? ahead->next() : train.get(batch_index - 1), true);
+        epoch_samples += run_step(*this, st, ahead ? ahead->next() : train.get(batch_index - 1), true);
       }
       batch_logs = cbs.batch_logs(st.training);
       cbs.each([&](auto& c) { c.on_train_batch_end(static_cast<int>(last), batch_logs); });
@@ -518,6 +643,8 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
     }
     ahead.reset();  // stop the workers before the pass may be reshuffled
     epoch_logs = current_logs(st.training);
+    // The validation data is not sharded: every replica evaluates all of it, to the same figures.
+    if (parallel) epoch_logs = global_logs(*strategy, epoch_logs, epoch_samples);
     if (validation && (epoch + 1) % o.validation_freq == 0) {
       const auto val_steps = o.validation_steps.value_or(static_cast<std::int64_t>(validation->size()));
       for (const auto& [name, value] : run_test(*this, st, *validation, val_steps, validation_cbs)) {
@@ -557,7 +684,10 @@ callbacks::Logs Model::evaluate(utils::Sequence& data, EvaluateOptions o) {
 
 callbacks::Logs Model::evaluate_sequence(utils::Sequence& data, const EvaluateOptions& o) {
   auto& st = state();
-  const int verbose = o.verbose.resolve();
+  distribute::Strategy* strategy = st.training.strategy;
+  const bool parallel = data_parallel(st.training);
+  const bool chief = !parallel || strategy->is_chief();
+  const int verbose = chief ? o.verbose.resolve() : 0;  // only the chief shows the progress bar
   const auto steps = o.steps.value_or(static_cast<std::int64_t>(data.size()));
   CallbackList cbs;
   if (verbose > 0) {

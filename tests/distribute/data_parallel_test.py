@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""2 workers x (global batch 64) give the single process's weights and logs (ctest entry
+data_parallel_two_workers_match_one): runs tests/distribute/data_parallel_worker alone and under
+`mpirun --oversubscribe -np 2`, then compares, for a Sequential and a functional model, the final
+weights (max |2 workers - 1| <= 1e-5 x max |weight|: float32 sums in another order) and the
+logged loss and accuracy per epoch (1e-5), and checks that only the chief wrote its checkpoint.
+
+Usage: data_parallel_test.py WORKER MPIEXEC WORK_DIR"""
+import os
+import shutil
+import subprocess
+import sys
+
+
+def run(command, env):
+    print("$ " + " ".join(command), flush=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    print(done.stdout + done.stderr, end="", flush=True)
+    if done.returncode != 0:
+        sys.exit(f"FAILED (exit {done.returncode}): {' '.join(command)}")
+
+
+def read(path):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            key, *values = line.split()
+            rows[key] = [float(v) for v in values]
+    return rows
+
+
+def main():
+    worker, mpiexec, work = sys.argv[1:4]
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1", OMP_NUM_THREADS="1")
+    one, two = os.path.join(work, "one"), os.path.join(work, "two")
+    for d in (one, two):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    run([worker, one], env)
+    run([mpiexec, "--oversubscribe", "-np", "2", worker, two], env)
+    failures = []
+    for kind in ("sequential", "functional"):
+        a, b = read(os.path.join(one, kind + ".txt")), read(os.path.join(two, kind + ".txt"))
+        if a["replicas"] != [1.0] or b["replicas"] != [2.0]:
+            failures.append(f"{kind}: replicas {a['replicas']} and {b['replicas']}, expected 1 and 2")
+        scale = max(abs(v) for v in a["weights"])
+        diff = max(abs(x - y) for x, y in zip(a["weights"], b["weights"]))
+        print(f"{kind}: {len(a['weights'])} weights, max |2 workers - 1| = {diff:.3g} (largest weight {scale:.3g}); "
+              f"loss {a['loss']} vs {b['loss']}; accuracy {a['accuracy']} vs {b['accuracy']}")
+        if len(a["weights"]) != len(b["weights"]) or diff > 1e-5 * scale:
+            failures.append(f"{kind}: weights differ by {diff:.3g}")
+        for key in ("loss", "accuracy"):
+            if max(abs(x - y) for x, y in zip(a[key], b[key])) > 1e-5:
+                failures.append(f"{kind}: logged {key} differs: {a[key]} vs {b[key]}")
+        if not os.path.exists(os.path.join(two, kind + "_worker0.keras")):
+            failures.append(f"{kind}: the chief wrote no checkpoint")
+        if os.path.exists(os.path.join(two, kind + "_worker1.keras")):
+            failures.append(f"{kind}: worker 1 wrote a checkpoint (only the chief may)")
+    if failures:
+        sys.exit("FAILED:\n" + "\n".join(failures))
+    print("data parallel: 2 workers match 1")
+
+
+if __name__ == "__main__":
+    main()

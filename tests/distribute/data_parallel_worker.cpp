@@ -1,0 +1,80 @@
+// One worker of tests/distribute/data_parallel_test.py: trains a Sequential and a functional
+// model under MultiWorkerMirroredStrategy (203 samples, global batch 64, so the last batch
+// splits unevenly), with a ModelCheckpoint named after the worker, and the chief writes the final
+// weights and the logged history to DIR/<model>.txt. Run alone it is one replica; under
+// `mpirun -np 2` two, and the test compares the two runs.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "keras/keras.hpp"
+
+using namespace keras;
+using namespace keras::layers;
+
+namespace {
+
+Model build(const std::string& kind) {
+  if (kind == "sequential") {
+    return Sequential({Input({8, 8, 1}), Conv2D(4, 3, {.activation = "relu"}), MaxPooling2D(2), Flatten(),
+                       Dense(8, {.activation = "relu"}), Dense(3, {.activation = "softmax"})});
+  }
+  const KerasTensor in = Input({8, 8, 1});
+  const KerasTensor a = Conv2D(3, 3, {.padding = "same", .activation = "relu"})(in);
+  const KerasTensor b = Conv2D(3, 1, {.activation = "tanh"})(in);
+  KerasTensor x = Concatenate()({a, b});
+  x = GlobalAveragePooling2D()(x);
+  return Model(in, Dense(3, {.activation = "softmax"})(x), "two_branches");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+    return 2;
+  }
+  try {
+    distribute::MultiWorkerMirroredStrategy strategy;
+    backend::set_num_threads(1);  // the test runs two workers on two cores
+    const std::string out = argv[1];
+    std::vector<float> pixels(203 * 64);
+    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::sin(0.1f * static_cast<float>(i));
+    std::vector<std::int32_t> labels(203);
+    for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>((i * 7) % 3);
+    const Tensor x = Tensor::from_vector(pixels, {203, 8, 8, 1});
+    const Tensor y = Tensor::from_vector(labels, {203});
+    for (const std::string kind : {"sequential", "functional"}) {
+      utils::set_random_seed(7);
+      Model model = build(kind);
+      {
+        auto scope = strategy.scope();
+        model.compile({.optimizer = optimizers::SGD({.learning_rate = 0.1, .momentum = 0.9}),
+                       .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+      }
+      const std::string checkpoint = out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".keras";
+      const auto history = model.fit(x, y, {.batch_size = 64, .epochs = 3, .verbose = 0,
+                                            .callbacks = {callbacks::ModelCheckpoint(checkpoint)}, .shuffle = true});
+      if (!strategy.is_chief()) continue;
+      std::ofstream file(out + "/" + kind + ".txt");
+      file.precision(9);
+      file << "replicas " << strategy.num_replicas_in_sync() << "\n";
+      for (const std::string key : {"loss", "accuracy"}) {
+        file << key;
+        for (const double v : history.history.at(key)) file << " " << v;
+        file << "\n";
+      }
+      file << "weights";
+      for (const Tensor& w : model.get_weights()) {
+        for (const float v : w.to_vector<float>()) file << " " << v;
+      }
+      file << "\n";
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "data_parallel_worker: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
