@@ -281,14 +281,15 @@ void broadcast_weights(Model& model, distribute::Strategy& strategy) {
   }
 }
 
-// Non-trainable weights that training updates per replica (BatchNormalization's moving
-// statistics, from each replica's own batch) become their mean across replicas after each step,
-// as TensorFlow's mirrored variables with MEAN aggregation do.
+// The weights that training updates from each replica's own batch, BatchNormalization's moving
+// statistics, become their mean across replicas after each step, as TensorFlow's mirrored
+// variables with MEAN aggregation do. (Other non-trainable weights, a frozen base's, are the same
+// on every replica and are left alone.)
 void average_non_trainable(Model& model, distribute::Strategy& strategy) {
   std::vector<VariablePtr> vars;
   std::vector<Tensor> values;
   for (const auto& v : model.non_trainable_weights()) {
-    if (v->value().dtype() != float32) continue;
+    if (v->value().dtype() != float32 || (v->name() != "moving_mean" && v->name() != "moving_variance")) continue;
     vars.push_back(v);
     values.push_back(v->value());
   }

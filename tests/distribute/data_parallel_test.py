@@ -4,6 +4,9 @@ data_parallel_two_workers_match_one): runs tests/distribute/data_parallel_worker
 `mpirun --oversubscribe -np 2`, then compares, for a Sequential and a functional model, the final
 weights (max |2 workers - 1| <= 1e-5 x max |weight|: float32 sums in another order) and the
 logged loss and accuracy per epoch (1e-5), and checks that only the chief wrote its checkpoint.
+For a model with BatchNormalization (which normalizes each worker's slice with its own
+statistics, so it is not the single process's) it checks that the two workers end with the same
+weights and moving statistics, bit for bit.
 
 Usage: data_parallel_test.py WORKER MPIEXEC WORK_DIR"""
 import os
@@ -41,7 +44,7 @@ def main():
     run([mpiexec, "--oversubscribe", "-np", "2", worker, two], env)
     failures = []
     for kind in ("sequential", "functional"):
-        a, b = read(os.path.join(one, kind + ".txt")), read(os.path.join(two, kind + ".txt"))
+        a, b = read(os.path.join(one, kind + "_worker0.txt")), read(os.path.join(two, kind + "_worker0.txt"))
         if a["replicas"] != [1.0] or b["replicas"] != [2.0]:
             failures.append(f"{kind}: replicas {a['replicas']} and {b['replicas']}, expected 1 and 2")
         scale = max(abs(v) for v in a["weights"])
@@ -57,6 +60,11 @@ def main():
             failures.append(f"{kind}: the chief wrote no checkpoint")
         if os.path.exists(os.path.join(two, kind + "_worker1.keras")):
             failures.append(f"{kind}: worker 1 wrote a checkpoint (only the chief may)")
+    chief, other = (read(os.path.join(two, f"batchnorm_worker{i}.txt")) for i in (0, 1))
+    print(f"batchnorm: the workers' {len(chief['weights'])} weights (moving statistics included) are "
+          f"{'identical' if chief['weights'] == other['weights'] else 'different'}")
+    if chief["weights"] != other["weights"] or chief["loss"] != other["loss"]:
+        failures.append("batchnorm: the two workers' weights or logs differ")
     if failures:
         sys.exit("FAILED:\n" + "\n".join(failures))
     print("data parallel: 2 workers match 1")

@@ -1,8 +1,8 @@
-// One worker of tests/distribute/data_parallel_test.py: trains a Sequential and a functional
-// model under MultiWorkerMirroredStrategy (203 samples, global batch 64, so the last batch
-// splits unevenly), with a ModelCheckpoint named after the worker, and the chief writes the final
-// weights and the logged history to DIR/<model>.txt. Run alone it is one replica; under
-// `mpirun -np 2` two, and the test compares the two runs.
+// One worker of tests/distribute/data_parallel_test.py: trains a Sequential, a functional and a
+// BatchNormalization model under MultiWorkerMirroredStrategy (203 samples, global batch 64, so
+// the last batch splits unevenly), with a ModelCheckpoint named after the worker, and writes the
+// final weights and the logged history to DIR/<model>_worker<id>.txt. Run alone it is one
+// replica; under `mpirun -np 2` two, and the test compares the runs and the workers.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -20,6 +20,10 @@ Model build(const std::string& kind) {
   if (kind == "sequential") {
     return Sequential({Input({8, 8, 1}), Conv2D(4, 3, {.activation = "relu"}), MaxPooling2D(2), Flatten(),
                        Dense(8, {.activation = "relu"}), Dense(3, {.activation = "softmax"})});
+  }
+  if (kind == "batchnorm") {
+    return Sequential({Input({8, 8, 1}), Conv2D(4, 3), BatchNormalization(), Activation("relu"), Flatten(),
+                       Dense(3, {.activation = "softmax"})});
   }
   const KerasTensor in = Input({8, 8, 1});
   const KerasTensor a = Conv2D(3, 3, {.padding = "same", .activation = "relu"})(in);
@@ -46,7 +50,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>((i * 7) % 3);
     const Tensor x = Tensor::from_vector(pixels, {203, 8, 8, 1});
     const Tensor y = Tensor::from_vector(labels, {203});
-    for (const std::string kind : {"sequential", "functional"}) {
+    for (const std::string kind : {"sequential", "functional", "batchnorm"}) {
       utils::set_random_seed(7);
       Model model = build(kind);
       {
@@ -57,8 +61,7 @@ int main(int argc, char** argv) {
       const std::string checkpoint = out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".keras";
       const auto history = model.fit(x, y, {.batch_size = 64, .epochs = 3, .verbose = 0,
                                             .callbacks = {callbacks::ModelCheckpoint(checkpoint)}, .shuffle = true});
-      if (!strategy.is_chief()) continue;
-      std::ofstream file(out + "/" + kind + ".txt");
+      std::ofstream file(out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".txt");
       file.precision(9);
       file << "replicas " << strategy.num_replicas_in_sync() << "\n";
       for (const std::string key : {"loss", "accuracy"}) {
