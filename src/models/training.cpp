@@ -129,6 +129,29 @@ class ArraySequence final : public utils::Sequence {
   std::vector<std::int64_t> order_;
 };
 
+// A data source cut for one replica of a strategy: every replica makes the whole global batch
+// (the same one everywhere, as a seeded ImageDataGenerator flow or a deterministic Sequence
+// does) and keeps its consecutive slice, as ArraySequence does with arrays. The other replicas'
+// slices are made for nothing: sources that read their own shard are not built yet.
+class ShardedSequence final : public utils::Sequence {
+ public:
+  ShardedSequence(utils::Sequence& source, int replica, int replicas)
+      : source_(source), replica_(replica), replicas_(replicas) {}
+  std::size_t size() const override { return source_.size(); }
+  utils::Batch get(std::size_t index) override {
+    utils::Batch whole = source_.get(index);
+    const std::int64_t n = whole.x.empty() ? 0 : whole.x.front().dim(0);
+    const std::int64_t start = n * replica_ / replicas_, stop = n * (replica_ + 1) / replicas_;
+    Arrays slice = Arrays{whole.x, whole.y, whole.sample_weight}.slice(start, stop);
+    return {slice.x, slice.y, slice.sample_weight};
+  }
+  void on_epoch_end() override { source_.on_epoch_end(); }
+
+ private:
+  utils::Sequence& source_;
+  int replica_, replicas_;
+};
+
 std::int64_t samples_in(const utils::Batch& b) { return b.x.empty() ? 0 : b.x.front().dim(0); }
 
 // Labels (n), (n, 1) or one-hot (n, k) -> class ids, for class_weight.
@@ -543,10 +566,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
 callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
   auto& st = state();
   require_compiled(st, "fit");
-  if (data_parallel(st.training)) {
-    throw ValueError("fit: a data source (Sequence, ImageDataGenerator flow) under a distribution strategy is not "
-                     "built yet (each worker would need its own shard); pass arrays, which fit shards itself");
-  }
+
   if (data.size() == 0) throw ValueError("fit: the data source has no batches");
   if (o.validation_split > 0.0) {
     throw ValueError("fit: validation_split needs arrays; give validation_data with a data source");
@@ -559,6 +579,10 @@ callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
     Arrays v{o.validation_data->x, o.validation_data->y, o.validation_data->sample_weight};
     check_arrays(st, v, "fit (validation_data)");
     validation.emplace(v, o.validation_batch_size.value_or(o.batch_size.value_or(32)), false);
+  }
+  if (data_parallel(st.training)) {
+    ShardedSequence shard(data, st.training.strategy->replica_id(), st.training.strategy->num_replicas_in_sync());
+    return fit_sequences(shard, validation_source(o, validation), o);
   }
   return fit_sequences(data, validation_source(o, validation), o);
 }

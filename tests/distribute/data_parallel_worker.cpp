@@ -3,6 +3,7 @@
 // the last batch splits unevenly), with a ModelCheckpoint named after the worker, and writes the
 // final weights and the logged history to DIR/<model>_worker<id>.txt. Run alone it is one
 // replica; under `mpirun -np 2` two, and the test compares the runs and the workers.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -17,7 +18,7 @@ using namespace keras::layers;
 namespace {
 
 Model build(const std::string& kind) {
-  if (kind == "sequential") {
+  if (kind == "sequential" || kind == "source") {
     return Sequential({Input({8, 8, 1}), Conv2D(4, 3, {.activation = "relu"}), MaxPooling2D(2), Flatten(),
                        Dense(8, {.activation = "relu"}), Dense(3, {.activation = "softmax"})});
   }
@@ -32,6 +33,20 @@ Model build(const std::string& kind) {
   x = GlobalAveragePooling2D()(x);
   return Model(in, Dense(3, {.activation = "softmax"})(x), "two_branches");
 }
+
+// The same batches as fit makes of (x, y) without shuffling, as a data source.
+class Batches final : public utils::Sequence {
+ public:
+  Batches(Tensor x, Tensor y) : x_(std::move(x)), y_(std::move(y)) {}
+  std::size_t size() const override { return static_cast<std::size_t>((x_.dim(0) + 63) / 64); }
+  utils::Batch get(std::size_t i) override {
+    const auto start = static_cast<std::int64_t>(i) * 64, stop = std::min<std::int64_t>(start + 64, x_.dim(0));
+    return {{x_.slice(start, stop)}, {y_.slice(start, stop)}, {}};
+  }
+
+ private:
+  Tensor x_, y_;
+};
 
 }  // namespace
 
@@ -50,7 +65,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>((i * 7) % 3);
     const Tensor x = Tensor::from_vector(pixels, {203, 8, 8, 1});
     const Tensor y = Tensor::from_vector(labels, {203});
-    for (const std::string kind : {"sequential", "functional", "batchnorm"}) {
+    for (const std::string kind : {"sequential", "functional", "batchnorm", "source"}) {
       utils::set_random_seed(7);
       Model model = build(kind);
       {
@@ -59,8 +74,10 @@ int main(int argc, char** argv) {
                        .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
       }
       const std::string checkpoint = out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".keras";
-      const auto history = model.fit(x, y, {.batch_size = 64, .epochs = 3, .verbose = 0,
-                                            .callbacks = {callbacks::ModelCheckpoint(checkpoint)}, .shuffle = true});
+      const FitOptions options{.batch_size = 64, .epochs = 3, .verbose = 0,
+                               .callbacks = {callbacks::ModelCheckpoint(checkpoint)}, .shuffle = kind != "source"};
+      Batches source(x, y);
+      const auto history = kind == "source" ? model.fit(source, options) : model.fit(x, y, options);
       std::ofstream file(out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".txt");
       file.precision(9);
       file << "replicas " << strategy.num_replicas_in_sync() << "\n";
