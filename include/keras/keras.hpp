@@ -35,6 +35,7 @@
 #include "keras/callbacks/callbacks.hpp"
 #include "keras/callbacks/model_checkpoint.hpp"
 #include "keras/distribute/strategy.hpp"
+#include "keras/distribute/sync_batch_normalization.hpp"
 #include "keras/losses/losses.hpp"
 #include "keras/metrics/metrics.hpp"
 #include "keras/utils/progbar.hpp"

@@ -24,6 +24,14 @@ Strategy* current() { return g_current.load(); }
 Strategy::Scope::Scope(Strategy& strategy) : previous_(g_current.exchange(&strategy)) {}
 Strategy::Scope::~Scope() { g_current.store(previous_); }
 
+namespace {
+thread_local Strategy* t_training = nullptr;
+}  // namespace
+
+Strategy* internal::training_strategy() { return t_training; }
+internal::TrainingStrategyScope::TrainingStrategyScope(Strategy* strategy) : previous_(t_training) { t_training = strategy; }
+internal::TrainingStrategyScope::~TrainingStrategyScope() { t_training = previous_; }
+
 #ifdef KERASCPP_WITH_MPI
 
 namespace {

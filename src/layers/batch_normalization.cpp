@@ -3,6 +3,7 @@
 #include "../saving/config_support.hpp"
 
 #include "keras/core/autograd.hpp"
+#include "keras/distribute/sync_batch_normalization.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
 #include "keras/ops/nn.hpp"
@@ -54,7 +55,10 @@ Tensor BatchNormalizationImpl::call(const std::vector<Tensor>& inputs, bool trai
     return ops::batch_normalization_inference(x, gamma, beta, moving_mean_->value(),
                                               moving_variance_->value(), options_.epsilon);
   }
-  auto result = ops::batch_normalization_training(x, gamma, beta, options_.epsilon);
+  distribute::Strategy* strategy = distribute::internal::training_strategy();
+  auto result = options_.synchronized && strategy && strategy->num_replicas_in_sync() > 1
+                    ? distribute::synchronized_batch_normalization_training(x, gamma, beta, options_.epsilon, *strategy)
+                    : ops::batch_normalization_training(x, gamma, beta, options_.epsilon);
   {
     NoGradGuard no_grad;  // the moving statistics are state, not part of the graph
     const float m = options_.momentum;
@@ -82,7 +86,8 @@ nlohmann::json BatchNormalizationImpl::get_config() const {
                  {"moving_mean_initializer", initializer_config(options().moving_mean_initializer)},
                  {"moving_variance_initializer", initializer_config(options().moving_variance_initializer)},
                  {"beta_regularizer", regularizer_config(options().beta_regularizer)},
-                 {"gamma_regularizer", regularizer_config(options().gamma_regularizer)}});
+                 {"gamma_regularizer", regularizer_config(options().gamma_regularizer)},
+                 {"synchronized", options().synchronized}});
   config.update(no_constraints({"beta_constraint", "gamma_constraint"}));
   return config;
 }
@@ -103,6 +108,7 @@ LayerPtr make_batch_normalization(const keras::internal::ConfigArgs& a) {
                              .moving_variance_initializer = a.initializer("moving_variance_initializer", "ones"),
                              .beta_regularizer = a.regularizer("beta_regularizer"),
                              .gamma_regularizer = a.regularizer("gamma_regularizer"),
+                             .synchronized = a.boolean("synchronized", false),
                              .name = a.name()});
 }
 

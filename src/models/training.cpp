@@ -359,6 +359,8 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
   }
   std::optional<NoGradGuard> no_grad;
   if (!training) no_grad.emplace();
+  // BatchNormalization(synchronized=true) reduces over the model's strategy during its step.
+  const distribute::internal::TrainingStrategyScope strategy_scope(data_parallel(t) ? t.strategy : nullptr);
   const std::vector<Tensor> outputs = model(batch.x, training);
   Tensor total;
   for (std::size_t k = 0; k < outputs.size(); ++k) {

@@ -2,7 +2,8 @@
 """2 workers x (global batch 64) give the single process's weights and logs (ctest entry
 data_parallel_two_workers_match_one): runs tests/distribute/data_parallel_worker alone and under
 `mpirun --oversubscribe -np 2`, then compares, for a Sequential and a functional model trained on
-arrays and the Sequential trained from a data source (utils::Sequence), the final
+arrays, the Sequential trained from a data source (utils::Sequence), and a model with
+BatchNormalization(synchronized=true) (the single process's plain batch normalization), the final
 weights (max |2 workers - 1| <= 1e-5 x max |weight|: float32 sums in another order) and the
 logged loss and accuracy per epoch (1e-5), and checks that only the chief wrote its checkpoint.
 For a model with BatchNormalization (which normalizes each worker's slice with its own
@@ -44,7 +45,7 @@ def main():
     run([worker, one], env)
     run([mpiexec, "--oversubscribe", "-np", "2", worker, two], env)
     failures = []
-    for kind in ("sequential", "functional", "source"):
+    for kind in ("sequential", "functional", "source", "syncbn"):
         a, b = read(os.path.join(one, kind + "_worker0.txt")), read(os.path.join(two, kind + "_worker0.txt"))
         if a["replicas"] != [1.0] or b["replicas"] != [2.0]:
             failures.append(f"{kind}: replicas {a['replicas']} and {b['replicas']}, expected 1 and 2")

@@ -1,5 +1,6 @@
-// One worker of tests/distribute/data_parallel_test.py: trains a Sequential, a functional and a
-// BatchNormalization model under MultiWorkerMirroredStrategy (203 samples, global batch 64, so
+// One worker of tests/distribute/data_parallel_test.py: trains a Sequential, a functional, a
+// BatchNormalization and a synchronized-BatchNormalization model, on arrays (and the Sequential
+// from a data source too), under MultiWorkerMirroredStrategy (203 samples, global batch 64, so
 // the last batch splits unevenly), with a ModelCheckpoint named after the worker, and writes the
 // final weights and the logged history to DIR/<model>_worker<id>.txt. Run alone it is one
 // replica; under `mpirun -np 2` two, and the test compares the runs and the workers.
@@ -22,9 +23,9 @@ Model build(const std::string& kind) {
     return Sequential({Input({8, 8, 1}), Conv2D(4, 3, {.activation = "relu"}), MaxPooling2D(2), Flatten(),
                        Dense(8, {.activation = "relu"}), Dense(3, {.activation = "softmax"})});
   }
-  if (kind == "batchnorm") {
-    return Sequential({Input({8, 8, 1}), Conv2D(4, 3), BatchNormalization(), Activation("relu"), Flatten(),
-                       Dense(3, {.activation = "softmax"})});
+  if (kind == "batchnorm" || kind == "syncbn") {
+    return Sequential({Input({8, 8, 1}), Conv2D(4, 3), BatchNormalization({.synchronized = kind == "syncbn"}),
+                       Activation("relu"), Flatten(), Dense(3, {.activation = "softmax"})});
   }
   const KerasTensor in = Input({8, 8, 1});
   const KerasTensor a = Conv2D(3, 3, {.padding = "same", .activation = "relu"})(in);
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>((i * 7) % 3);
     const Tensor x = Tensor::from_vector(pixels, {203, 8, 8, 1});
     const Tensor y = Tensor::from_vector(labels, {203});
-    for (const std::string kind : {"sequential", "functional", "batchnorm", "source"}) {
+    for (const std::string kind : {"sequential", "functional", "batchnorm", "syncbn", "source"}) {
       utils::set_random_seed(7);
       Model model = build(kind);
       {

@@ -64,4 +64,21 @@ class MultiWorkerMirroredStrategy final : public Strategy {
 // The strategy of the innermost live scope on any thread, or null.
 Strategy* current();
 
+namespace internal {
+// The strategy of the model whose training step this thread is running (set by fit and
+// train_on_batch for the step), else null: what BatchNormalization(synchronized=true) reduces
+// its statistics over.
+Strategy* training_strategy();
+class TrainingStrategyScope {
+ public:
+  explicit TrainingStrategyScope(Strategy* strategy);
+  ~TrainingStrategyScope();
+  TrainingStrategyScope(const TrainingStrategyScope&) = delete;
+  TrainingStrategyScope& operator=(const TrainingStrategyScope&) = delete;
+
+ private:
+  Strategy* previous_;
+};
+}  // namespace internal
+
 }  // namespace keras::distribute

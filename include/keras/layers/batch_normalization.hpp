@@ -21,6 +21,9 @@ struct BatchNormalizationOptions {
   initializers::Initializer moving_variance_initializer = "ones";
   regularizers::Regularizer beta_regularizer{};
   regularizers::Regularizer gamma_regularizer{};
+  // Keras 3's: under a distribution strategy, the batch statistics of all replicas' combined batch
+  // (keras::distribute); without one, the same as false.
+  bool synchronized = false;
   std::string name{};
 };
 
