@@ -8,13 +8,17 @@ weights (max |2 workers - 1| <= 1e-5 x max |weight|: float32 sums in another ord
 logged loss and accuracy per epoch (1e-5), and checks that only the chief wrote its checkpoint.
 For a model with BatchNormalization (which normalizes each worker's slice with its own
 statistics, so it is not the single process's) it checks that the two workers end with the same
-weights and moving statistics, bit for bit.
+weights and moving statistics, bit for bit. Then the fault: worker 1 SIGKILLs itself in the second epoch; the job must end
+non-zero within 60 seconds with a message naming the lost worker (mpirun's: OpenMPI ends the
+other workers when one dies).
 
 Usage: data_parallel_test.py WORKER MPIEXEC WORK_DIR"""
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 
 
 def run(command, env):
@@ -67,6 +71,19 @@ def main():
           f"{'identical' if chief['weights'] == other['weights'] else 'different'}")
     if chief["weights"] != other["weights"] or chief["loss"] != other["loss"]:
         failures.append("batchnorm: the two workers' weights or logs differ")
+    killed = os.path.join(work, "killed")
+    shutil.rmtree(killed, ignore_errors=True)
+    os.makedirs(killed)
+    start = time.monotonic()
+    done = subprocess.run([mpiexec, "--oversubscribe", "-np", "2", worker, killed, "--kill-rank", "1"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    elapsed = time.monotonic() - start
+    said = done.stdout + done.stderr
+    named = re.search(r"rank 1\b", said) is not None
+    print(f"fault: worker 1 killed; the job exited {done.returncode} after {elapsed:.1f} s; "
+          f"{'the message names rank 1' if named else 'no message names rank 1'}")
+    if done.returncode == 0 or elapsed > 60 or not named:
+        failures.append("fault: the job did not stop with an error naming the lost worker within 60 s:\n" + said[-2000:])
     if failures:
         sys.exit("FAILED:\n" + "\n".join(failures))
     print("data parallel: 2 workers match 1")

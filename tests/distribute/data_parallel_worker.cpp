@@ -5,6 +5,7 @@
 // final weights and the logged history to DIR/<model>_worker<id>.txt. Run alone it is one
 // replica; under `mpirun -np 2` two, and the test compares the runs and the workers.
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -52,10 +53,12 @@ class Batches final : public utils::Sequence {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+  if (argc != 2 && !(argc == 4 && std::string(argv[2]) == "--kill-rank")) {
+    std::fprintf(stderr, "usage: %s OUT_DIR [--kill-rank R]\n", argv[0]);
     return 2;
   }
+  // --kill-rank R: worker R SIGKILLs itself at the second epoch's first batch (the fault test).
+  const int kill_rank = argc == 4 ? std::stoi(argv[3]) : -1;
   try {
     distribute::MultiWorkerMirroredStrategy strategy;
     backend::set_num_threads(1);  // the test runs two workers on two cores
@@ -75,9 +78,13 @@ int main(int argc, char** argv) {
                        .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
       }
       const std::string checkpoint = out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".keras";
-      const FitOptions options{.batch_size = 64, .epochs = 3, .verbose = 0,
+      FitOptions options{.batch_size = 64, .epochs = 3, .verbose = 0,
                                .callbacks = {callbacks::ModelCheckpoint(checkpoint)}, .shuffle = kind != "source"};
       Batches source(x, y);
+      auto killer = callbacks::LambdaCallback({.on_epoch_begin = [&](int epoch, callbacks::Logs&) {
+        if (epoch == 1 && strategy.replica_id() == kill_rank) std::raise(SIGKILL);
+      }});
+      options.callbacks.push_back(killer);
       const auto history = kind == "source" ? model.fit(source, options) : model.fit(x, y, options);
       std::ofstream file(out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".txt");
       file.precision(9);
