@@ -568,7 +568,6 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
 callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
   auto& st = state();
   require_compiled(st, "fit");
-
   if (data.size() == 0) throw ValueError("fit: the data source has no batches");
   if (o.validation_split > 0.0) {
     throw ValueError("fit: validation_split needs arrays; give validation_data with a data source");
