@@ -43,10 +43,19 @@ BackupAndRestoreCallback::BackupAndRestoreCallback(std::string backup_dir, Backu
 
 std::string BackupAndRestoreCallback::backup_path() const { return (fs::path(dir_) / "latest.weights.h5").string(); }
 
+namespace {
+// Under a distribution strategy every worker restores from the backup, and only the chief writes
+// or deletes it (Keras' multi-worker rule; on several machines backup_dir must be shared).
+bool writes_backup(const Model& model) {
+  const distribute::Strategy* strategy = internal::state_of(model).training.strategy;
+  return strategy == nullptr || strategy->num_replicas_in_sync() == 1 || strategy->is_chief();
+}
+}  // namespace
+
 void BackupAndRestoreCallback::on_train_begin(Logs&) {
   // Temporary files of a run killed while writing are garbage: the rename never happened.
   std::error_code ignored;
-  if (fs::is_directory(dir_, ignored)) {
+  if (writes_backup(model()) && fs::is_directory(dir_, ignored)) {
     for (const auto& entry : fs::directory_iterator(dir_, ignored)) {
       if (entry.path().filename().string().rfind(".latest.weights.h5.tmp", 0) == 0) fs::remove(entry.path(), ignored);
     }
@@ -85,6 +94,7 @@ void BackupAndRestoreCallback::on_train_begin(Logs&) {
 }
 
 void BackupAndRestoreCallback::on_epoch_end(int epoch, Logs&) {
+  if (!writes_backup(model())) return;
   std::error_code error;
   fs::create_directories(dir_, error);
   if (error) throw IOError("BackupAndRestore: cannot create the folder '" + dir_ + "': " + error.message());
@@ -109,7 +119,7 @@ void BackupAndRestoreCallback::on_epoch_end(int epoch, Logs&) {
 
 void BackupAndRestoreCallback::on_train_end(Logs&) {
   // A fit stopped by an exception never gets here, so its backup stays for the next run.
-  if (!o_.delete_checkpoint) return;
+  if (!o_.delete_checkpoint || !writes_backup(model())) return;
   std::error_code ignored;
   fs::remove(backup_path(), ignored);
 }

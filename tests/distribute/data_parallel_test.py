@@ -8,9 +8,10 @@ weights (max |2 workers - 1| <= 1e-5 x max |weight|: float32 sums in another ord
 logged loss and accuracy per epoch (1e-5), and checks that only the chief wrote its checkpoint.
 For a model with BatchNormalization (which normalizes each worker's slice with its own
 statistics, so it is not the single process's) it checks that the two workers end with the same
-weights and moving statistics, bit for bit. Then the fault: worker 1 SIGKILLs itself in the second epoch; the job must end
-non-zero within 60 seconds with a message naming the lost worker (mpirun's: OpenMPI ends the
-other workers when one dies).
+weights and moving statistics, bit for bit. Then the fault: worker 1 SIGKILLs itself as the third epoch of a model backed up by
+BackupAndRestore begins; the job must end non-zero within 60 seconds with a message naming the
+lost worker (mpirun's: OpenMPI ends the other workers when one dies), and the same job started
+again must resume from the chief's backup and end with the uninterrupted run's weights.
 
 Usage: data_parallel_test.py WORKER MPIEXEC WORK_DIR"""
 import os
@@ -84,6 +85,16 @@ def main():
           f"{'the message names rank 1' if named else 'no message names rank 1'}")
     if done.returncode == 0 or elapsed > 60 or not named:
         failures.append("fault: the job did not stop with an error naming the lost worker within 60 s:\n" + said[-2000:])
+    # The same job started again resumes from the chief's backup and ends where the uninterrupted
+    # run did.
+    run([mpiexec, "--oversubscribe", "-np", "2", worker, killed], env)
+    resumed, uninterrupted = read(os.path.join(killed, "resume_worker0.txt")), read(os.path.join(two, "resume_worker0.txt"))
+    same = resumed["weights"] == uninterrupted["weights"] and resumed["loss"][-1] == uninterrupted["loss"][-1]
+    epochs_run = len(resumed["loss"])  # a resumed fit's history holds the epochs it ran: the third only
+    print(f"fault: the restarted job ran {epochs_run} epoch(s) and "
+          f"{'ends with' if same else 'does not end with'} the uninterrupted run's weights")
+    if not same or epochs_run != 1:
+        failures.append("fault: the run resumed by BackupAndRestore differs from the uninterrupted one, or did not resume")
     if failures:
         sys.exit("FAILED:\n" + "\n".join(failures))
     print("data parallel: 2 workers match 1")

@@ -20,7 +20,7 @@ using namespace keras::layers;
 namespace {
 
 Model build(const std::string& kind) {
-  if (kind == "sequential" || kind == "source") {
+  if (kind == "sequential" || kind == "source" || kind == "resume") {
     return Sequential({Input({8, 8, 1}), Conv2D(4, 3, {.activation = "relu"}), MaxPooling2D(2), Flatten(),
                        Dense(8, {.activation = "relu"}), Dense(3, {.activation = "softmax"})});
   }
@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s OUT_DIR [--kill-rank R]\n", argv[0]);
     return 2;
   }
-  // --kill-rank R: worker R SIGKILLs itself at the second epoch's first batch (the fault test).
+  // --kill-rank R: worker R SIGKILLs itself as the first model's third epoch begins (the fault
+  // test; that model is backed up by BackupAndRestore, so the job run again resumes it).
   const int kill_rank = argc == 4 ? std::stoi(argv[3]) : -1;
   try {
     distribute::MultiWorkerMirroredStrategy strategy;
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>((i * 7) % 3);
     const Tensor x = Tensor::from_vector(pixels, {203, 8, 8, 1});
     const Tensor y = Tensor::from_vector(labels, {203});
-    for (const std::string kind : {"sequential", "functional", "batchnorm", "syncbn", "source"}) {
+    for (const std::string kind : {"resume", "sequential", "functional", "batchnorm", "syncbn", "source"}) {
       utils::set_random_seed(7);
       Model model = build(kind);
       {
@@ -81,10 +82,12 @@ int main(int argc, char** argv) {
       FitOptions options{.batch_size = 64, .epochs = 3, .verbose = 0,
                                .callbacks = {callbacks::ModelCheckpoint(checkpoint)}, .shuffle = kind != "source"};
       Batches source(x, y);
-      auto killer = callbacks::LambdaCallback({.on_epoch_begin = [&](int epoch, callbacks::Logs&) {
-        if (epoch == 1 && strategy.replica_id() == kill_rank) std::raise(SIGKILL);
-      }});
-      options.callbacks.push_back(killer);
+      if (kind == "resume") {  // backed up each epoch: a killed job restarted resumes here
+        options.callbacks.push_back(callbacks::BackupAndRestore(out + "/backup"));
+        options.callbacks.push_back(callbacks::LambdaCallback({.on_epoch_begin = [&](int epoch, callbacks::Logs&) {
+          if (epoch == 2 && strategy.replica_id() == kill_rank) std::raise(SIGKILL);
+        }}));
+      }
       const auto history = kind == "source" ? model.fit(source, options) : model.fit(x, y, options);
       std::ofstream file(out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".txt");
       file.precision(9);
