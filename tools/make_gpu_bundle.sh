@@ -2,7 +2,7 @@
 # Packs what tools/gpu_checks.sh needs on a GPU machine that cannot build kerascpp (it lacks
 # Debian's HDF5, oneDNN, libzip...): the test and app binaries from build/, the shared libraries
 # they load except glibc's and CUDA's own (the GPU machine has its CUDA 13, cuBLAS and cuDNN 9),
-# and a Fashion-MNIST subset. Writes .gpu_bundle/ (keep it out of git: .git/info/exclude).
+# and a Fashion-MNIST subset. Writes .gpu_bundle/ (ignored by .gitignore; carry it to the GPU machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.gpu_bundle
