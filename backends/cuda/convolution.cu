@@ -17,6 +17,7 @@
 #include "../common/element_rules.hpp"
 #include "keras/core/errors.hpp"
 #include "launch.cuh"
+#include "nhwc_copies.cuh"
 
 namespace keras::cuda_backend {
 
@@ -57,33 +58,6 @@ __global__ void bias_activation_kernel(void* y, const void* bias, DType t, std::
     if (bias) v += load(bias, t, static_cast<std::size_t>(static_cast<std::int64_t>(e) % channels));
     if (act == FusedActivation::relu) v = rules::fused_relu(v);
     store(y, t, e, v);
-  }
-}
-
-// (n, h, w, c) <-> (n, h + top + bottom, w + left + right, c) with zeros, elements of T.
-template <class T>
-__global__ void pad_zeros_kernel(const T* x, T* y, std::int64_t h, std::int64_t w, std::int64_t c, std::int64_t top,
-                                 std::int64_t left, std::int64_t oh, std::int64_t ow, std::size_t total) {
-  KERASCPP_GRID_STRIDE(e, total) {
-    const std::int64_t ch = static_cast<std::int64_t>(e) % c;
-    std::int64_t rest = static_cast<std::int64_t>(e) / c;
-    const std::int64_t ox = rest % ow;
-    rest /= ow;
-    const std::int64_t oy = rest % oh, b = rest / oh;
-    const std::int64_t iy = oy - top, ix = ox - left;
-    y[e] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[((b * h + iy) * w + ix) * c + ch] : T(0);
-  }
-}
-template <class T>
-__global__ void crop_kernel(const T* x, T* y, std::int64_t h, std::int64_t w, std::int64_t c, std::int64_t top,
-                            std::int64_t left, std::int64_t oh, std::int64_t ow, std::size_t total) {
-  KERASCPP_GRID_STRIDE(e, total) {
-    const std::int64_t ch = static_cast<std::int64_t>(e) % c;
-    std::int64_t rest = static_cast<std::int64_t>(e) / c;
-    const std::int64_t ox = rest % ow;
-    rest /= ow;
-    const std::int64_t oy = rest % oh, b = rest / oh;
-    y[e] = x[((b * h + oy + top) * w + ox + left) * c + ch];
   }
 }
 
@@ -233,6 +207,37 @@ std::vector<ConvChoice> choices_of(const Perf* perf, int returned, DType dtype) 
   return choices;
 }
 
+// Runs cuDNN's candidates for one direction through the cache: `rank` asks the heuristics,
+// `call(choice, workspace)` runs one after its math mode is set and its workspace taken from the
+// caching allocator (a workspace that does not fit skips to the next candidate).
+template <class Rank, class Call>
+bool run_cudnn(CudaBackend& be, AlgorithmCache<ConvChoice>& cache, const std::string& key,
+               cudnnConvolutionDescriptor_t conv, Rank rank, Call call) {
+  return cache
+      .run(key, rank,
+           [&](const ConvChoice& c) {
+             try {
+               CudaBackend::Scratch workspace(be, c.workspace);
+               if (cudnnSetConvolutionMathType(conv, static_cast<cudnnMathType_t>(c.math_type)) != CUDNN_STATUS_SUCCESS) {
+                 return false;
+               }
+               return call(c, workspace.get()) == CUDNN_STATUS_SUCCESS;
+             } catch (const BackendError&) {
+               return false;
+             }
+           })
+      .has_value();
+}
+
+// The heuristics' ranking of up to Count algorithms, as choices (none if the query fails).
+template <class Perf, int Count, class Query>
+std::vector<ConvChoice> ranked(DType dtype, Query query) {
+  Perf perf[Count];
+  int returned = 0;
+  if (query(Count, &returned, perf) != CUDNN_STATUS_SUCCESS) returned = 0;
+  return choices_of(perf, returned, dtype);
+}
+
 }  // namespace
 
 // Sets the four descriptors for g (with the padded input size of p) under cudnn_mutex_.
@@ -266,11 +271,11 @@ namespace {
 void pad_input(const CudaBackend& be, const Conv2DGeometry& g, const Padding& p, const void* x, void* padded) {
   const auto total = static_cast<std::size_t>(g.batch * p.h * p.w * g.in_c);
   if (size_of(g.dtype) == 2) {
-    launch(be, "conv2d (explicit padding)", total, pad_zeros_kernel<std::uint16_t>, static_cast<const std::uint16_t*>(x),
-           static_cast<std::uint16_t*>(padded), g.in_h, g.in_w, g.in_c, p.top, p.left, p.h, p.w, total);
+    launch(be, "conv2d (explicit padding)", total, pad_kernel<std::uint16_t>, static_cast<const std::uint16_t*>(x),
+           static_cast<std::uint16_t*>(padded), g.in_h, g.in_w, g.in_c, p.top, p.left, p.h, p.w, std::uint16_t{0}, total);
   } else {
-    launch(be, "conv2d (explicit padding)", total, pad_zeros_kernel<std::uint32_t>, static_cast<const std::uint32_t*>(x),
-           static_cast<std::uint32_t*>(padded), g.in_h, g.in_w, g.in_c, p.top, p.left, p.h, p.w, total);
+    launch(be, "conv2d (explicit padding)", total, pad_kernel<std::uint32_t>, static_cast<const std::uint32_t*>(x),
+           static_cast<std::uint32_t*>(padded), g.in_h, g.in_w, g.in_c, p.top, p.left, p.h, p.w, std::uint32_t{0}, total);
   }
 }
 void crop_input(const CudaBackend& be, const Conv2DGeometry& g, const Padding& p, const void* padded, void* x) {
@@ -307,33 +312,18 @@ void CudaBackend::conv2d_forward(const Conv2DGeometry& g, const void* x, const v
     if (p.explicit_pad) pad_input(*this, g, p, x, padded.get());
     const void* input = p.explicit_pad ? padded.get() : x;
     const float one = 1.0f, zero = 0.0f;
-    ran = forward_algorithms_
-              .run(geometry_key("forward", g),
-                   [&] {
-                     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-                     int returned = 0;
-                     if (cudnnGetConvolutionForwardAlgorithm_v7(cudnn_, x_desc_, w_desc_, conv_desc_, y_desc_,
-                                                                CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned,
-                                                                perf) != CUDNN_STATUS_SUCCESS) {
-                       returned = 0;
-                     }
-                     return choices_of(perf, returned, g.dtype);
-                   },
-                   [&](const ConvChoice& c) {
-                     try {
-                       Scratch workspace(*this, c.workspace);
-                       if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(c.math_type)) !=
-                           CUDNN_STATUS_SUCCESS) {
-                         return false;
-                       }
-                       return cudnnConvolutionForward(cudnn_, &one, x_desc_, input, w_desc_, w_krsc.get(), conv_desc_,
-                                                      static_cast<cudnnConvolutionFwdAlgo_t>(c.algorithm), workspace.get(),
-                                                      c.workspace, &zero, y_desc_, y) == CUDNN_STATUS_SUCCESS;
-                     } catch (const BackendError&) {  // no room for its workspace: the next one
-                       return false;
-                     }
-                   })
-              .has_value();
+    ran = run_cudnn(
+        *this, forward_algorithms_, geometry_key("forward", g), conv_desc_,
+        [&] {
+          return ranked<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(g.dtype, [&](int n, int* r, auto* perf) {
+            return cudnnGetConvolutionForwardAlgorithm_v7(cudnn_, x_desc_, w_desc_, conv_desc_, y_desc_, n, r, perf);
+          });
+        },
+        [&](const ConvChoice& c, void* workspace) {
+          return cudnnConvolutionForward(cudnn_, &one, x_desc_, input, w_desc_, w_krsc.get(), conv_desc_,
+                                         static_cast<cudnnConvolutionFwdAlgo_t>(c.algorithm), workspace, c.workspace,
+                                         &zero, y_desc_, y);
+        });
   }
   if (!ran) {
     if (cudnn_) note_direct_fallback("forward", g);
@@ -361,34 +351,19 @@ void CudaBackend::conv2d_backward_data(const Conv2DGeometry& g, const void* dy, 
     Scratch padded(*this, p.explicit_pad ? static_cast<std::size_t>(g.batch * p.h * p.w * g.in_c) * es : 0);
     void* result = p.explicit_pad ? padded.get() : dx;
     const float one = 1.0f, zero = 0.0f;
-    ran = backward_data_algorithms_
-              .run(geometry_key("backward data", g),
-                   [&] {
-                     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-                     int returned = 0;
-                     if (cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnn_, w_desc_, y_desc_, conv_desc_, x_desc_,
-                                                                     CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned,
-                                                                     perf) != CUDNN_STATUS_SUCCESS) {
-                       returned = 0;
-                     }
-                     return choices_of(perf, returned, g.dtype);
-                   },
-                   [&](const ConvChoice& c) {
-                     try {
-                       Scratch workspace(*this, c.workspace);
-                       if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(c.math_type)) !=
-                           CUDNN_STATUS_SUCCESS) {
-                         return false;
-                       }
-                       return cudnnConvolutionBackwardData(cudnn_, &one, w_desc_, w_krsc.get(), y_desc_, dy, conv_desc_,
-                                                           static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algorithm),
-                                                           workspace.get(), c.workspace, &zero, x_desc_,
-                                                           result) == CUDNN_STATUS_SUCCESS;
-                     } catch (const BackendError&) {
-                       return false;
-                     }
-                   })
-              .has_value();
+    ran = run_cudnn(
+        *this, backward_data_algorithms_, geometry_key("backward data", g), conv_desc_,
+        [&] {
+          return ranked<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
+              g.dtype, [&](int n, int* r, auto* perf) {
+                return cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnn_, w_desc_, y_desc_, conv_desc_, x_desc_, n, r, perf);
+              });
+        },
+        [&](const ConvChoice& c, void* workspace) {
+          return cudnnConvolutionBackwardData(cudnn_, &one, w_desc_, w_krsc.get(), y_desc_, dy, conv_desc_,
+                                              static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algorithm), workspace,
+                                              c.workspace, &zero, x_desc_, result);
+        });
     if (ran && p.explicit_pad) crop_input(*this, g, p, padded.get(), dx);
   }
   if (!ran) {
@@ -413,34 +388,20 @@ void CudaBackend::conv2d_backward_filter(const Conv2DGeometry& g, const void* x,
     if (p.explicit_pad) pad_input(*this, g, p, x, padded.get());
     const void* input = p.explicit_pad ? padded.get() : x;
     const float one = 1.0f, zero = 0.0f;
-    ran = backward_filter_algorithms_
-              .run(geometry_key("backward filter", g),
-                   [&] {
-                     cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-                     int returned = 0;
-                     if (cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnn_, x_desc_, y_desc_, conv_desc_, w_desc_,
-                                                                       CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned,
-                                                                       perf) != CUDNN_STATUS_SUCCESS) {
-                       returned = 0;
-                     }
-                     return choices_of(perf, returned, g.dtype);
-                   },
-                   [&](const ConvChoice& c) {
-                     try {
-                       Scratch workspace(*this, c.workspace);
-                       if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(c.math_type)) !=
-                           CUDNN_STATUS_SUCCESS) {
-                         return false;
-                       }
-                       return cudnnConvolutionBackwardFilter(cudnn_, &one, x_desc_, input, y_desc_, dy, conv_desc_,
-                                                             static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algorithm),
-                                                             workspace.get(), c.workspace, &zero, w_desc_,
-                                                             dw_krsc.get()) == CUDNN_STATUS_SUCCESS;
-                     } catch (const BackendError&) {
-                       return false;
-                     }
-                   })
-              .has_value();
+    ran = run_cudnn(
+        *this, backward_filter_algorithms_, geometry_key("backward filter", g), conv_desc_,
+        [&] {
+          return ranked<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
+              g.dtype, [&](int n, int* r, auto* perf) {
+                return cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnn_, x_desc_, y_desc_, conv_desc_, w_desc_, n, r,
+                                                                     perf);
+              });
+        },
+        [&](const ConvChoice& c, void* workspace) {
+          return cudnnConvolutionBackwardFilter(cudnn_, &one, x_desc_, input, y_desc_, dy, conv_desc_,
+                                                static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algorithm), workspace,
+                                                c.workspace, &zero, w_desc_, dw_krsc.get());
+        });
     if (ran) {
       transpose(dw_krsc.get(), dw, es, {g.out_c, g.kernel_h, g.kernel_w, g.in_c / g.groups}, {1, 2, 3, 0});
     }

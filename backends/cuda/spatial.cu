@@ -9,6 +9,7 @@
 #include "../common/element_rules.hpp"
 #include "keras/core/errors.hpp"
 #include "launch.cuh"
+#include "nhwc_copies.cuh"
 
 namespace keras::cuda_backend {
 
@@ -71,31 +72,6 @@ __global__ void pool_backward_kernel(PoolMode mode, Pool2DGeometry g, const floa
         }
       }
     }
-  }
-}
-
-__global__ void pad_kernel(const float* x, float* y, std::int64_t h, std::int64_t w, std::int64_t c, std::int64_t top,
-                           std::int64_t left, std::int64_t oh, std::int64_t ow, float value, std::size_t total) {
-  KERASCPP_GRID_STRIDE(e, total) {
-    const std::int64_t ch = static_cast<std::int64_t>(e) % c;
-    std::int64_t rest = static_cast<std::int64_t>(e) / c;
-    const std::int64_t ox = rest % ow;
-    rest /= ow;
-    const std::int64_t oy = rest % oh, b = rest / oh;
-    const std::int64_t iy = oy - top, ix = ox - left;
-    y[e] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[((b * h + iy) * w + ix) * c + ch] : value;
-  }
-}
-
-__global__ void crop_kernel(const float* x, float* y, std::int64_t h, std::int64_t w, std::int64_t c, std::int64_t top,
-                            std::int64_t left, std::int64_t oh, std::int64_t ow, std::size_t total) {
-  KERASCPP_GRID_STRIDE(e, total) {
-    const std::int64_t ch = static_cast<std::int64_t>(e) % c;
-    std::int64_t rest = static_cast<std::int64_t>(e) / c;
-    const std::int64_t ox = rest % ow;
-    rest /= ow;
-    const std::int64_t oy = rest % oh, b = rest / oh;
-    y[e] = x[((b * h + oy + top) * w + ox + left) * c + ch];
   }
 }
 
@@ -227,14 +203,14 @@ void CudaBackend::pad2d(const float* x, float* y, std::int64_t n, std::int64_t h
                         std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right, float value) {
   const std::int64_t oh = h + top + bottom, ow = w + left + right;
   const auto total = static_cast<std::size_t>(n * oh * ow * c);
-  launch(*this, "pad2d", total, pad_kernel, x, y, h, w, c, top, left, oh, ow, value, total);
+  launch(*this, "pad2d", total, pad_kernel<float>, x, y, h, w, c, top, left, oh, ow, value, total);
 }
 
 void CudaBackend::crop2d(const float* x, float* y, std::int64_t n, std::int64_t h, std::int64_t w, std::int64_t c,
                          std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
   const std::int64_t oh = h - top - bottom, ow = w - left - right;
   const auto total = static_cast<std::size_t>(n * oh * ow * c);
-  launch(*this, "crop2d", total, crop_kernel, x, y, h, w, c, top, left, oh, ow, total);
+  launch(*this, "crop2d", total, crop_kernel<float>, x, y, h, w, c, top, left, oh, ow, total);
 }
 
 void CudaBackend::resize2d_forward(Interpolation mode, const float* x, std::int64_t n, std::int64_t h, std::int64_t w,
