@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <tuple>
+#include <utility>
 
 #include "keras/core/autograd.hpp"
 #include "keras/callbacks/callbacks.hpp"
@@ -71,6 +73,12 @@ struct Arrays {
   }
 };
 
+// Replica `replica`'s consecutive share of the rows [start, stop) of a global batch.
+std::pair<std::int64_t, std::int64_t> replica_share(std::int64_t start, std::int64_t stop, int replica, int replicas) {
+  const std::int64_t n = stop - start;
+  return {start + n * replica / replicas, start + n * (replica + 1) / replicas};
+}
+
 // Batches of arrays; reshuffled at every epoch when `shuffle`.
 class ArraySequence final : public utils::Sequence {
  public:
@@ -88,11 +96,7 @@ class ArraySequence final : public utils::Sequence {
   utils::Batch get(std::size_t index) override {
     std::int64_t start = static_cast<std::int64_t>(index) * batch_size_;
     std::int64_t stop = std::min(start + batch_size_, data_.size());
-    if (replicas_ > 1) {
-      const std::int64_t n = stop - start;
-      stop = start + n * (replica_ + 1) / replicas_;
-      start = start + n * replica_ / replicas_;
-    }
+    if (replicas_ > 1) std::tie(start, stop) = replica_share(start, stop, replica_, replicas_);
     if (!shuffle_) {
       Arrays a = data_.slice(start, stop);
       return {a.x, a.y, a.sample_weight};
@@ -140,8 +144,7 @@ class ShardedSequence final : public utils::Sequence {
   std::size_t size() const override { return source_.size(); }
   utils::Batch get(std::size_t index) override {
     utils::Batch whole = source_.get(index);
-    const std::int64_t n = whole.x.empty() ? 0 : whole.x.front().dim(0);
-    const std::int64_t start = n * replica_ / replicas_, stop = n * (replica_ + 1) / replicas_;
+    const auto [start, stop] = replica_share(0, whole.x.empty() ? 0 : whole.x.front().dim(0), replica_, replicas_);
     Arrays slice = Arrays{whole.x, whole.y, whole.sample_weight}.slice(start, stop);
     return {slice.x, slice.y, slice.sample_weight};
   }

@@ -48,6 +48,12 @@ std::size_t span_of(const BroadcastSpec& s, const std::vector<std::int64_t>& str
   return static_cast<std::size_t>(last + 1);
 }
 
+std::size_t elements_of(const BroadcastSpec& s) {
+  std::size_t total = 1;
+  for (auto d : s.out_dims) total *= static_cast<std::size_t>(d);
+  return total;
+}
+
 std::size_t input_bytes(const Conv2DGeometry& g) {
   return static_cast<std::size_t>(g.batch * g.in_h * g.in_w * g.in_c) * size_of(g.dtype);
 }
@@ -116,9 +122,8 @@ class HostView final : public Backend {
     t.read_back();
   }
   void binary(BinaryOp op, const float* a, const float* b, float* y, const BroadcastSpec& spec) override {
-    std::size_t total = 1;
-    for (auto d : spec.out_dims) total *= static_cast<std::size_t>(d);
-    Mirror sa(d_, a, span_of(spec, spec.a_strides) * 4), sb(d_, b, span_of(spec, spec.b_strides) * 4), t(d_, y, total * 4);
+    Mirror sa(d_, a, span_of(spec, spec.a_strides) * 4), sb(d_, b, span_of(spec, spec.b_strides) * 4);
+    Mirror t(d_, y, elements_of(spec) * 4);
     d_.binary(op, sa.as<float>(), sb.as<float>(), t.as<float>(), spec);
     t.read_back();
   }
@@ -128,9 +133,8 @@ class HostView final : public Backend {
     t.read_back();
   }
   void select_mask(BinaryOp op, const float* a, const float* b, float* mask_a, const BroadcastSpec& spec) override {
-    std::size_t total = 1;
-    for (auto d : spec.out_dims) total *= static_cast<std::size_t>(d);
-    Mirror sa(d_, a, span_of(spec, spec.a_strides) * 4), sb(d_, b, span_of(spec, spec.b_strides) * 4), t(d_, mask_a, total * 4);
+    Mirror sa(d_, a, span_of(spec, spec.a_strides) * 4), sb(d_, b, span_of(spec, spec.b_strides) * 4);
+    Mirror t(d_, mask_a, elements_of(spec) * 4);
     d_.select_mask(op, sa.as<float>(), sb.as<float>(), t.as<float>(), spec);
     t.read_back();
   }

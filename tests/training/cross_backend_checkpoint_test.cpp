@@ -11,18 +11,14 @@
 #include <vector>
 
 #include "keras/keras.hpp"
+#include "support/active_backend.hpp"
 #include "support/temp_path.hpp"
 
 using namespace keras;
 using namespace keras::layers;
+using test_support::ActiveBackend;
 
 namespace {
-
-struct ActiveBackend {
-  explicit ActiveBackend(const std::string& name) : before(backend::active_name()) { backend::set(name); }
-  ~ActiveBackend() { backend::set(before); }
-  std::string before;
-};
 
 Sequential make_model() {
   Sequential model({Input({8, 8, 1}), Conv2D(4, 3, {.activation = "relu"}), BatchNormalization(), MaxPooling2D(2),

@@ -3,18 +3,13 @@
 #include <doctest/doctest.h>
 
 #include "keras/keras.hpp"
+#include "support/active_backend.hpp"
 
 using namespace keras;
 using namespace keras::layers;
+using test_support::ActiveBackend;
 
 namespace {
-
-// Makes the emulated device the active backend for one test.
-struct ActiveBackend {
-  explicit ActiveBackend(const std::string& name) : before(backend::active_name()) { backend::set(name); }
-  ~ActiveBackend() { backend::set(before); }
-  std::string before;
-};
 
 struct Data {
   Tensor x, y;
