@@ -3,7 +3,10 @@
 // starts (docs/distributed.md records 1 and 2). Only the chief prints.
 //
 //   mpirun -np 1 build/bench/data_parallel_bench [--threads N]
-//   mpirun --oversubscribe -np 2 build/bench/data_parallel_bench --threads 1
+//   mpirun --oversubscribe -np 2 build/bench/data_parallel_bench --threads 1 [--no-overlap] [--bytes-per-pack B]
+//
+// With 2 or more workers it also prints the time the gradient sums took and the share of it that
+// the backward pass hid (1 - waited / summed).
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -35,7 +38,8 @@ void bandwidth(keras::distribute::Strategy& strategy) {
   }
 }
 
-void training(keras::distribute::Strategy& strategy, const char* label, keras::Sequential model, std::int64_t samples) {
+void training(keras::distribute::MultiWorkerMirroredStrategy& strategy, const char* label, keras::Sequential model,
+              std::int64_t samples) {
   keras::utils::set_random_seed(3);
   const keras::Tensor x = keras::random::uniform({samples, 32, 32, 3}, {.seed = 1});
   const keras::Tensor y = keras::random::randint({samples}, 0, 100, {.seed = 2});
@@ -44,20 +48,34 @@ void training(keras::distribute::Strategy& strategy, const char* label, keras::S
     model.compile({.optimizer = keras::optimizers::Adam(), .loss = "sparse_categorical_crossentropy"});
   }
   model.fit(x, y, {.batch_size = 64, .epochs = 1, .verbose = 0, .shuffle = false});  // warm-up
+  const auto before = strategy.submitted_times();
   const auto start = Clock::now();
   model.fit(x, y, {.batch_size = 64, .epochs = 1, .verbose = 0, .shuffle = false});
   const double t = seconds_since(start);
+  const auto after = strategy.submitted_times();
   if (strategy.is_chief()) {
     std::printf("%-28s %d workers x %d threads: %7.1f img/s (global batch 64, %lld images)\n", label,
                 strategy.num_replicas_in_sync(), keras::backend::num_threads(), static_cast<double>(samples) / t,
                 static_cast<long long>(samples));
+    const double summing = after.summing - before.summing, waiting = after.waiting - before.waiting;
+    if (strategy.num_replicas_in_sync() > 1) {
+      // The gradient sums' time, and how much of it the backward pass hid.
+      std::printf("%-28s gradient sums %.3f s of %.3f s (%s), waited for %.3f s: %.0f%% hidden\n", "", summing, t,
+                  strategy.overlaps() ? "during the backward pass" : "after it", waiting,
+                  summing > 0 ? 100.0 * (1.0 - waiting / summing) : 0.0);
+    }
   }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  keras::distribute::MultiWorkerMirroredStrategy strategy;
+  keras::distribute::CommunicationOptions options;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--no-overlap") options.overlap_with_backward = false;
+    if (std::string(argv[i]) == "--bytes-per-pack" && i + 1 < argc) options.bytes_per_pack = std::stoul(argv[i + 1]);
+  }
+  keras::distribute::MultiWorkerMirroredStrategy strategy(options);
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--threads") keras::backend::set_num_threads(std::stoi(argv[i + 1]));
   }

@@ -19,6 +19,7 @@
 #include "keras/ops/math.hpp"
 #include "keras/optimizers/loss_scale_optimizer.hpp"
 #include "keras/utils/progbar.hpp"
+#include "../distribute/gradient_packs.hpp"
 #include "model_state.hpp"
 #include "prefetcher.hpp"
 
@@ -374,13 +375,19 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
   }
   total = total + model.regularization_loss();
   if (training) {
-    auto grads = GradientTape().gradient(t.optimizer->scale_loss(total), values);
+    std::vector<Tensor> grads;
     if (data_parallel(t)) {
       // Each replica's mean gradient weighted by its share of the global batch: the sum is the
-      // global batch's mean gradient, also when the shares differ (the last batch).
+      // global batch's mean gradient, also when the shares differ (the last batch). The packs
+      // are summed while the backward pass goes on.
       double global_n = n;
       t.strategy->all_reduce_sum(&global_n, 1);
-      grads = all_reduce(*t.strategy, grads, static_cast<float>(n / global_n));
+      distribute::internal::GradientPacks packs(*t.strategy, values, static_cast<float>(n / global_n));
+      GradientTape().gradient(t.optimizer->scale_loss(total), values,
+                              [&](std::size_t i, const Tensor& g) { packs.ready(i, g); });
+      grads = packs.sums();
+    } else {
+      grads = GradientTape().gradient(t.optimizer->scale_loss(total), values);
     }
     t.optimizer->apply(grads, vars);
     if (data_parallel(t)) average_non_trainable(model, *t.strategy);

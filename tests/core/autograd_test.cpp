@@ -51,3 +51,29 @@ TEST_CASE("GradientTape frees what the forward pass saved, and a second gradient
   CHECK(std::isfinite(dx.to_vector<float>()[0]));
   CHECK_THROWS_WITH_AS(GradientTape().gradient(loss, {x}), doctest::Contains("already differentiated"), ValueError);
 }
+
+TEST_CASE("GradientTape's ready callback gives each source's final gradient once, as soon as the walk has passed every use") {
+  auto leaf = [](std::vector<float> v) {
+    Tensor t = Tensor::from_vector<float>(v, {static_cast<std::int64_t>(v.size())});
+    t.set_requires_grad(true);
+    return t;
+  };
+  const Tensor x = Tensor::from_vector<float>({0.5f, -1.0f}, {2});
+  Tensor w1 = leaf({1.5f, 0.25f}), w2 = leaf({-0.5f, 2.0f}), w3 = leaf({0.75f, 1.25f}), unused = leaf({1.0f});
+  // w1 is used first and again by the last op: its gradient is final only when the walk
+  // reaches the first use, after w3's and w2's.
+  const Tensor h = ops::tanh(ops::tanh(x * w1) * w2) * w3 + w1;
+  std::vector<std::size_t> order;
+  std::vector<std::vector<float>> announced(4);
+  const auto grads = GradientTape().gradient(ops::sum(h), {w1, w2, w3, unused}, [&](std::size_t i, const Tensor& g) {
+    order.push_back(i);
+    announced.at(i) = g.to_vector<float>();
+  });
+  CHECK(order == std::vector<std::size_t>{2, 1, 0, 3});
+  for (std::size_t i = 0; i < 4; ++i) CHECK(announced[i] == grads[i].to_vector<float>());
+  CHECK(announced[3] == std::vector<float>{0.0f});
+  // d/dw1 = 1 + x * tanh'(x w1) * w2 * tanh'(tanh(x w1) w2) * w3, not just the last op's 1.
+  const float a = std::tanh(0.5f * 1.5f), b = std::tanh(a * -0.5f);
+  const float expected = 1.0f + 0.5f * (1.0f - a * a) * -0.5f * (1.0f - b * b) * 0.75f;
+  CHECK(announced[0][0] == doctest::Approx(expected).epsilon(1e-5));
+}

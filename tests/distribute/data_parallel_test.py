@@ -5,7 +5,8 @@ data_parallel_two_workers_match_one): runs tests/distribute/data_parallel_worker
 arrays, the Sequential trained from a data source (utils::Sequence), and a model with
 BatchNormalization(synchronized=true) (the single process's plain batch normalization), the final
 weights (max |2 workers - 1| <= 1e-5 x max |weight|: float32 sums in another order) and the
-logged loss and accuracy per epoch (1e-5), and checks that only the chief wrote its checkpoint.
+logged loss and accuracy per epoch (1e-5), and checks that only the chief wrote its checkpoint
+and that the workers summed their gradients in packs during the backward pass.
 For a model with BatchNormalization (which normalizes each worker's slice with its own
 statistics, so it is not the single process's) it checks that the two workers end with the same
 weights and moving statistics, bit for bit. Then the fault: worker 1 SIGKILLs itself as the third epoch of a model backed up by
@@ -54,6 +55,8 @@ def main():
         a, b = read(os.path.join(one, kind + "_worker0.txt")), read(os.path.join(two, kind + "_worker0.txt"))
         if a["replicas"] != [1.0] or b["replicas"] != [2.0]:
             failures.append(f"{kind}: replicas {a['replicas']} and {b['replicas']}, expected 1 and 2")
+        if b["overlaps"] != [1.0]:
+            failures.append(f"{kind}: the 2 workers summed their gradients after the backward pass, not during it")
         scale = max(abs(v) for v in a["weights"])
         diff = max(abs(x - y) for x, y in zip(a["weights"], b["weights"]))
         print(f"{kind}: {len(a['weights'])} weights, max |2 workers - 1| = {diff:.3g} (largest weight {scale:.3g}); "

@@ -3,7 +3,8 @@
 // from a data source too), under MultiWorkerMirroredStrategy (203 samples, global batch 64, so
 // the last batch splits unevenly), with a ModelCheckpoint named after the worker, and writes the
 // final weights and the logged history to DIR/<model>_worker<id>.txt. Run alone it is one
-// replica; under `mpirun -np 2` two, and the test compares the runs and the workers.
+// replica; under `mpirun -np 2` two, and the test compares the runs and the workers. The
+// gradients are summed in small packs during the backward pass (written as "overlaps 1").
 #include <algorithm>
 #include <csignal>
 #include <cmath>
@@ -61,7 +62,9 @@ int main(int argc, char** argv) {
   // test; that model is backed up by BackupAndRestore, so the job run again resumes it).
   const int kill_rank = argc == 4 ? std::stoi(argv[3]) : -1;
   try {
-    distribute::MultiWorkerMirroredStrategy strategy;
+    // Packs of 64 bytes: every model's gradients go in many packs, summed on the strategy's
+    // background thread while the backward pass (and SyncBatchNormalization's own sums) go on.
+    distribute::MultiWorkerMirroredStrategy strategy({.bytes_per_pack = 64});
     backend::set_num_threads(1);  // the test runs two workers on two cores
     const std::string out = argv[1];
     std::vector<float> pixels(203 * 64);
@@ -92,6 +95,7 @@ int main(int argc, char** argv) {
       std::ofstream file(out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".txt");
       file.precision(9);
       file << "replicas " << strategy.num_replicas_in_sync() << "\n";
+      file << "overlaps " << strategy.overlaps() << "\n";
       for (const std::string key : {"loss", "accuracy"}) {
         file << key;
         for (const double v : history.history.at(key)) file << " " << v;

@@ -58,6 +58,14 @@ class GradientTape {
   // Gradients of `target` (summed if it is not a scalar) for each source; a source the
   // target does not depend on gets a zero tensor of its shape.
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources) const;
+
+  // The same, calling ready(i, gradient of sources[i]) during the walk as soon as that gradient
+  // is final (every op that used the source has passed its gradient on), once per source, in the
+  // walk's order; sources nothing depends on come last. Data-parallel training starts reducing
+  // gradients there while the rest of the backward pass runs.
+  using ReadyCallback = std::function<void(std::size_t, const Tensor&)>;
+  std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources,
+                               const ReadyCallback& ready) const;
 };
 
 }  // namespace keras

@@ -8,8 +8,19 @@
 // and CSVLogger files. docs/distributed.md says what is built and how to launch it.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace keras::distribute {
+
+// Keras' tf.distribute.experimental.CommunicationOptions, as far as it applies here.
+struct CommunicationOptions {
+  // Gradients are summed in packs of about this many bytes, each started as soon as all its
+  // gradients exist (0: 4 MiB). Larger packs mean fewer collectives, smaller ones more overlap.
+  std::size_t bytes_per_pack = 0;
+  // Whether packs are summed on a background thread while the backward pass goes on (PyTorch
+  // DDP's overlap). Needs an MPI with MPI_THREAD_MULTIPLE; without it they are summed after it.
+  bool overlap_with_backward = true;
+};
 
 class Strategy {
  public:
@@ -24,6 +35,14 @@ class Strategy {
   virtual void all_reduce_sum(float* values, std::size_t n) = 0;
   virtual void all_reduce_sum(double* values, std::size_t n) = 0;
   virtual void broadcast_from_chief(void* bytes, std::size_t n) = 0;
+
+  // all_reduce_sum(values, n), but it may return before the sum is done, so that it overlaps
+  // the caller's work: `values` must stay alive and untouched until wait_for_submitted()
+  // returns. Every replica submits in the same order. The default sums at once.
+  virtual void submit_all_reduce_sum(float* values, std::size_t n) { all_reduce_sum(values, n); }
+  virtual void wait_for_submitted() {}
+  // The size of the packs fit sums the gradients in (CommunicationOptions::bytes_per_pack).
+  virtual std::size_t bytes_per_pack() const { return std::size_t{4} << 20; }
 
   // While a Scope lives, compile() attaches this strategy to the model it compiles.
   class Scope {
@@ -45,7 +64,7 @@ class Strategy {
 // (its destructor finalizes MPI). A BackendError when kerascpp was built without MPI.
 class MultiWorkerMirroredStrategy final : public Strategy {
  public:
-  MultiWorkerMirroredStrategy();
+  explicit MultiWorkerMirroredStrategy(CommunicationOptions options = {});
   ~MultiWorkerMirroredStrategy() override;
   MultiWorkerMirroredStrategy(const MultiWorkerMirroredStrategy&) = delete;
   MultiWorkerMirroredStrategy& operator=(const MultiWorkerMirroredStrategy&) = delete;
@@ -55,10 +74,28 @@ class MultiWorkerMirroredStrategy final : public Strategy {
   void all_reduce_sum(float* values, std::size_t n) override;
   void all_reduce_sum(double* values, std::size_t n) override;
   void broadcast_from_chief(void* bytes, std::size_t n) override;
+  // Submitted sums run in order on a background thread, on a communicator of their own, when
+  // overlap_with_backward is set and MPI allows threads; else at once.
+  void submit_all_reduce_sum(float* values, std::size_t n) override;
+  void wait_for_submitted() override;
+  std::size_t bytes_per_pack() const override;
+  // Whether submitted sums overlap the caller's work (see CommunicationOptions).
+  bool overlaps() const { return background_ != nullptr; }
+
+  // Seconds spent so far summing submitted buffers, and waiting for them in wait_for_submitted:
+  // 1 - waiting / summing is the share of the summing that the caller's work hid.
+  struct SubmittedTimes {
+    double summing = 0.0, waiting = 0.0;
+  };
+  SubmittedTimes submitted_times() const;
 
  private:
+  struct Background;
+  CommunicationOptions options_;
   int rank_ = 0, size_ = 1;
   bool initialized_mpi_ = false;  // whether this object initialized MPI (and so finalizes it)
+  std::unique_ptr<Background> background_;
+  double summing_at_once_ = 0.0;  // submitted sums run at once (no background thread)
 };
 
 // The strategy of the innermost live scope on any thread, or null.
