@@ -76,8 +76,8 @@ struct Arrays {
 
 // Replica `replica`'s consecutive share of the rows [start, stop) of a global batch.
 std::pair<std::int64_t, std::int64_t> replica_share(std::int64_t start, std::int64_t stop, int replica, int replicas) {
-  const std::int64_t n = stop - start;
-  return {start + n * replica / replicas, start + n * (replica + 1) / replicas};
+  const auto [first, last] = utils::shard_rows(stop - start, replica, replicas);
+  return {start + first, start + last};
 }
 
 // Batches of arrays; reshuffled at every epoch when `shuffle`.
@@ -134,21 +134,17 @@ class ArraySequence final : public utils::Sequence {
   std::vector<std::int64_t> order_;
 };
 
-// A data source cut for one replica of a strategy: every replica makes the whole global batch
-// (the same one everywhere, as a seeded ImageDataGenerator flow or a deterministic Sequence
-// does) and keeps its consecutive slice, as ArraySequence does with arrays. The other replicas'
-// slices are made for nothing: sources that read their own shard are not built yet.
+// A data source cut for one replica of a strategy: each replica gets its consecutive slice of
+// every global batch (the same batch everywhere, as a seeded ImageDataGenerator flow or a
+// deterministic Sequence gives), as ArraySequence does with arrays. The source's get_shard makes
+// it: ImageDataGenerator's flows read and transform only the replica's own images; other
+// sources make the whole batch and keep the slice.
 class ShardedSequence final : public utils::Sequence {
  public:
   ShardedSequence(utils::Sequence& source, int replica, int replicas)
       : source_(source), replica_(replica), replicas_(replicas) {}
   std::size_t size() const override { return source_.size(); }
-  utils::Batch get(std::size_t index) override {
-    utils::Batch whole = source_.get(index);
-    const auto [start, stop] = replica_share(0, whole.x.empty() ? 0 : whole.x.front().dim(0), replica_, replicas_);
-    Arrays slice = Arrays{whole.x, whole.y, whole.sample_weight}.slice(start, stop);
-    return {slice.x, slice.y, slice.sample_weight};
-  }
+  utils::Batch get(std::size_t index) override { return source_.get_shard(index, replica_, replicas_); }
   void on_epoch_end() override { source_.on_epoch_end(); }
 
  private:

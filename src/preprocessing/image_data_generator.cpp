@@ -439,7 +439,12 @@ std::vector<std::int64_t> ImageIterator::order_for_epoch() const {
   return rng.permutation(samples_);
 }
 
-utils::Batch ImageIterator::get(std::size_t index) {
+utils::Batch ImageIterator::get(std::size_t index) { return get_shard(index, 0, 1); }
+
+// A shard's images are read and transformed alone; the batch's random draws are still made for
+// every row, in order (they are cheap), so the shard's transforms are the ones the whole batch
+// gives its rows.
+utils::Batch ImageIterator::get_shard(std::size_t index, int shard, int shards) {
   if (index >= size()) throw ValueError("ImageIterator: batch " + std::to_string(index) + " of " + std::to_string(size()));
   const std::int64_t k = epoch_ * static_cast<std::int64_t>(size()) + static_cast<std::int64_t>(index);
   internal::NumpyRandomState rng(seed_ + static_cast<std::uint32_t>(k));
@@ -447,24 +452,28 @@ utils::Batch ImageIterator::get(std::size_t index) {
   const auto start = static_cast<std::int64_t>(index) * o_.batch_size;
   const std::int64_t stop = std::min(start + o_.batch_size, samples_);
   const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
+  const auto [first, last] = utils::shard_rows(static_cast<std::int64_t>(rows.size()), shard, shards);
+  const std::vector<std::int64_t> mine(rows.begin() + first, rows.begin() + last);
   // The batch is made on the host (a flow keeps its source images there), so a data worker gives
   // the device nothing but the finished batch's upload: no kernels, no reads of device memory.
   Backend& destination = backend::get();
   Tensor x, y;
   {
     internal::DefaultBackendScope on_host(backend::host());
-    const Tensor raw = images(rows);
+    const Tensor raw = images(mine);
     const Shape image_shape = raw.shape().without_batch();
     std::vector<float> out;
     out.reserve(static_cast<std::size_t>(raw.size()));
-    for (std::int64_t i = 0; i < raw.dim(0); ++i) {
-      const Tensor transformed = generator_->apply_transform(raw[i], generator_->draw_transform(image_shape, rng));
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(rows.size()); ++i) {
+      const TransformParameters drawn = generator_->draw_transform(image_shape, rng);
+      if (i < first || i >= last) continue;
+      const Tensor transformed = generator_->apply_transform(raw[i - first], drawn);
       const auto v = generator_->standardize(transformed).to_vector<float>();
       out.insert(out.end(), v.begin(), v.end());
     }
     x = Tensor::from_vector(out, raw.shape());
-    if (!o_.save_to_dir.empty()) save_batch(x, rows, rng);
-    y = targets(rows, x);
+    if (!o_.save_to_dir.empty()) save_batch(x, rows, first, rng);
+    y = targets(mine, x);
     if (const DType dtype = generator_->options().dtype; dtype != float32) x = x.astype(dtype);
   }
   const auto upload = [&](const Tensor& t) { return &t.backend() == &destination ? t : t.clone(&destination); };
@@ -474,13 +483,16 @@ utils::Batch ImageIterator::get(std::size_t index) {
   return batch;
 }
 
-// Keras names them {prefix}_{index}_{np.random.randint(1e7)}.{format}, drawn after the batch.
-void ImageIterator::save_batch(const Tensor& images, const std::vector<std::int64_t>& rows,
+// Keras names them {prefix}_{index}_{np.random.randint(1e7)}.{format}, drawn after the batch
+// (for every row of it; `images` are rows first, first + 1, ... of `rows`, a shard's).
+void ImageIterator::save_batch(const Tensor& images, const std::vector<std::int64_t>& rows, std::int64_t first,
                                internal::NumpyRandomState& rng) const {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::string name = o_.save_prefix + "_" + std::to_string(rows[i]) + "_" +
                              std::to_string(rng.interval(9999999)) + "." + o_.save_format;
-    save_img((std::filesystem::path(o_.save_to_dir) / name).string(), images[static_cast<std::int64_t>(i)]);
+    const std::int64_t at = static_cast<std::int64_t>(i) - first;
+    if (at < 0 || at >= images.dim(0)) continue;
+    save_img((std::filesystem::path(o_.save_to_dir) / name).string(), images[at]);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "keras/keras.hpp"
@@ -242,4 +243,48 @@ TEST_CASE("featurewise_center without fit warns as Keras does, once, and leaves 
   const std::string text = captured.str();
   CHECK(text.find("specifies `featurewise_center`, but it hasn't been fit on any training data") != std::string::npos);
   CHECK(text.find("featurewise_center") == text.rfind("featurewise_center"));  // one warning, not one per image
+}
+
+TEST_CASE("a flow's shards are the whole batch's rows, transforms and saved files included") {
+  const Tensor x = keras::random::uniform({11, 5, 5, 3}, {.seed = 9});
+  const Tensor y = Tensor::from_vector<std::int32_t>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {11});
+  ImageDataGenerator gen({.rotation_range = 20, .width_shift_range = 0.2, .horizontal_flip = true});
+  const auto whole_dir = std::filesystem::temp_directory_path() / "kerascpp_shards_whole";
+  const auto shard_dir = std::filesystem::temp_directory_path() / "kerascpp_shards_parts";
+  for (const auto& d : {whole_dir, shard_dir}) {
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+  }
+  auto whole = gen.flow(x, y, {.batch_size = 4, .shuffle = true, .seed = 5, .save_to_dir = whole_dir.string()});
+  auto parts = gen.flow(x, y, {.batch_size = 4, .shuffle = true, .seed = 5, .save_to_dir = shard_dir.string()});
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      CAPTURE(epoch);
+      CAPTURE(i);
+      const utils::Batch b = whole.get(i);
+      const std::int64_t n = b.x.front().dim(0);
+      for (const int shards : {2, 3, 5}) {  // 5 shards of the last batch (3 rows): some are empty
+        std::vector<float> xs, ys;
+        for (int s = 0; s < shards; ++s) {
+          const utils::Batch part = parts.get_shard(i, s, shards);
+          const auto [first, last] = utils::shard_rows(n, s, shards);
+          REQUIRE(part.x.front().dim(0) == last - first);
+          for (const float v : part.x.front().to_vector<float>()) xs.push_back(v);
+          for (const std::int32_t v : part.y.front().to_vector<std::int32_t>()) ys.push_back(static_cast<float>(v));
+        }
+        CHECK(xs == b.x.front().to_vector<float>());
+        CHECK(ys == b.y.front().astype(float32).to_vector<float>());
+      }
+    }
+    whole.on_epoch_end();
+    parts.on_epoch_end();
+  }
+  // Each shard saved only its own images, under the names the whole batch gives them (every
+  // image was saved by 3 shardings into the same names).
+  std::set<std::string> whole_names, shard_names;
+  for (const auto& e : std::filesystem::directory_iterator(whole_dir)) whole_names.insert(e.path().filename());
+  for (const auto& e : std::filesystem::directory_iterator(shard_dir)) shard_names.insert(e.path().filename());
+  CHECK(whole_names.size() == 22);
+  CHECK(shard_names == whole_names);
+  CHECK_THROWS_AS(whole.get_shard(0, 2, 2), ValueError);
 }

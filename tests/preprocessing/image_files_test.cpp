@@ -76,3 +76,19 @@ TEST_CASE("flow_from_directory lists classes and files as Keras does") {
   CHECK_THROWS_AS(gen.flow_from_directory(root.string(), {.class_mode = "multi"}), ValueError);
   CHECK_THROWS_AS(gen.flow_from_directory((root / "missing").string()), IOError);
 }
+
+TEST_CASE("a flow_from_directory shard reads only its own files") {
+  const fs::path root = make_folder();
+  ImageDataGenerator gen({.horizontal_flip = true});
+  auto flow = gen.flow_from_directory(root.string(), {.target_size = {6, 8}, .batch_size = 5, .shuffle = false, .seed = 3});
+  const utils::Batch whole = flow.get(0);
+  // The last two files (the dogs) are the second of 2 shards; without them the first still reads.
+  fs::remove(root / "dog" / "a.png");
+  fs::remove(root / "dog" / "b.png");
+  const utils::Batch first = flow.get_shard(0, 0, 2);
+  CHECK(first.x.front().shape() == Shape{2, 6, 8, 3});
+  CHECK(first.x.front().to_vector<float>() == whole.x.front().slice(0, 2).to_vector<float>());
+  CHECK(first.y.front().to_vector<float>() == whole.y.front().slice(0, 2).to_vector<float>());
+  CHECK_THROWS_AS(flow.get(0), IOError);
+  CHECK_THROWS_AS(flow.get_shard(0, 1, 2), IOError);
+}

@@ -70,6 +70,8 @@ class ImageIterator : public utils::Sequence {
  public:
   std::size_t size() const override;
   utils::Batch get(std::size_t index) override;
+  // Reads and transforms only the shard's images; they equal the whole batch's rows.
+  utils::Batch get_shard(std::size_t index, int shard, int shards) override;
   void on_epoch_end() override;
   std::int64_t samples() const { return samples_; }
 
@@ -81,7 +83,8 @@ class ImageIterator : public utils::Sequence {
 
  private:
   std::vector<std::int64_t> order_for_epoch() const;
-  void save_batch(const Tensor& images, const std::vector<std::int64_t>& rows, internal::NumpyRandomState& rng) const;
+  void save_batch(const Tensor& images, const std::vector<std::int64_t>& rows, std::int64_t first,
+                  internal::NumpyRandomState& rng) const;
   std::shared_ptr<const ImageDataGenerator> generator_;
   std::int64_t samples_;
   FlowOptions o_;
