@@ -335,6 +335,15 @@ Logs global_logs(distribute::Strategy& strategy, const Logs& local, double sampl
   return logs;
 }
 
+// Every replica stops where any one of them was told to: a batch's callbacks see that replica's
+// own batch logs (TerminateOnNaN may see NaN on one replica only), and a replica that left the
+// loop alone would leave the others waiting in the next step's collectives.
+void agree_on_stopping(distribute::Strategy& strategy, TrainingState& t) {
+  double stops = t.stop_training ? 1.0 : 0.0;
+  strategy.all_reduce_sum(&stops, 1);
+  t.stop_training = stops > 0.0;
+}
+
 // Keras' multi-worker rule: only the chief writes checkpoints and logs to files.
 bool writes_files(const callbacks::CallbackPtr& c) {
   return dynamic_cast<callbacks::ModelCheckpointCallback*>(c.get()) != nullptr ||
@@ -671,6 +680,7 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
       }
       batch_logs = cbs.batch_logs(st.training);
       cbs.each([&](auto& c) { c.on_train_batch_end(static_cast<int>(last), batch_logs); });
+      if (parallel) agree_on_stopping(*strategy, st.training);
       if (st.training.stop_training) break;
     }
     ahead.reset();  // stop the workers before the pass may be reshuffled
@@ -684,6 +694,7 @@ callbacks::History Model::fit_sequences(utils::Sequence& train, utils::Sequence*
       }
     }
     cbs.each([&](auto& c) { c.on_epoch_end(epoch, epoch_logs); });
+    if (parallel) agree_on_stopping(*strategy, st.training);
     if (!o.steps_per_epoch || batch_index == train.size()) {
       train.on_epoch_end();
       batch_index = 0;

@@ -70,6 +70,12 @@ def main():
             failures.append(f"{kind}: the chief wrote no checkpoint")
         if os.path.exists(os.path.join(two, kind + "_worker1.keras")):
             failures.append(f"{kind}: worker 1 wrote a checkpoint (only the chief may)")
+    # TerminateOnNaN with the NaN in worker 1's slice only: every worker stops after the first
+    # batch, as the single process does (a worker stopping alone would hang the other).
+    runs = [read(os.path.join(one, "nan_worker0.txt"))] + [read(os.path.join(two, f"nan_worker{i}.txt")) for i in (0, 1)]
+    print(f"nan: batches run by the single process and the 2 workers: {[r['batches'] for r in runs]}")
+    if any(r["batches"] != [1.0] for r in runs):
+        failures.append("nan: TerminateOnNaN did not stop every run after the first batch")
     chief, other = (read(os.path.join(two, f"batchnorm_worker{i}.txt")) for i in (0, 1))
     print(f"batchnorm: the workers' {len(chief['weights'])} weights (moving statistics included) are "
           f"{'identical' if chief['weights'] == other['weights'] else 'different'}")

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>((i * 7) % 3);
     const Tensor x = Tensor::from_vector(pixels, {203, 8, 8, 1});
     const Tensor y = Tensor::from_vector(labels, {203});
-    for (const std::string kind : {"resume", "sequential", "functional", "batchnorm", "syncbn", "source"}) {
+    for (const std::string kind : {"resume", "sequential", "functional", "batchnorm", "syncbn", "source", "nan"}) {
       utils::set_random_seed(7);
       Model model = build(kind);
       {
@@ -91,11 +91,22 @@ int main(int argc, char** argv) {
           if (epoch == 2 && strategy.replica_id() == kill_rank) std::raise(SIGKILL);
         }}));
       }
-      const auto history = kind == "source" ? model.fit(source, options) : model.fit(x, y, options);
+      int batches = 0;
+      options.callbacks.push_back(callbacks::LambdaCallback({.on_train_batch_end = [&](int, callbacks::Logs&) { ++batches; }}));
+      Tensor inputs = x;
+      if (kind == "nan") {  // one NaN pixel, in worker 1's half of the first global batch
+        std::vector<float> with_nan = pixels;
+        with_nan[40 * 64 + 5] = std::nanf("");
+        inputs = Tensor::from_vector(with_nan, {203, 8, 8, 1});
+        options.callbacks.push_back(callbacks::TerminateOnNaN());
+        options.shuffle = false;
+      }
+      const auto history = kind == "source" ? model.fit(source, options) : model.fit(inputs, y, options);
       std::ofstream file(out + "/" + kind + "_worker" + std::to_string(strategy.replica_id()) + ".txt");
       file.precision(9);
       file << "replicas " << strategy.num_replicas_in_sync() << "\n";
       file << "overlaps " << strategy.overlaps() << "\n";
+      file << "batches " << batches << "\n";
       for (const std::string key : {"loss", "accuracy"}) {
         file << key;
         for (const double v : history.history.at(key)) file << " " << v;
