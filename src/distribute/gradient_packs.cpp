@@ -15,7 +15,12 @@ GradientPacks::GradientPacks(Strategy& strategy, const std::vector<Tensor>& sour
     total += static_cast<std::size_t>(s.size());
   }
   offset_.push_back(total);
-  flat_.assign(total, 0.0f);
+  if (!sources.empty() && strategy.sums_on_device(sources.front().backend())) {
+    device_ = &sources.front().backend();
+    device_flat_ = Tensor::zeros({static_cast<std::int64_t>(total)}, float32, device_);
+  } else {
+    flat_.assign(total, 0.0f);
+  }
   // Packs of about bytes_per_pack, from the last source back; a source larger than that is a
   // pack of its own.
   const std::size_t per_pack = std::max<std::size_t>(1, strategy.bytes_per_pack() / sizeof(float));
@@ -35,7 +40,11 @@ GradientPacks::GradientPacks(Strategy& strategy, const std::vector<Tensor>& sour
 GradientPacks::~GradientPacks() {
   if (next_to_submit_ == 0 || waited_) return;
   try {
-    strategy_.wait_for_submitted();
+    if (device_) {
+      strategy_.order_after_device_sums(*device_);  // the pack tensor is freed in queue order after it
+    } else {
+      strategy_.wait_for_submitted();
+    }
   } catch (...) {  // the step's own error is the one on its way out
   }
 }
@@ -43,16 +52,32 @@ GradientPacks::~GradientPacks() {
 void GradientPacks::ready(std::size_t i, const Tensor& gradient) {
   if (i >= sources_.size() || copied_[i]) throw ValueError("GradientPacks: gradient " + std::to_string(i) + " given twice or out of range");
   copied_[i] = true;
-  // One host copy per gradient, scaled on the way (the sum is then the global batch's mean).
-  const std::vector<float> values = gradient.astype(float32).to_vector<float>();
-  float* out = flat_.data() + offset_[i];
-  for (std::size_t k = 0; k < values.size(); ++k) out[k] = values[k] * weight_;
+  // Each gradient scaled on its way into the pack (the sum is then the global batch's mean).
+  const Tensor g = gradient.astype(float32);
+  const std::size_t n = offset_[i + 1] - offset_[i];
+  if (device_) {
+    if (&g.backend() != device_) {
+      throw ValueError("GradientPacks: gradient " + std::to_string(i) + " is in " + to_string(g.device()) +
+                       " memory, the others in " + to_string(device_->device()) + "'s");
+    }
+    device_->affine(keras::internal::data<float>(g), pack_data() + offset_[i], n, weight_, 0.0f);
+  } else {
+    const std::vector<float> values = g.to_vector<float>();
+    float* out = flat_.data() + offset_[i];
+    for (std::size_t k = 0; k < n; ++k) out[k] = values[k] * weight_;
+  }
   --packs_[pack_of_[i]].waiting_for;
   while (next_to_submit_ < packs_.size() && packs_[next_to_submit_].waiting_for == 0) {
     const Pack& p = packs_[next_to_submit_++];
-    strategy_.submit_all_reduce_sum(flat_.data() + p.begin, p.end - p.begin);
+    if (device_) {
+      strategy_.submit_device_all_reduce_sum(*device_, pack_data() + p.begin, p.end - p.begin);
+    } else {
+      strategy_.submit_all_reduce_sum(flat_.data() + p.begin, p.end - p.begin);
+    }
   }
 }
+
+float* GradientPacks::pack_data() { return device_ ? keras::internal::data<float>(device_flat_) : flat_.data(); }
 
 std::vector<Tensor> GradientPacks::sums() {
   if (next_to_submit_ != packs_.size()) {
@@ -60,9 +85,17 @@ std::vector<Tensor> GradientPacks::sums() {
                      " packs still wait for gradients after the backward pass");
   }
   waited_ = true;
-  strategy_.wait_for_submitted();
   std::vector<Tensor> out;
   out.reserve(sources_.size());
+  if (device_) {
+    strategy_.order_after_device_sums(*device_);
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+      const Tensor part = device_flat_.slice(static_cast<std::int64_t>(offset_[i]), static_cast<std::int64_t>(offset_[i + 1]));
+      out.push_back(part.reshape(sources_[i].shape()).astype(sources_[i].dtype()));
+    }
+    return out;
+  }
+  strategy_.wait_for_submitted();
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     const std::vector<float> part(flat_.begin() + static_cast<std::ptrdiff_t>(offset_[i]),
                                   flat_.begin() + static_cast<std::ptrdiff_t>(offset_[i + 1]));

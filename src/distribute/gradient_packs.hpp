@@ -7,6 +7,10 @@
 // backward pass finishes the last layers first), and are submitted strictly in that order, so
 // every replica makes the same collectives in the same order whatever order its gradients come
 // in. The sum of each element is the same as summing all the gradients after the backward pass.
+//
+// Where the strategy sums in the device's memory (sums_on_device: NCCL), the packs are one
+// float32 tensor on the device, filled by the device's own kernels, and the summed gradients are
+// views of it: no host copies. Otherwise the packs are host memory.
 #include <cstddef>
 #include <vector>
 
@@ -37,10 +41,13 @@ class GradientPacks {
     std::size_t begin = 0, end = 0;  // its floats in flat_
     std::size_t waiting_for = 0;     // gradients not yet copied in
   };
+  float* pack_data();
   Strategy& strategy_;
   std::vector<Tensor> sources_;
   float weight_;
-  std::vector<float> flat_;            // every gradient, sources' order
+  Backend* device_ = nullptr;          // set when the strategy sums in this device's memory
+  Tensor device_flat_;                 // then: every gradient, sources' order, on the device
+  std::vector<float> flat_;            // else: the same on the host
   std::vector<std::size_t> offset_;    // gradient i's first float in flat_
   std::vector<std::size_t> pack_of_;   // gradient i's pack
   std::vector<bool> copied_;

@@ -20,6 +20,9 @@
 #ifdef KERASCPP_WITH_MPI
 #include <mpi.h>
 #endif
+#ifdef KERASCPP_WITH_NCCL
+#include "../../backends/cuda/nccl_communicator.hpp"
+#endif
 
 namespace keras::distribute {
 
@@ -28,6 +31,10 @@ std::atomic<Strategy*> g_current{nullptr};
 }  // namespace
 
 Strategy* current() { return g_current.load(); }
+
+void Strategy::submit_device_all_reduce_sum(Backend& device, float*, std::size_t) {
+  throw BackendError("this strategy does not sum in " + to_string(device.device()) + " memory (sums_on_device is false)");
+}
 
 Strategy::Scope::Scope(Strategy& strategy) : previous_(g_current.exchange(&strategy)) {}
 Strategy::Scope::~Scope() { g_current.store(previous_); }
@@ -157,6 +164,11 @@ MultiWorkerMirroredStrategy::MultiWorkerMirroredStrategy(CommunicationOptions op
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
   check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+  MPI_Comm machine = MPI_COMM_NULL;  // the workers that share this machine's memory
+  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &machine),
+        "MPI_Comm_split_type");
+  check(MPI_Comm_rank(machine, &local_rank_), "MPI_Comm_rank");
+  MPI_Comm_free(&machine);
   if (options_.overlap_with_backward && size_ > 1) {
     if (provided == MPI_THREAD_MULTIPLE) {
       background_ = std::make_unique<Background>();
@@ -168,7 +180,46 @@ MultiWorkerMirroredStrategy::MultiWorkerMirroredStrategy(CommunicationOptions op
   }
 }
 
+#ifdef KERASCPP_WITH_NCCL
+struct MultiWorkerMirroredStrategy::DeviceSums {
+  std::unique_ptr<cuda_backend::NcclCommunicator> nccl;
+};
+
+bool MultiWorkerMirroredStrategy::sums_on_device(Backend& device) { return device.device().kind == DeviceKind::cuda; }
+
+void MultiWorkerMirroredStrategy::submit_device_all_reduce_sum(Backend& device, float* values, std::size_t n) {
+  if (!sums_on_device(device)) return Strategy::submit_device_all_reduce_sum(device, values, n);
+  if (!device_sums_) device_sums_ = std::make_unique<DeviceSums>();
+  auto& nccl = device_sums_->nccl;
+  if (nccl && &nccl->device() != &device) {
+    throw BackendError("MultiWorkerMirroredStrategy: gradients on " + device.name() + " after " +
+                       nccl->device().name() + "; a worker trains on one GPU (one worker per GPU)");
+  }
+  if (!nccl) {  // NCCL's bootstrap: rank 0's unique id to every rank over MPI, then all at once
+    cuda_backend::NcclCommunicator::UniqueId id{};
+    if (rank_ == 0) id = cuda_backend::NcclCommunicator::make_unique_id();
+    broadcast_from_chief(id.data(), id.size());
+    nccl = std::make_unique<cuda_backend::NcclCommunicator>(device, size_, rank_, id);
+  }
+  nccl->all_reduce_sum(values, n);
+}
+
+void MultiWorkerMirroredStrategy::order_after_device_sums(Backend& device) {
+  if (device_sums_ && device_sums_->nccl && &device_sums_->nccl->device() == &device) {
+    device_sums_->nccl->order_device_after_sums();
+  }
+}
+#else
+struct MultiWorkerMirroredStrategy::DeviceSums {};
+bool MultiWorkerMirroredStrategy::sums_on_device(Backend&) { return false; }
+void MultiWorkerMirroredStrategy::submit_device_all_reduce_sum(Backend& device, float* values, std::size_t n) {
+  Strategy::submit_device_all_reduce_sum(device, values, n);
+}
+void MultiWorkerMirroredStrategy::order_after_device_sums(Backend&) {}
+#endif
+
 MultiWorkerMirroredStrategy::~MultiWorkerMirroredStrategy() {
+  device_sums_.reset();
   background_.reset();  // its thread and communicator go before MPI does
   int finalized = 0;
   MPI_Finalized(&finalized);
@@ -209,6 +260,12 @@ void MultiWorkerMirroredStrategy::broadcast_from_chief(void* bytes, std::size_t 
 #else
 
 struct MultiWorkerMirroredStrategy::Background {};
+struct MultiWorkerMirroredStrategy::DeviceSums {};
+bool MultiWorkerMirroredStrategy::sums_on_device(Backend&) { return false; }
+void MultiWorkerMirroredStrategy::submit_device_all_reduce_sum(Backend& device, float* values, std::size_t n) {
+  Strategy::submit_device_all_reduce_sum(device, values, n);
+}
+void MultiWorkerMirroredStrategy::order_after_device_sums(Backend&) {}
 
 MultiWorkerMirroredStrategy::MultiWorkerMirroredStrategy(CommunicationOptions options) : options_(options) {
   throw BackendError("MultiWorkerMirroredStrategy needs MPI: this kerascpp was built without it (install "

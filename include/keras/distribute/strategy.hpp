@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "keras/core/backend.hpp"
+
 namespace keras::distribute {
 
 // Keras' tf.distribute.experimental.CommunicationOptions, as far as it applies here.
@@ -43,6 +45,18 @@ class Strategy {
   virtual void wait_for_submitted() {}
   // The size of the packs fit sums the gradients in (CommunicationOptions::bytes_per_pack).
   virtual std::size_t bytes_per_pack() const { return std::size_t{4} << 20; }
+
+  // Sums in device memory (NCCL): whether this strategy sums buffers of `device` there, without
+  // host copies. If so, fit packs the gradients in the device's memory and calls
+  // submit_device_all_reduce_sum for each pack, which is ordered after the work already queued on
+  // the device and returns at once, then order_after_device_sums before the optimizer step: the
+  // device's later work waits for the sums (the host does not).
+  virtual bool sums_on_device(Backend& device) {
+    (void)device;
+    return false;
+  }
+  virtual void submit_device_all_reduce_sum(Backend& device, float* values, std::size_t n);
+  virtual void order_after_device_sums(Backend& device) { (void)device; }
 
   // While a Scope lives, compile() attaches this strategy to the model it compiles.
   class Scope {
@@ -82,6 +96,17 @@ class MultiWorkerMirroredStrategy final : public Strategy {
   // Whether submitted sums overlap the caller's work (see CommunicationOptions).
   bool overlaps() const { return background_ != nullptr; }
 
+  // This worker's index among the workers on its machine: with one worker per GPU, the GPU it
+  // trains on (`backend::set("cuda:" + std::to_string(strategy.local_replica_id()))`).
+  int local_replica_id() const { return local_rank_; }
+  // Where kerascpp has NCCL (built with the CUDA backend): gradients in a cuda backend's memory
+  // are summed there by NCCL, on a stream of its own, beside the backward pass; MPI carries the
+  // NCCL bootstrap. The communicator is made at the first sum, by every worker at once (the first
+  // training step), for that GPU.
+  bool sums_on_device(Backend& device) override;
+  void submit_device_all_reduce_sum(Backend& device, float* values, std::size_t n) override;
+  void order_after_device_sums(Backend& device) override;
+
   // Seconds spent so far summing submitted buffers, and waiting for them in wait_for_submitted:
   // 1 - waiting / summing is the share of the summing that the caller's work hid.
   struct SubmittedTimes {
@@ -91,10 +116,12 @@ class MultiWorkerMirroredStrategy final : public Strategy {
 
  private:
   struct Background;
+  struct DeviceSums;
   CommunicationOptions options_;
-  int rank_ = 0, size_ = 1;
+  int rank_ = 0, size_ = 1, local_rank_ = 0;
   bool initialized_mpi_ = false;  // whether this object initialized MPI (and so finalizes it)
   std::unique_ptr<Background> background_;
+  std::unique_ptr<DeviceSums> device_sums_;
   double summing_at_once_ = 0.0;  // submitted sums run at once (no background thread)
 };
 
