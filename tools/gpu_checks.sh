@@ -2,7 +2,8 @@
 # Every check that needs a GPU, in one run (the GPU machine's time is short): the cuda backend's
 # kernel parity against the reference (cuDNN and the direct kernels), the whole fast test suite
 # with KERAS_BACKEND=cuda, the README's main job and a Fashion-MNIST CNN on cuda against cpu,
-# a checkpoint written on cpu evaluated and trained on cuda and back, and model step timings.
+# a checkpoint written on cpu evaluated and trained on cuda and back, NCCL bootstrapped over MPI,
+# and model step timings.
 # Run from the repository root on the GPU machine, after tools/make_gpu_bundle.sh here (that
 # machine cannot build kerascpp: it lacks Debian's libraries). Logs go to $OUT (or ./gpu_logs).
 set -uo pipefail
@@ -39,6 +40,18 @@ KERAS_BACKEND=cuda timeout 300 $tests --test-suite-exclude=slow >"$logs/suite.lo
 echo "rc=$?"
 awk '/^TEST CASE:/ {name=$0} /ERROR|FATAL|exception/ {if (name != last) print name; last=name}' "$logs/suite.log" | head -40
 tail -4 "$logs/suite.log"
+
+step "NCCL bootstrapped over MPI: one worker (an MPI singleton), then one per GPU under mpirun"
+export OPAL_PREFIX="$PWD/ompi" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+timeout 60 build/tests/nccl_worker >"$logs/nccl_one.log" 2>&1
+echo "one worker: rc=$?"; tail -5 "$logs/nccl_one.log"
+gpus=$(nvidia-smi -L | wc -l)
+if (( gpus > 1 )); then
+  timeout 90 ompi/bin/orterun --bind-to none -np "$gpus" build/tests/nccl_worker >"$logs/nccl_all.log" 2>&1
+  echo "$gpus workers: rc=$?"; tail -5 "$logs/nccl_all.log"
+else
+  echo "one GPU: the several-worker run needs two or more"
+fi
 
 data=.gpu_bundle/fashion-mnist-subset
 step "README main job (Fashion-MNIST MLP, 12,000 training images) on cuda, then cpu"

@@ -9,7 +9,8 @@ out=.gpu_bundle
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
 binaries=(build/tests/kerascpp_tests build/tests/resumable_training build/tests/custom_layer_process
-          build/apps/fashion_mnist_mlp build/apps/cifar100_basic_cnn build/bench/model_step_bench)
+          build/tests/nccl_worker build/apps/fashion_mnist_mlp build/apps/cifar100_basic_cnn
+          build/bench/model_step_bench)
 mkdir -p "$staging/libs" "$out"
 for b in "${binaries[@]}"; do
   mkdir -p "$staging/$(dirname "$b")"
@@ -18,7 +19,21 @@ for b in "${binaries[@]}"; do
     grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|libpthread|librt|libdl|ld-linux[^/]*)\.so|/usr/local/cuda' |
     while read -r lib; do cp -L -n "$lib" "$staging/libs/"; done
 done
-tar -C "$staging" -cJf "$out/kerascpp.tar.xz" build libs
+# OpenMPI's runtime, for nccl_worker (an MPI singleton starts orted; mpirun for several GPUs):
+# Debian's layout under a prefix the GPU machine gives as OPAL_PREFIX, and the libraries its
+# plugins load.
+ompi=$staging/ompi
+mkdir -p "$ompi/bin" "$ompi/lib/x86_64-linux-gnu/openmpi/lib" "$ompi/share" "$ompi/etc"
+cp -L /usr/bin/orted /usr/bin/orterun "$ompi/bin/"
+cp -a /usr/lib/x86_64-linux-gnu/openmpi/lib/openmpi3 "$ompi/lib/x86_64-linux-gnu/openmpi/lib/"
+cp -a /usr/share/openmpi "$ompi/share/"
+cp -a /etc/openmpi "$ompi/etc/"
+for f in "$ompi"/bin/* "$ompi"/lib/x86_64-linux-gnu/openmpi/lib/openmpi3/*.so; do
+  ldd "$f" 2>/dev/null | awk '$3 ~ /^\// {print $3}' |
+    grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|libpthread|librt|libdl|ld-linux[^/]*)\.so|/usr/local/cuda' |
+    while read -r lib; do cp -L -n "$lib" "$staging/libs/"; done || true  # some load none of their own
+done
+tar -C "$staging" -cJf "$out/kerascpp.tar.xz" build libs ompi
 if [[ ! -d $out/fashion-mnist-subset ]]; then
   python3 - "$out/fashion-mnist-subset" <<'PY'
 import gzip, os, struct, sys
