@@ -3,10 +3,11 @@
 
 #include "dnnl_primitives.hpp"
 #include "keras/internal/backend_factories.hpp"
+#include "openmp_wait.hpp"
 
 namespace keras {
 namespace cpu {
-CpuBackend::CpuBackend() : loops_(loops()), primitives_(std::make_unique<Primitives>()) {}
+CpuBackend::CpuBackend() : loops_(loops()), primitives_(std::make_unique<Primitives>()) { note_openmp_wait_policy_once(); }
 CpuBackend::~CpuBackend() = default;
 }  // namespace cpu
 
