@@ -56,7 +56,7 @@ Tensor BatchNormalizationImpl::call(const std::vector<Tensor>& inputs, bool trai
                                               moving_variance_->value(), options_.epsilon);
   }
   distribute::Strategy* strategy = distribute::internal::training_strategy();
-  auto result = options_.synchronized && strategy && strategy->num_replicas_in_sync() > 1
+  auto result = options_.synchronized && strategy && strategy->num_workers() > 1
                     ? distribute::synchronized_batch_normalization_training(x, gamma, beta, options_.epsilon, *strategy)
                     : ops::batch_normalization_training(x, gamma, beta, options_.epsilon);
   {

@@ -14,6 +14,8 @@
 
 namespace keras::internal {
 
+struct MirroredReplicas;
+
 // What compile fixes and fit updates.
 struct TrainingState {
   bool compiled = false;
@@ -31,6 +33,9 @@ struct TrainingState {
   // The strategy whose scope compile() ran in (keras::distribute), else null: fit trains
   // data-parallel across its replicas.
   distribute::Strategy* strategy = nullptr;
+  // MirroredStrategy's copies of the model on its further devices, made at the first step
+  // (mirrored_training.hpp).
+  std::shared_ptr<MirroredReplicas> mirrored_replicas;
 };
 
 struct ModelState {

@@ -20,6 +20,7 @@
 #include "keras/optimizers/loss_scale_optimizer.hpp"
 #include "keras/utils/progbar.hpp"
 #include "../distribute/gradient_packs.hpp"
+#include "mirrored_training.hpp"
 #include "model_state.hpp"
 #include "prefetcher.hpp"
 
@@ -189,6 +190,7 @@ void Model::compile(CompileOptions o) {
   auto& st = state();
   TrainingState& t = st.training;
   t.strategy = distribute::current();
+  t.mirrored_replicas.reset();
   const std::size_t outputs = st.built ? st.outputs.size() : 1;  // Sequential: one output
   if (o.loss.get().empty()) {
     throw ValueError("compile: no loss given; pass .loss = \"sparse_categorical_crossentropy\" (or another "
@@ -269,7 +271,9 @@ Logs current_logs(const TrainingState& t) {
 
 // --- data parallelism (keras::distribute) -------------------------------------------------
 
-bool data_parallel(const TrainingState& t) { return t.strategy && t.strategy->num_replicas_in_sync() > 1; }
+// Training across processes (MultiWorkerMirroredStrategy); the devices of one process
+// (MirroredStrategy) train in run_mirrored_step.
+bool data_parallel(const TrainingState& t) { return t.strategy && t.strategy->num_workers() > 1; }
 
 // Host copies of `tensors`, each element times `weight`, summed across the replicas in buckets of
 // 4 Mi floats (one collective per bucket); the sums as tensors of the same shapes and dtypes.
@@ -317,7 +321,7 @@ void average_non_trainable(Model& model, distribute::Strategy& strategy) {
     values.push_back(v->value());
   }
   if (vars.empty()) return;
-  const auto means = all_reduce(strategy, values, 1.0f / static_cast<float>(strategy.num_replicas_in_sync()));
+  const auto means = all_reduce(strategy, values, 1.0f / static_cast<float>(strategy.num_workers()));
   for (std::size_t i = 0; i < vars.size(); ++i) vars[i]->assign(means[i]);
 }
 
@@ -359,6 +363,7 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
     throw ValueError("model '" + st.name + "' has " + std::to_string(t.losses.size()) + " outputs but got " +
                      std::to_string(batch.y.size()) + " target arrays");
   }
+  if (training && internal::mirrored(t)) return internal::run_mirrored_step(model, st, batch);
   const auto n = static_cast<double>(samples_in(batch));
   std::vector<VariablePtr> vars;
   std::vector<Tensor> values;
@@ -558,8 +563,8 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   }
   if (!o.class_weight.empty()) train.sample_weight = apply_class_weight(train.y.front(), train.sample_weight, o.class_weight);
   distribute::Strategy* strategy = st.training.strategy;
-  ArraySequence train_data(train, batch_size, o.shuffle, strategy ? strategy->replica_id() : 0,
-                           strategy ? strategy->num_replicas_in_sync() : 1);
+  ArraySequence train_data(train, batch_size, o.shuffle, strategy ? strategy->worker_id() : 0,
+                           strategy ? strategy->num_workers() : 1);
   if (data_parallel(st.training)) {
     // Every replica must cut the same global batches: the same shuffle, from the same seed.
     std::uint64_t chief_order = train_data.order_fingerprint();
@@ -597,7 +602,7 @@ callbacks::History Model::fit(utils::Sequence& data, FitOptions o) {
     validation.emplace(v, o.validation_batch_size.value_or(o.batch_size.value_or(32)), false);
   }
   if (data_parallel(st.training)) {
-    ShardedSequence shard(data, st.training.strategy->replica_id(), st.training.strategy->num_replicas_in_sync());
+    ShardedSequence shard(data, st.training.strategy->worker_id(), st.training.strategy->num_workers());
     return fit_sequences(shard, validation_source(o, validation), o);
   }
   return fit_sequences(data, validation_source(o, validation), o);

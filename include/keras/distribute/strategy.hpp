@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "keras/core/backend.hpp"
 
@@ -32,6 +34,13 @@ class Strategy {
   virtual int replica_id() const = 0;
   // Keras' chief: worker 0, the one that logs and writes checkpoints.
   bool is_chief() const { return replica_id() == 0; }
+  // Replicas this process trains itself, one per device (MirroredStrategy: all of them); the
+  // others belong to other processes. replica_id() is then this process's first replica.
+  virtual int local_replicas() const { return 1; }
+  // The processes that train together, and this one's index: fit cuts each global batch into
+  // one share per process, and the collectives below run across processes.
+  int num_workers() const { return num_replicas_in_sync() / local_replicas(); }
+  int worker_id() const { return replica_id() / local_replicas(); }
 
   // Collectives over host buffers; every replica calls them in the same order.
   virtual void all_reduce_sum(float* values, std::size_t n) = 0;
@@ -123,6 +132,38 @@ class MultiWorkerMirroredStrategy final : public Strategy {
   std::unique_ptr<Background> background_;
   std::unique_ptr<DeviceSums> device_sums_;
   double summing_at_once_ = 0.0;  // submitted sums run at once (no background thread)
+};
+
+// One process, one replica per device (Keras' tf.distribute.MirroredStrategy): a model compiled
+// in its scope lives on the first device, and fit trains a copy of it on each further device.
+// Every step cuts the global batch into one consecutive slice per device, runs each slice's
+// forward and backward pass on its device (devices run side by side: every kernel is queued
+// there), sums the gradients on the first device, weighted by each slice's share of the batch,
+// and steps the model's own optimizer once; BatchNormalization's moving statistics become the
+// mean of the replicas'. Each step starts by copying the model's weights to the other devices,
+// so the model (its optimizer state, callbacks, checkpoints) is the one training state. The loss
+// and metrics are computed over the whole batch. evaluate and predict run on the first device.
+// BatchNormalization(synchronized=true) is not built here (it needs the replicas' forward
+// passes to meet); MultiWorkerMirroredStrategy, one process per device, has it.
+class MirroredStrategy final : public Strategy {
+ public:
+  // Backend specs, the first the model's: {"cuda:0", "cuda:1"}. Empty: every GPU the cuda
+  // backend sees, or the active backend alone when there is none (Keras: the CPU). A spec that
+  // names no usable backend is a BackendError; the same device twice is a ValueError.
+  explicit MirroredStrategy(std::vector<std::string> devices = {});
+
+  int num_replicas_in_sync() const override { return static_cast<int>(devices_.size()); }
+  int replica_id() const override { return 0; }
+  int local_replicas() const override { return num_replicas_in_sync(); }
+  const std::vector<Backend*>& devices() const { return devices_; }
+
+  // Collectives across processes: this strategy is one process, so there is nothing to add.
+  void all_reduce_sum(float* values, std::size_t n) override;
+  void all_reduce_sum(double* values, std::size_t n) override;
+  void broadcast_from_chief(void* bytes, std::size_t n) override;
+
+ private:
+  std::vector<Backend*> devices_;
 };
 
 // The strategy of the innermost live scope on any thread, or null.
