@@ -209,7 +209,12 @@ TEST_CASE("fit takes a data source as validation_data, and predict takes a data 
                              : model.fit(x, y, {.batch_size = 2, .epochs = 2, .verbose = 0,
                                                 .validation_data = ValidationData(x, y), .shuffle = false});
     RowBatches inputs(x, y);
-    CHECK(model.predict(inputs, {.verbose = 0}).to_vector<float>() == model.predict(x, {.verbose = 0}).to_vector<float>());
+    // Batches of 2 rows against one of 5: oneDNN's AVX2 gemm may round a row differently with
+    // another row count, so equal to float32 rounding, not bit for bit.
+    const auto by_source = model.predict(inputs, {.verbose = 0}).to_vector<float>();
+    const auto by_arrays = model.predict(x, {.verbose = 0}).to_vector<float>();
+    REQUIRE(by_source.size() == by_arrays.size());
+    for (std::size_t i = 0; i < by_source.size(); ++i) CHECK(by_source[i] == doctest::Approx(by_arrays[i]).epsilon(1e-6));
     return history.history;
   };
   const auto from_source = train(true), from_arrays = train(false);
