@@ -47,6 +47,9 @@ NcclCommunicator::UniqueId NcclCommunicator::make_unique_id() {
   return bytes;
 }
 
+void NcclCommunicator::group_start() { check_nccl(ncclGroupStart(), "ncclGroupStart"); }
+void NcclCommunicator::group_end() { check_nccl(ncclGroupEnd(), "ncclGroupEnd"); }
+
 NcclCommunicator::NcclCommunicator(Backend& device, int ranks, int rank, const UniqueId& id)
     : state_(std::make_unique<State>(cuda_of(device))) {
   State& s = *state_;

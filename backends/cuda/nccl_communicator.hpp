@@ -20,6 +20,12 @@ class NcclCommunicator {
   // Rank 0's part of the bootstrap (ncclGetUniqueId).
   static UniqueId make_unique_id();
 
+  // One thread driving several communicators of its process (one per GPU) makes and uses them
+  // between these (ncclGroupStart / ncclGroupEnd): NCCL then starts the calls of every rank
+  // together at group_end instead of waiting in the first rank's for the others.
+  static void group_start();
+  static void group_end();
+
   // `device` must be a cuda backend (a BackendError names what it is otherwise).
   NcclCommunicator(Backend& device, int ranks, int rank, const UniqueId& id);
   ~NcclCommunicator();

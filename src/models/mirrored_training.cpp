@@ -26,8 +26,8 @@ struct MirroredReplicas {
 
 namespace {
 
-const distribute::MirroredStrategy* mirrored_strategy(const TrainingState& t) {
-  return dynamic_cast<const distribute::MirroredStrategy*>(t.strategy);
+distribute::MirroredStrategy* mirrored_strategy(const TrainingState& t) {
+  return dynamic_cast<distribute::MirroredStrategy*>(t.strategy);
 }
 
 // Whether a model config holds a BatchNormalization(synchronized=true), nested models included.
@@ -125,8 +125,15 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     for (std::size_t k = 0; k < weights.size(); ++k) copy_weights[k]->assign(on(*r.devices[c + 1], weights[k]->value()));
   }
 
+  // Each replica's gradients go into one float32 vector on its device (scaled by its share),
+  // the strategy sums the vectors into the first device's, and the model's gradients are views
+  // of that sum.
+  const auto vars = model.trainable_weights();
+  std::int64_t pack_size = 0;
+  for (const auto& v : vars) pack_size += v->value().size();
+  std::vector<Tensor> packs(r.devices.size());
+
   const std::size_t outputs = t.losses.size();
-  std::vector<Tensor> grads;
   Tensor total;
   std::vector<Tensor> output_losses(outputs);
   std::vector<std::vector<Tensor>> output_parts(outputs);
@@ -134,9 +141,12 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
   const int count = static_cast<int>(r.devices.size());
   for (int i = 0; i < count; ++i) {
     const auto [first, last] = utils::shard_rows(n, i, count);
-    if (first == last) continue;
-    Model& replica = i == 0 ? model : r.copies[static_cast<std::size_t>(i - 1)];
     Backend& device = *r.devices[static_cast<std::size_t>(i)];
+    if (first == last) {  // a batch smaller than the devices: this one adds nothing to the sum
+      packs[static_cast<std::size_t>(i)] = Tensor::zeros({pack_size}, float32, &device);
+      continue;
+    }
+    Model& replica = i == 0 ? model : r.copies[static_cast<std::size_t>(i - 1)];
     stepped.push_back(&replica);
     // What the step makes from nothing (constants, the tape's seed gradient) lands on its device.
     const DefaultBackendScope on_device(device);
@@ -156,11 +166,22 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     loss = loss + replica.regularization_loss();
     // Each slice's mean gradient weighted by its share: their sum is the whole batch's mean.
     const std::vector<Tensor> g = GradientTape().gradient(t.optimizer->scale_loss(loss), values);
-    grads.resize(g.size());
-    for (std::size_t j = 0; j < g.size(); ++j) grads[j] = add(grads[j], on(home, g[j]) * share);
+    std::vector<Tensor> flat;
+    for (const Tensor& gradient : g) flat.push_back((gradient.astype(float32) * share).reshape({-1}));
+    packs[static_cast<std::size_t>(i)] = flat.size() == 1 ? flat.front() : ops::concatenate(flat, 0);
     total = add(total, on(home, loss.detach()) * share);
   }
-  t.optimizer->apply(grads, model.trainable_weights());
+  if (pack_size > 0) {
+    mirrored_strategy(t)->sum_into_first(packs);
+    std::vector<Tensor> grads;
+    std::int64_t offset = 0;
+    for (const auto& v : vars) {
+      const std::int64_t size = v->value().size();
+      grads.push_back(packs.front().slice(offset, offset + size).reshape(v->shape()).astype(v->value().dtype()));
+      offset += size;
+    }
+    t.optimizer->apply(grads, vars);
+  }
 
   // BatchNormalization's moving statistics: the mean of the replicas' (TensorFlow's MEAN
   // aggregation), kept in the model; the next step copies them out again.

@@ -93,6 +93,17 @@ TEST_CASE("MirroredStrategy on two devices trains as one device on the whole bat
   CHECK(std::isfinite(logs.at("loss")));
 }
 
+TEST_CASE("MirroredStrategy: a batch of one row trains on one device, the other adds nothing") {
+  ActiveBackend device("emulated_device:0");
+  const auto [x, y] = data();
+  Sequential alone = make_model(nullptr);
+  alone.train_on_batch(x.slice(0, 1), y.slice(0, 1));
+  distribute::MirroredStrategy strategy(kTwoDevices);
+  Sequential mirrored = make_model(&strategy);
+  mirrored.train_on_batch(x.slice(0, 1), y.slice(0, 1));  // the row is the second device's
+  CHECK(relative_difference(flat_weights(mirrored), flat_weights(alone)) < 1e-6);
+}
+
 TEST_CASE("MirroredStrategy: BatchNormalization's moving mean is the mean of the devices'") {
   // One step on a batch of 16, 8 rows per device: each device updates the moving mean with its
   // own rows' mean, and the mean of the two is the whole batch's mean, which one device alone
@@ -135,6 +146,13 @@ TEST_CASE("MirroredStrategy: what it cannot do is a clear error") {
   CHECK_THROWS_WITH_AS(distribute::MirroredStrategy({"emulated_device:1", "emulated_device:1"}),
                        doctest::Contains("listed twice"), ValueError);
   CHECK_THROWS_AS(distribute::MirroredStrategy({"no_such_backend"}), BackendError);
+  {
+    distribute::MirroredStrategy strategy(kTwoDevices);
+    std::vector<Tensor> one_pack = {Tensor::zeros({4})};
+    CHECK_THROWS_WITH_AS(strategy.sum_into_first(one_pack), doctest::Contains("1 packs for 2 devices"), ValueError);
+    std::vector<Tensor> uneven = {Tensor::zeros({4}), Tensor::zeros({5}, float32, &backend::get("emulated_device:1"))};
+    CHECK_THROWS_WITH_AS(strategy.sum_into_first(uneven), doctest::Contains("with 4 elements"), ValueError);
+  }
   const auto [x, y] = data();
   {
     // The model must live on the strategy's first device.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "keras/core/backend.hpp"
+#include "keras/core/tensor.hpp"
 
 namespace keras::distribute {
 
@@ -151,6 +152,9 @@ class MirroredStrategy final : public Strategy {
   // backend sees, or the active backend alone when there is none (Keras: the CPU). A spec that
   // names no usable backend is a BackendError; the same device twice is a ValueError.
   explicit MirroredStrategy(std::vector<std::string> devices = {});
+  ~MirroredStrategy() override;
+  MirroredStrategy(const MirroredStrategy&) = delete;
+  MirroredStrategy& operator=(const MirroredStrategy&) = delete;
 
   int num_replicas_in_sync() const override { return static_cast<int>(devices_.size()); }
   int replica_id() const override { return 0; }
@@ -162,8 +166,17 @@ class MirroredStrategy final : public Strategy {
   void all_reduce_sum(double* values, std::size_t n) override;
   void broadcast_from_chief(void* bytes, std::size_t n) override;
 
+  // The replicas' gradients, summed: packs[i] is one float32 vector in devices()[i]'s memory,
+  // the same length on every device; the sum lands in packs[0]. Between cuda devices, where
+  // kerascpp has NCCL, one ncclAllReduce per device in a group (NCCL's rings over NVLink or
+  // PCIe); otherwise copies to the first device and adds there. Queued like kernels: the first
+  // device's later work comes after the sum, and no device reuses its pack's memory before.
+  void sum_into_first(std::vector<Tensor>& packs);
+
  private:
+  struct Nccl;
   std::vector<Backend*> devices_;
+  std::unique_ptr<Nccl> nccl_;  // made at the first sum between cuda devices
 };
 
 // The strategy of the innermost live scope on any thread, or null.
