@@ -122,7 +122,9 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
   const auto weights = model.weights();
   for (std::size_t c = 0; c < r.copies.size(); ++c) {
     const auto copy_weights = r.copies[c].weights();
-    for (std::size_t k = 0; k < weights.size(); ++k) copy_weights[k]->assign(on(*r.devices[c + 1], weights[k]->value()));
+    for (std::size_t k = 0; k < weights.size(); ++k) {
+      copy_weights[k]->assign(on(*r.devices[c + 1], weights[k]->value()));
+    }
   }
 
   // Each replica's gradients go into one float32 vector on its device (scaled by its share),
@@ -160,7 +162,7 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
       const Tensor loss_k = (*t.losses[k])(slice.y[k], predictions[k], slice.sample_weight);
       if (!t.output_loss_trackers.empty()) output_losses[k] = add(output_losses[k], on(home, loss_k.detach()) * share);
       const Tensor weighted = t.loss_weights[k] == 1.0 ? loss_k : loss_k * static_cast<float>(t.loss_weights[k]);
-      loss = loss.defined() ? loss + weighted : weighted;
+      loss = add(loss, weighted);
       output_parts[k].push_back(on(home, predictions[k].detach()));
     }
     loss = loss + replica.regularization_loss();
@@ -193,7 +195,7 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     for (std::size_t k = 0; k < own.size(); ++k) {
       if (!moving_statistic(own[k])) continue;
       Tensor sum;
-      for (const auto& vars : per_replica) sum = add(sum, on(home, vars[k]->value()));
+      for (const auto& replica_weights : per_replica) sum = add(sum, on(home, replica_weights[k]->value()));
       own[k]->assign(sum * inverse);
     }
   }
@@ -201,7 +203,8 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
   t.loss_tracker.update(total, static_cast<double>(n));
   for (std::size_t k = 0; k < outputs; ++k) {
     if (!t.output_loss_trackers.empty()) t.output_loss_trackers[k].update(output_losses[k], static_cast<double>(n));
-    const Tensor predictions = output_parts[k].size() == 1 ? output_parts[k].front() : ops::concatenate(output_parts[k], 0);
+    const auto& parts = output_parts[k];
+    const Tensor predictions = parts.size() == 1 ? parts.front() : ops::concatenate(parts, 0);
     const Tensor y = on(home, batch.y[k]);
     const Tensor sample_weight = batch.sample_weight.defined() ? on(home, batch.sample_weight) : Tensor();
     for (auto& m : t.metrics[k]) m->update_state(y, predictions, sample_weight);

@@ -10,6 +10,7 @@
 
 #include "keras/keras.hpp"
 #include "support/active_backend.hpp"
+#include "support/weight_comparison.hpp"
 
 using namespace keras;
 using namespace keras::layers;
@@ -40,26 +41,6 @@ Sequential make_model(distribute::Strategy* strategy) {
   return model;
 }
 
-std::vector<float> flat_weights(Model& model) {
-  std::vector<float> all;
-  for (const Tensor& w : model.get_weights()) {
-    const auto v = w.to_vector<float>();
-    all.insert(all.end(), v.begin(), v.end());
-  }
-  return all;
-}
-
-// The largest difference, relative to the largest value of `b`.
-double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  REQUIRE(a.size() == b.size());
-  double diff = 0.0, scale = 1e-30;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
-  }
-  return diff / scale;
-}
-
 }  // namespace
 
 TEST_CASE("MirroredStrategy on two devices trains as one device on the whole batch") {
@@ -79,7 +60,8 @@ TEST_CASE("MirroredStrategy on two devices trains as one device on the whole bat
   const auto mirrored_history = mirrored.fit(x, y, {.batch_size = 16, .epochs = 3, .verbose = 0});
 
   // The same sums in another order: float32 rounding apart (measured: 2e-7 of the largest weight).
-  CHECK(relative_difference(flat_weights(mirrored), flat_weights(alone)) < 1e-5);
+  CHECK(test_support::max_relative_difference(test_support::flat_weights(mirrored),
+                                              test_support::flat_weights(alone)) < 1e-5);
   for (const char* name : {"loss", "accuracy"}) {
     CAPTURE(name);
     const auto& a = alone_history.history.at(name);
@@ -101,7 +83,8 @@ TEST_CASE("MirroredStrategy: a batch of one row trains on one device, the other 
   distribute::MirroredStrategy strategy(kTwoDevices);
   Sequential mirrored = make_model(&strategy);
   mirrored.train_on_batch(x.slice(0, 1), y.slice(0, 1));  // the row is the second device's
-  CHECK(relative_difference(flat_weights(mirrored), flat_weights(alone)) < 1e-6);
+  CHECK(test_support::max_relative_difference(test_support::flat_weights(mirrored),
+                                              test_support::flat_weights(alone)) < 1e-6);
 }
 
 TEST_CASE("MirroredStrategy: BatchNormalization's moving mean is the mean of the devices'") {
@@ -111,7 +94,9 @@ TEST_CASE("MirroredStrategy: BatchNormalization's moving mean is the mean of the
   // gradients normalize by each device's own statistics, so only the mean is compared.
   ActiveBackend device("emulated_device:0");
   std::vector<float> pixels(16 * 4 * 4 * 3);
-  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::cos(0.37f * static_cast<float>(i)) + (i < pixels.size() / 2 ? 1.0f : -0.5f);
+  for (std::size_t i = 0; i < pixels.size(); ++i) {
+    pixels[i] = std::cos(0.37f * static_cast<float>(i)) + (i < pixels.size() / 2 ? 1.0f : -0.5f);
+  }
   const Tensor x = Tensor::from_vector(pixels, {16, 4, 4, 3});
   const Tensor y = Tensor::from_vector(std::vector<std::int32_t>{0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1, 0, 1, 1, 0}, {16});
   const auto moving_mean = [](distribute::Strategy* strategy, const Tensor& x, const Tensor& y) {
@@ -135,10 +120,10 @@ TEST_CASE("MirroredStrategy: BatchNormalization's moving mean is the mean of the
   const auto alone = moving_mean(nullptr, x, y);
   distribute::MirroredStrategy strategy(kTwoDevices);
   const auto mirrored = moving_mean(&strategy, x, y);
-  CHECK(relative_difference(mirrored, alone) < 1e-6);  // measured: equal
+  CHECK(test_support::max_relative_difference(mirrored, alone) < 1e-6);  // measured: equal
   // Had the first device's statistics alone been kept, the moving mean would be its half's.
   const auto first_half = moving_mean(nullptr, x.slice(0, 8), y.slice(0, 8));
-  CHECK(relative_difference(first_half, alone) > 0.5);
+  CHECK(test_support::max_relative_difference(first_half, alone) > 0.5);
 }
 
 TEST_CASE("MirroredStrategy: what it cannot do is a clear error") {

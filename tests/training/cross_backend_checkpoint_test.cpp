@@ -13,10 +13,13 @@
 #include "keras/keras.hpp"
 #include "support/active_backend.hpp"
 #include "support/temp_path.hpp"
+#include "support/weight_comparison.hpp"
 
 using namespace keras;
 using namespace keras::layers;
 using test_support::ActiveBackend;
+using test_support::flat_weights;
+using test_support::max_relative_difference;
 
 namespace {
 
@@ -41,25 +44,6 @@ void train(Model& model, int from, int to) {
     const auto [x, y] = batch(step);
     model.train_on_batch(x, y);
   }
-}
-
-std::vector<float> flat_weights(Model& model) {
-  std::vector<float> all;
-  for (const Tensor& w : model.get_weights()) {
-    const auto v = w.to_vector<float>();
-    all.insert(all.end(), v.begin(), v.end());
-  }
-  return all;
-}
-
-double max_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  REQUIRE(a.size() == b.size());
-  double diff = 0.0, scale = 1e-30;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
-  }
-  return diff / scale;
 }
 
 void check_resume_on(const std::string& device) {
