@@ -103,10 +103,6 @@ utils::Batch on(Backend& device, const utils::Batch& b) {
 
 Tensor add(const Tensor& sum, const Tensor& part) { return sum.defined() ? sum + part : part; }
 
-bool moving_statistic(const VariablePtr& v) {
-  return v->value().dtype() == float32 && (v->name() == "moving_mean" || v->name() == "moving_variance");
-}
-
 }  // namespace
 
 bool mirrored(const TrainingState& t) {
@@ -157,15 +153,14 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     std::vector<Tensor> values;
     for (const auto& v : replica.trainable_weights()) values.push_back(v->value());
     const std::vector<Tensor> predictions = replica(slice.x, true);
-    Tensor loss;
+    const CompiledLoss compiled = compiled_loss(t, slice.y, predictions, slice.sample_weight);
     for (std::size_t k = 0; k < outputs; ++k) {
-      const Tensor loss_k = (*t.losses[k])(slice.y[k], predictions[k], slice.sample_weight);
-      if (!t.output_loss_trackers.empty()) output_losses[k] = add(output_losses[k], on(home, loss_k.detach()) * share);
-      const Tensor weighted = t.loss_weights[k] == 1.0 ? loss_k : loss_k * static_cast<float>(t.loss_weights[k]);
-      loss = add(loss, weighted);
+      if (!t.output_loss_trackers.empty()) {
+        output_losses[k] = add(output_losses[k], on(home, compiled.per_output[k].detach()) * share);
+      }
       output_parts[k].push_back(on(home, predictions[k].detach()));
     }
-    loss = loss + replica.regularization_loss();
+    const Tensor loss = compiled.total + replica.regularization_loss();
     // Each slice's mean gradient weighted by its share: their sum is the whole batch's mean.
     const std::vector<Tensor> g = GradientTape().gradient(t.optimizer->scale_loss(loss), values);
     std::vector<Tensor> flat;
@@ -193,7 +188,7 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     for (Model* replica : stepped) per_replica.push_back(replica->non_trainable_weights());
     const float inverse = 1.0f / static_cast<float>(stepped.size());
     for (std::size_t k = 0; k < own.size(); ++k) {
-      if (!moving_statistic(own[k])) continue;
+      if (!is_moving_statistic(own[k])) continue;
       Tensor sum;
       for (const auto& replica_weights : per_replica) sum = add(sum, on(home, replica_weights[k]->value()));
       own[k]->assign(sum * inverse);

@@ -38,6 +38,21 @@ struct TrainingState {
   std::shared_ptr<MirroredReplicas> mirrored_replicas;
 };
 
+// The compiled loss of one batch: each output's loss, and their sum weighted by loss_weights
+// (without the regularization losses).
+struct CompiledLoss {
+  Tensor total;
+  std::vector<Tensor> per_output;
+};
+CompiledLoss compiled_loss(const TrainingState& t, const std::vector<Tensor>& y, const std::vector<Tensor>& predictions,
+                           const Tensor& sample_weight);
+
+// BatchNormalization's moving statistics: the weights that each replica of a strategy updates
+// from its own rows, and that become the mean of the replicas' after each step.
+inline bool is_moving_statistic(const VariablePtr& v) {
+  return v->value().dtype() == float32 && (v->name() == "moving_mean" || v->name() == "moving_variance");
+}
+
 struct ModelState {
   std::string class_name;  // "Functional" or "Sequential", as Keras 3 names them
   std::string name;

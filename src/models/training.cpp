@@ -316,7 +316,7 @@ void average_non_trainable(Model& model, distribute::Strategy& strategy) {
   std::vector<VariablePtr> vars;
   std::vector<Tensor> values;
   for (const auto& v : model.non_trainable_weights()) {
-    if (v->value().dtype() != float32 || (v->name() != "moving_mean" && v->name() != "moving_variance")) continue;
+    if (!internal::is_moving_statistic(v)) continue;
     vars.push_back(v);
     values.push_back(v->value());
   }
@@ -354,6 +354,22 @@ bool writes_files(const callbacks::CallbackPtr& c) {
          dynamic_cast<callbacks::CSVLoggerCallback*>(c.get()) != nullptr;
 }
 
+}  // namespace
+
+internal::CompiledLoss internal::compiled_loss(const TrainingState& t, const std::vector<Tensor>& y,
+                                               const std::vector<Tensor>& predictions, const Tensor& sample_weight) {
+  CompiledLoss loss;
+  for (std::size_t k = 0; k < predictions.size(); ++k) {
+    const Tensor loss_k = (*t.losses[k])(y[k], predictions[k], sample_weight);
+    loss.per_output.push_back(loss_k);
+    const Tensor weighted = t.loss_weights[k] == 1.0 ? loss_k : loss_k * static_cast<float>(t.loss_weights[k]);
+    loss.total = loss.total.defined() ? loss.total + weighted : weighted;
+  }
+  return loss;
+}
+
+namespace {
+
 // One step on a batch: forward, weighted losses plus regularization, and (when training)
 // gradients and the optimizer update; then the trackers and metrics. Nothing is read on the
 // host: the losses and metrics accumulate on the backend.
@@ -376,14 +392,11 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
   // BatchNormalization(synchronized=true) reduces over the model's strategy during its step.
   const distribute::internal::TrainingStrategyScope strategy_scope(data_parallel(t) ? t.strategy : nullptr);
   const std::vector<Tensor> outputs = model(batch.x, training);
-  Tensor total;
-  for (std::size_t k = 0; k < outputs.size(); ++k) {
-    const Tensor loss_k = (*t.losses[k])(batch.y[k], outputs[k], batch.sample_weight);
-    if (!t.output_loss_trackers.empty()) t.output_loss_trackers[k].update(loss_k.detach(), n);
-    const Tensor weighted = t.loss_weights[k] == 1.0 ? loss_k : loss_k * static_cast<float>(t.loss_weights[k]);
-    total = total.defined() ? total + weighted : weighted;
+  const internal::CompiledLoss loss = internal::compiled_loss(t, batch.y, outputs, batch.sample_weight);
+  for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
+    t.output_loss_trackers[k].update(loss.per_output[k].detach(), n);
   }
-  total = total + model.regularization_loss();
+  Tensor total = loss.total + model.regularization_loss();
   if (training) {
     std::vector<Tensor> grads;
     if (data_parallel(t)) {
