@@ -124,6 +124,8 @@ class CudaBackend final : public Backend {
   void nadam_update(float* var, float* m, float* v, const float* g, std::size_t n, float one_minus_beta_1,
                     float one_minus_beta_2, float m_scale, float g_scale, float v_divisor, float lr,
                     float epsilon) override;
+  void augment_images(const ImageAugmentation& a, const ImageTransform* transforms, const void* x,
+                      void* y) override;
 
   // For the tests and error messages.
   CachingAllocator::Stats allocator_stats() const;

@@ -4,6 +4,7 @@
 
 #include "keras/core/random.hpp"
 #include "keras/internal/default_backend_scope.hpp"
+#include "keras/internal/image_sampling.hpp"
 #include "keras/ops/array.hpp"
 
 #include <Eigen/Dense>
@@ -22,6 +23,7 @@ namespace keras::preprocessing {
 
 namespace {
 
+namespace image_sampling = internal::image_sampling;
 using Matrix3 = std::array<std::array<double, 3>, 3>;
 
 Matrix3 multiply(const Matrix3& a, const Matrix3& b) {
@@ -32,107 +34,42 @@ Matrix3 multiply(const Matrix3& a, const Matrix3& b) {
   return c;
 }
 
-enum class Fill { constant, nearest, reflect, wrap };
-
-Fill fill_of(const std::string& mode) {
-  if (mode == "constant") return Fill::constant;
-  if (mode == "nearest") return Fill::nearest;
-  if (mode == "reflect") return Fill::reflect;
-  if (mode == "wrap") return Fill::wrap;
+ImageFill fill_of(const std::string& mode) {
+  if (mode == "constant") return ImageFill::constant;
+  if (mode == "nearest") return ImageFill::nearest;
+  if (mode == "reflect") return ImageFill::reflect;
+  if (mode == "wrap") return ImageFill::wrap;
   throw ValueError("ImageDataGenerator: fill_mode must be \"constant\", \"nearest\", \"reflect\" or \"wrap\", got \"" +
                    mode + "\"");
 }
 
-// scipy's map_coordinate for 'constant', 'nearest' and 'wrap': a coordinate outside
-// [0, len - 1] mapped by the fill mode; -1 means "use cval". ('reflect' is handled in taps.)
-double map_coordinate(double in, std::int64_t len, Fill mode) {
-  if (in >= 0 && in <= static_cast<double>(len - 1)) return in;
-  if (len <= 1) return mode == Fill::constant ? -1.0 : 0.0;
-  if (in < 0) {
-    switch (mode) {
-      case Fill::wrap: {
-        const auto sz = static_cast<double>(len - 1);
-        return in + sz * static_cast<double>(static_cast<std::int64_t>(-in / sz) + 1);
-      }
-      case Fill::nearest: return 0.0;
-      case Fill::constant:
-      case Fill::reflect: return -1.0;
-    }
+// Keras' transform matrix for `p` (rotation, shift, shear, zoom, in that order, about the
+// image centre), as the source coordinates of each output pixel, and the flips.
+ImageTransform transform_of(const TransformParameters& p, std::int64_t h, std::int64_t w) {
+  std::optional<Matrix3> m;
+  auto compose = [&](const Matrix3& next) { m = m ? multiply(*m, next) : next; };
+  if (p.theta != 0) {
+    const double t = p.theta * std::numbers::pi / 180.0;
+    compose({{{std::cos(t), -std::sin(t), 0}, {std::sin(t), std::cos(t), 0}, {0, 0, 1}}});
   }
-  switch (mode) {
-    case Fill::wrap: {
-      const auto sz = static_cast<double>(len - 1);
-      return in - sz * static_cast<double>(static_cast<std::int64_t>(in / sz));
-    }
-    case Fill::nearest: return static_cast<double>(len - 1);
-    case Fill::constant:
-    case Fill::reflect: return -1.0;
+  if (p.tx != 0 || p.ty != 0) compose({{{1, 0, p.tx}, {0, 1, p.ty}, {0, 0, 1}}});
+  if (p.shear != 0) {
+    const double s = p.shear * std::numbers::pi / 180.0;
+    compose({{{1, -std::sin(s), 0}, {0, std::cos(s), 0}, {0, 0, 1}}});
   }
-  return in;
-}
-
-// Interpolation taps beyond the edge are mirrored (scipy does this whatever the fill mode).
-std::int64_t mirror_index(std::int64_t idx, std::int64_t len) {
-  if (len <= 1) return 0;
-  const std::int64_t s2 = 2 * len - 2;
-  if (idx < 0) {
-    idx = s2 * (-idx / s2) + idx;
-    return idx <= 1 - len ? idx + s2 : -idx;
-  }
-  if (idx >= len) {
-    idx -= s2 * (idx / s2);
-    return idx >= len ? s2 - idx : idx;
-  }
-  return idx;
-}
-
-// One axis of a sample: the first tap, and the weights of the order + 1 taps.
-struct Taps {
-  bool outside = false;
-  std::int64_t index[2] = {0, 0};
-  double weight[2] = {1.0, 0.0};
-};
-
-// Half-sample symmetric extension (d c b a | a b c d | d c b a), period 2 len.
-std::int64_t reflect_index(std::int64_t idx, std::int64_t len) {
-  const std::int64_t period = 2 * len;
-  idx = ((idx % period) + period) % period;
-  return idx >= len ? period - 1 - idx : idx;
-}
-
-// The two taps around `at` and their linear weights; `edge` maps taps beyond the image.
-template <class Edge>
-Taps linear_taps(double at, std::int64_t len, Edge edge) {
-  Taps t;
-  const double floor_at = std::floor(at);
-  const auto start = static_cast<std::int64_t>(floor_at);
-  t.index[0] = edge(start, len);
-  t.index[1] = edge(start + 1, len);
-  t.weight[1] = at - floor_at;
-  t.weight[0] = 1.0 - t.weight[1];
-  return t;
-}
-
-Taps taps(double coordinate, std::int64_t len, Fill mode, int order) {
-  Taps t;
-  if (mode == Fill::reflect) {
-    // scipy >= 1.6 interpolates 'reflect' on the extended signal, at the coordinate as it is;
-    // nearest-neighbour sampling first reflects the coordinate itself, then rounds.
-    if (order == 1) return linear_taps(coordinate, len, reflect_index);
-    const double period = 2.0 * static_cast<double>(len);
-    double u = std::fmod(coordinate + 0.5, period);
-    if (u < 0) u += period;
-    if (u > static_cast<double>(len)) u = period - u;
-    t.index[0] = reflect_index(static_cast<std::int64_t>(std::floor(u)), len);
-    return t;
-  }
-  const double cc = map_coordinate(coordinate, len, mode);
-  if (!(cc > -1.0)) {
-    t.outside = true;
-    return t;
-  }
-  if (order == 1) return linear_taps(cc, len, mirror_index);
-  t.index[0] = mirror_index(static_cast<std::int64_t>(std::floor(cc + 0.5)), len);
+  if (p.zx != 1 || p.zy != 1) compose({{{p.zx, 0, 0}, {0, p.zy, 0}, {0, 0, 1}}});
+  ImageTransform t;
+  t.flip_horizontal = p.flip_horizontal;
+  t.flip_vertical = p.flip_vertical;
+  if (!m) return t;
+  const double ox = static_cast<double>(h) / 2 - 0.5, oy = static_cast<double>(w) / 2 - 0.5;
+  Matrix3 c = multiply(multiply({{{1, 0, ox}, {0, 1, oy}, {0, 0, 1}}}, *m), {{{1, 0, -ox}, {0, 1, -oy}, {0, 0, 1}}});
+  // Keras swaps x and y (its matrices are written for (x, y), arrays index (row, col)).
+  for (auto& row : c) std::swap(row[0], row[1]);
+  std::swap(c[0], c[1]);
+  t.affine = true;
+  t.m[0] = c[0][0], t.m[1] = c[0][1], t.m[2] = c[0][2];
+  t.m[3] = c[1][0], t.m[4] = c[1][1], t.m[5] = c[1][2];
   return t;
 }
 
@@ -211,48 +148,17 @@ Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformP
   const std::int64_t h = image.dim(0), w = image.dim(1), c = image.dim(2);
   std::vector<float> x = host_floats(image);
 
-  // Keras composes rotation, shift, shear, zoom (in that order) about the image centre.
-  std::optional<Matrix3> m;
-  auto compose = [&](const Matrix3& next) { m = m ? multiply(*m, next) : next; };
-  if (p.theta != 0) {
-    const double t = p.theta * std::numbers::pi / 180.0;
-    compose({{{std::cos(t), -std::sin(t), 0}, {std::sin(t), std::cos(t), 0}, {0, 0, 1}}});
-  }
-  if (p.tx != 0 || p.ty != 0) compose({{{1, 0, p.tx}, {0, 1, p.ty}, {0, 0, 1}}});
-  if (p.shear != 0) {
-    const double s = p.shear * std::numbers::pi / 180.0;
-    compose({{{1, -std::sin(s), 0}, {0, std::cos(s), 0}, {0, 0, 1}}});
-  }
-  if (p.zx != 1 || p.zy != 1) compose({{{p.zx, 0, 0}, {0, p.zy, 0}, {0, 0, 1}}});
-  if (m) {
-    const double ox = static_cast<double>(h) / 2 - 0.5, oy = static_cast<double>(w) / 2 - 0.5;
-    Matrix3 t = multiply(multiply({{{1, 0, ox}, {0, 1, oy}, {0, 0, 1}}}, *m), {{{1, 0, -ox}, {0, 1, -oy}, {0, 0, 1}}});
-    // Keras swaps x and y (its matrices are written for (x, y), arrays index (row, col)).
-    for (auto& row : t) std::swap(row[0], row[1]);
-    std::swap(t[0], t[1]);
-    const Fill mode = fill_of(o_.fill_mode);
+  if (const ImageTransform t = transform_of(p, h, w); t.affine) {
+    const ImageFill mode = fill_of(o_.fill_mode);
+    const auto load = [&](std::int64_t r, std::int64_t col, std::int64_t ch) {
+      return x[static_cast<std::size_t>((r * w + col) * c + ch)];
+    };
     std::vector<float> out(x.size());
-    for (std::int64_t r = 0; r < h; ++r) {
-      for (std::int64_t col = 0; col < w; ++col) {
-        const double in_r = t[0][0] * double(r) + t[0][1] * double(col) + t[0][2];
-        const double in_c = t[1][0] * double(r) + t[1][1] * double(col) + t[1][2];
-        const Taps tr = taps(in_r, h, mode, o_.interpolation_order), tc = taps(in_c, w, mode, o_.interpolation_order);
-        for (std::int64_t ch = 0; ch < c; ++ch) {
-          double v = o_.cval;
-          if (!tr.outside && !tc.outside) {
-            v = 0.0;
-            const int n = o_.interpolation_order + 1;
-            for (int a = 0; a < n; ++a) {
-              for (int b = 0; b < n; ++b) {
-                const double weight = o_.interpolation_order == 0 ? 1.0 : tr.weight[a] * tc.weight[b];
-                v += weight * x[static_cast<std::size_t>((tr.index[a] * w + tc.index[b]) * c + ch)];
-              }
-            }
-          }
-          out[static_cast<std::size_t>((r * w + col) * c + ch)] = static_cast<float>(v);
-        }
-      }
-    }
+    for (std::int64_t r = 0; r < h; ++r)
+      for (std::int64_t col = 0; col < w; ++col)
+        for (std::int64_t ch = 0; ch < c; ++ch)
+          out[static_cast<std::size_t>((r * w + col) * c + ch)] =
+              image_sampling::sample(t, mode, o_.interpolation_order, o_.cval, h, w, r, col, ch, load);
     x = std::move(out);
   }
   if (p.channel_shift_intensity) {
@@ -301,6 +207,41 @@ void warn_not_fit(std::atomic<unsigned>& warned, unsigned bit, const char* optio
             << "`, but it hasn't been fit on any training data. Fit it first by calling `.fit(numpy_data)`.\n";
 }
 }  // namespace
+
+bool ImageDataGenerator::augments_on_device() const {
+  return !o_.preprocessing_function && !o_.samplewise_center && !o_.samplewise_std_normalization &&
+         !o_.zca_whitening && o_.channel_shift_range == 0 && !o_.brightness_range;
+}
+
+ImageTransform ImageDataGenerator::device_transform(const TransformParameters& p, const Shape& image_shape) const {
+  if (p.channel_shift_intensity || p.brightness) {
+    throw ValueError("ImageDataGenerator: channel shifts and brightness run on the host only (augments_on_device)");
+  }
+  return transform_of(p, image_shape[0], image_shape[1]);
+}
+
+ImageAugmentation ImageDataGenerator::device_augmentation(const Shape& batch_shape, DType source) const {
+  ImageAugmentation a;
+  a.batch = batch_shape[0], a.height = batch_shape[1], a.width = batch_shape[2], a.channels = batch_shape[3];
+  a.source = source;
+  a.result = o_.dtype;
+  a.fill = fill_of(o_.fill_mode);
+  a.interpolation_order = o_.interpolation_order;
+  a.cval = o_.cval;
+  if (o_.rescale) a.rescale = true, a.rescale_factor = static_cast<float>(*o_.rescale);
+  const auto statistics = [&](const std::vector<float>& values, float* into, const char* what) {
+    if (values.size() != static_cast<std::size_t>(a.channels)) {
+      throw ShapeError(std::string("ImageDataGenerator: fit() gave ") + what + " for " + std::to_string(values.size()) +
+                       " channels, but flow's images have shape " + to_string(batch_shape.without_batch()));
+    }
+    std::copy(values.begin(), values.end(), into);
+  };
+  if (o_.featurewise_center && mean_.empty()) warn_not_fit(*warned_, 1u, "featurewise_center");
+  if (o_.featurewise_center && !mean_.empty()) a.center = true, statistics(mean_, a.mean, "a mean");
+  if (o_.featurewise_std_normalization && std_.empty()) warn_not_fit(*warned_, 2u, "featurewise_std_normalization");
+  if (o_.featurewise_std_normalization && !std_.empty()) a.normalize = true, statistics(std_, a.std, "a std");
+  return a;
+}
 
 Tensor ImageDataGenerator::standardize(const Tensor& input) const {
   if (input.rank() == 4) {  // a batch: Keras standardizes image by image
@@ -453,6 +394,7 @@ utils::Batch ImageIterator::get_shard(std::size_t index, int shard, int shards) 
   const std::int64_t stop = std::min(start + o_.batch_size, samples_);
   const std::vector<std::int64_t> rows(order_.begin() + start, order_.begin() + stop);
   const auto [first, last] = utils::shard_rows(static_cast<std::int64_t>(rows.size()), shard, shards);
+  if (device_images().defined()) return device_batch(rng, rows, first, last);
   const std::vector<std::int64_t> mine(rows.begin() + first, rows.begin() + last);
   // The batch is made on the host (a flow keeps its source images there), so a data worker gives
   // the device nothing but the finished batch's upload: no kernels, no reads of device memory.
@@ -480,6 +422,37 @@ utils::Batch ImageIterator::get_shard(std::size_t index, int shard, int shards) 
   utils::Batch batch;
   batch.x.push_back(upload(x));
   if (y.defined()) batch.y.push_back(upload(y));
+  return batch;
+}
+
+const Tensor& ImageIterator::device_images() const {
+  static const Tensor none;
+  return none;
+}
+
+utils::Batch ImageIterator::device_batch(internal::NumpyRandomState& rng, const std::vector<std::int64_t>& rows,
+                                         std::int64_t first, std::int64_t last) {
+  const Tensor& source = device_images();
+  Backend& device = source.backend();
+  const Shape image_shape = source.shape().without_batch();
+  std::vector<ImageTransform> transforms;
+  transforms.reserve(static_cast<std::size_t>(last - first));
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(rows.size()); ++i) {
+    const TransformParameters drawn = generator_->draw_transform(image_shape, rng);
+    if (i >= first && i < last) transforms.push_back(generator_->device_transform(drawn, image_shape));
+  }
+  const std::vector<std::int64_t> mine(rows.begin() + first, rows.begin() + last);
+  internal::DefaultBackendScope on_device(device);
+  const Tensor raw = ops::take_rows(source, mine);
+  const ImageAugmentation a = generator_->device_augmentation(raw.shape(), raw.dtype());
+  Tensor x = Tensor::empty(raw.shape(), a.result, &device);
+  device.augment_images(a, transforms.data(), internal::raw_data(raw), internal::raw_data(x));
+  const Tensor y = targets(mine, x);
+  Backend& destination = backend::get();
+  const auto to_destination = [&](const Tensor& t) { return &t.backend() == &destination ? t : t.clone(&destination); };
+  utils::Batch batch;
+  batch.x.push_back(to_destination(x));
+  if (y.defined()) batch.y.push_back(to_destination(y));
   return batch;
 }
 
@@ -536,6 +509,22 @@ NumpyArrayIterator::NumpyArrayIterator(const ImageDataGenerator& generator, Tens
     : ImageIterator(generator, subset_size(generator, x, o), o) {
   checked_images(x, y);
   const auto [start, stop] = subset_range(o.subset, generator.options().validation_split, x.dim(0), "flow");
+  Backend& active = backend::get();
+  if (o.device_augmentation && !active.host_addressable() && generator.augments_on_device() && o.save_to_dir.empty()) {
+    // Kept on the device: each batch is a gather and one augmentation launch there.
+    try {
+      Tensor images = x.slice(start, stop);
+      if (images.dtype() != uint8 && images.dtype() != float32) images = images.astype(float32);
+      device_x_ = &images.backend() == &active ? images : images.clone(&active);
+      if (y.defined()) y_ = &y.backend() == &active ? y.slice(start, stop) : y.slice(start, stop).clone(&active);
+      return;
+    } catch (const BackendError& e) {
+      device_x_ = Tensor();
+      std::cerr << "note: ImageDataGenerator.flow keeps its images on the host and uploads each batch: they did not fit "
+                   "on "
+                << active.name() << " (" << e.what() << ")\n";
+    }
+  }
   // Batches are made on the host (get), so the source arrays are kept there: one read now,
   // not one per batch from a worker thread.
   const auto on_host = [](const Tensor& t) { return t.backend().host_addressable() ? t : t.clone(&backend::host()); };

@@ -368,6 +368,31 @@ TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: optimizer updates with N
   CHECK_SAME_PLACES(var_c, var_r);
 }
 
+TEST_CASE(KERASCPP_PARITY_SUBJECT ", non-finite inputs: image augmentation samples NaN and infinities as the reference") {
+  PARITY_SUBJECT_OR_SKIP();
+  const std::int64_t n = 2, h = 6, w = 5, c = 2, values = n * h * w * c;
+  std::vector<float> x(static_cast<std::size_t>(values));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17) - 4.0f;
+  x[7] = kNaN, x[30] = kInf, x[41] = -kInf, x[77] = kNaN;
+  std::vector<ImageTransform> t(2);
+  t[0] = {{0.9, 0.2, 0.7, -0.1, 1.1, -0.4}, true};
+  t[1].flip_horizontal = true;  // copied as it is: NaN and infinities kept
+  for (const ImageFill fill : {ImageFill::constant, ImageFill::nearest, ImageFill::reflect, ImageFill::wrap}) {
+    for (const int order : {0, 1}) {
+      CAPTURE(static_cast<int>(fill));
+      CAPTURE(order);
+      ImageAugmentation a;
+      a.batch = n, a.height = h, a.width = w, a.channels = c, a.source = float32, a.fill = fill;
+      a.interpolation_order = order, a.cval = kNaN;
+      a.center = true, a.mean[0] = kInf;
+      std::vector<float> y_ref(x.size()), y_sub(x.size(), 0.5f);
+      ref().augment_images(a, t.data(), x.data(), y_ref.data());
+      subject().augment_images(a, t.data(), x.data(), y_sub.data());
+      CHECK_SAME_PLACES_WITHIN(y_sub, y_ref, 0.0);
+    }
+  }
+}
+
 #endif  // KERASCPP_PARITY_BUILT
 
 #if KERASCPP_PARITY_PRIMARY

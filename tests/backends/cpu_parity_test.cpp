@@ -552,6 +552,63 @@ TEST_CASE(KERASCPP_PARITY_SUBJECT ": fused RMSprop, Adagrad and Nadam updates ro
   CHECK(v_c == v_r);
 }
 
+namespace {
+// A batch's transforms as ImageDataGenerator draws them: resampled (rotation, shear, zoom and
+// shift mixed), shifted by whole pixels, or copied; flipped either way.
+std::vector<ImageTransform> random_image_transforms(std::int64_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> near_one(0.8, 1.2), small(-0.3, 0.3), shift(-6.0, 6.0);
+  std::vector<ImageTransform> t(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const std::size_t kind = i % 3;
+    if (kind == 0) t[i] = {{near_one(gen), small(gen), shift(gen), small(gen), near_one(gen), shift(gen)}, true};
+    if (kind == 1) t[i] = {{1, 0, std::round(shift(gen)), 0, 1, std::round(shift(gen))}, true};
+    t[i].flip_horizontal = gen() % 2 == 1;
+    t[i].flip_vertical = gen() % 2 == 1;
+  }
+  return t;
+}
+}  // namespace
+
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": image augmentation, every fill mode and order, uint8 and float32, three results") {
+  PARITY_SUBJECT_OR_SKIP();
+  const std::int64_t n = 7, h = 9, w = 13, c = 3, values = n * h * w * c;
+  const auto transforms = random_image_transforms(n, 300);
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(values));
+  std::mt19937 gen(301);
+  for (auto& p : pixels) p = static_cast<std::uint8_t>(gen() % 256);
+  const auto floats = random_values(static_cast<std::size_t>(values), 302, -3.0f, 300.0f);
+  for (const ImageFill fill : {ImageFill::constant, ImageFill::nearest, ImageFill::reflect, ImageFill::wrap}) {
+    for (const int order : {0, 1}) {
+      for (const DType source : {uint8, float32}) {
+        for (const DType result : {float32, bfloat16, float16}) {
+          CAPTURE(static_cast<int>(fill));
+          CAPTURE(order);
+          CAPTURE(to_string(source));
+          CAPTURE(to_string(result));
+          ImageAugmentation a;
+          a.batch = n, a.height = h, a.width = w, a.channels = c;
+          a.source = source, a.result = result, a.fill = fill, a.interpolation_order = order, a.cval = 7.5;
+          a.rescale = order == 1, a.rescale_factor = 1.0f / 255.0f;
+          a.center = fill != ImageFill::wrap, a.mean[0] = 0.4f, a.mean[1] = 120.0f, a.mean[2] = -3.0f;
+          a.normalize = fill == ImageFill::constant || fill == ImageFill::reflect;
+          a.std[0] = 0.25f, a.std[1] = 64.0f, a.std[2] = 0.0f;
+          const void* x = source == uint8 ? static_cast<const void*>(pixels.data()) : floats.data();
+          const std::size_t bytes = static_cast<std::size_t>(values) * size_of(result);
+          std::vector<unsigned char> y_ref(bytes), y_sub(bytes, 0xAB);
+          ref().augment_images(a, transforms.data(), x, y_ref.data());
+          subject().augment_images(a, transforms.data(), x, y_sub.data());
+          CHECK(y_sub == y_ref);
+        }
+      }
+    }
+  }
+  ImageAugmentation bad;
+  bad.batch = 1, bad.height = 2, bad.width = 2, bad.channels = 1, bad.source = int32;
+  std::vector<float> out(4);
+  CHECK_THROWS_AS(subject().augment_images(bad, transforms.data(), pixels.data(), out.data()), BackendError);
+}
+
 #if KERASCPP_PARITY_PRIMARY
 TEST_CASE(KERASCPP_PARITY_SUBJECT ": errors from oneDNN become BackendErrors naming the kernel") {
   PARITY_SUBJECT_OR_SKIP();

@@ -315,6 +315,15 @@ class EmulatedDevice final : public Backend {
     }, var, m, v, g);
   }
 
+  void augment_images(const ImageAugmentation& a, const ImageTransform* transforms, const void* x,
+                      void* y) override {
+    check_host(transforms, "augment_images (transforms)");
+    std::vector<ImageTransform> staged(transforms, transforms + a.batch);  // host memory: consumed now
+    enqueue("augment_images", [=, staged = std::move(staged)](Backend& k, auto x, auto y) {
+      k.augment_images(a, staged.data(), x, y);
+    }, x, y);
+  }
+
  private:
   void* tag(void* p) const { return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(p) | tag_); }
 

@@ -333,6 +333,14 @@ class HostView final : public Backend {
     a.read_back(), b.read_back(), c.read_back();
   }
 
+  void augment_images(const ImageAugmentation& a, const ImageTransform* transforms, const void* x,
+                      void* y) override {
+    const auto values = static_cast<std::size_t>(a.batch * a.height * a.width * a.channels);
+    Mirror s(d_, x, values * size_of(a.source)), t(d_, y, values * size_of(a.result));
+    d_.augment_images(a, transforms, s.get(), t.get());  // transforms stay host memory, as the contract says
+    t.read_back();
+  }
+
  private:
   Backend& d_;
 };

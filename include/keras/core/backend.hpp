@@ -102,6 +102,39 @@ enum class Interpolation : std::uint8_t { nearest, bilinear };
 // Epilogue fused into a convolution (or any producer): y = act(conv(x) + bias).
 enum class FusedActivation : std::uint8_t { none, relu };
 
+// ImageDataGenerator's per-image work (keras/src/legacy/preprocessing/image.py), batched: one
+// affine resampling as scipy.ndimage.affine_transform does it, the flips, then standardize's
+// rescale and featurewise mean and std. The transforms are drawn on the host (Keras' numpy
+// draws); only the pixels are the backend's.
+enum class ImageFill : std::uint8_t { constant, nearest, reflect, wrap };
+// One image's transform. Output pixel (r, c) reads the affine result at (h-1-r if
+// flip_vertical, w-1-c if flip_horizontal); that result samples the source at
+// (m[0] r + m[1] c + m[2], m[3] r + m[4] c + m[5]), or is the source pixel itself when !affine.
+struct ImageTransform {
+  double m[6] = {1.0, 0.0, 0.0, 0.0, 1.0, 0.0};
+  bool affine = false;
+  bool flip_horizontal = false;
+  bool flip_vertical = false;
+};
+// y (batch, height, width, channels) of `result` = standardize(transform_i(x_i)) for each image i
+// of x (same shape, uint8 or float32). Sampling is in double from the source values, rounded
+// once to float32; then v * rescale, v - mean[c], v / (std[c] + 1e-6f) in float32 (each when
+// enabled; mean and std need channels <= 4), then one rounding to `result`.
+struct ImageAugmentation {
+  std::int64_t batch = 0, height = 0, width = 0, channels = 0;
+  DType source = DType::uint8;
+  DType result = DType::float32;  // float32, bfloat16 or float16
+  ImageFill fill = ImageFill::nearest;
+  int interpolation_order = 1;  // 0 nearest, 1 bilinear (scipy's spline orders)
+  double cval = 0.0;            // the value outside the image when fill is constant
+  bool rescale = false;
+  float rescale_factor = 1.0f;
+  bool center = false;
+  float mean[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  bool normalize = false;
+  float std[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -249,6 +282,11 @@ class Backend {
   // check waits for the next synchronization instead of reading the labels on the host now.
   virtual void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
                        std::int32_t* invalid) = 0;
+
+  // --- image augmentation ------------------------------------------------------------
+  // `transforms` (a.batch of them) is host memory, consumed before the call returns.
+  virtual void augment_images(const ImageAugmentation& a, const ImageTransform* transforms, const void* x,
+                              void* y) = 0;
 
   // --- optimizer updates, one pass over each variable ------------------------------------
   // Each is the exact float32 operation sequence of Keras' update, element by element, so

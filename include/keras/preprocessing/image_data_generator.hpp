@@ -61,6 +61,13 @@ struct FlowOptions {
   std::string save_to_dir{};  // when set, every augmented image is also written there
   std::string save_prefix{};
   std::string save_format = "png";  // "png" | "jpeg"
+  // Not Keras': when the active backend is a device (cuda) and every option of the generator
+  // runs there (the affine transforms, flips, rescale, featurewise center and std; not
+  // preprocessing_function, samplewise, ZCA, channel shift, brightness or save_to_dir), flow()
+  // keeps the images in device memory as given (uint8 stays uint8) and each batch is gathered
+  // and augmented there in one launch; the draws stay Keras' own, on the host. false keeps the
+  // images on the host and uploads finished batches.
+  bool device_augmentation = true;
 };
 
 // Keras' Iterator: batches of transformed, standardized images for fit/evaluate. With a seed,
@@ -80,8 +87,14 @@ class ImageIterator : public utils::Sequence {
   // The images (float32, (n, h, w, c)) and targets (undefined for none) of these samples.
   virtual Tensor images(const std::vector<std::int64_t>& rows) const = 0;
   virtual Tensor targets(const std::vector<std::int64_t>& rows, const Tensor& transformed) const = 0;
+  // The source images when they are kept in a device's memory (uint8 or float32), else undefined.
+  virtual const Tensor& device_images() const;
 
  private:
+  // The batch's transforms drawn as the host path draws them, the pixels gathered and augmented
+  // on the images' device.
+  utils::Batch device_batch(internal::NumpyRandomState& rng, const std::vector<std::int64_t>& rows,
+                            std::int64_t first, std::int64_t last);
   std::vector<std::int64_t> order_for_epoch() const;
   void save_batch(const Tensor& images, const std::vector<std::int64_t>& rows, std::int64_t first,
                   internal::NumpyRandomState& rng) const;
@@ -101,7 +114,9 @@ class NumpyArrayIterator final : public ImageIterator {
  private:
   Tensor images(const std::vector<std::int64_t>& rows) const override;
   Tensor targets(const std::vector<std::int64_t>& rows, const Tensor& transformed) const override;
+  const Tensor& device_images() const override { return device_x_; }
   Tensor x_, y_;
+  Tensor device_x_;  // defined when the images are kept on the device (x_ is then undefined)
 };
 
 struct DirectoryOptions {
@@ -230,6 +245,15 @@ class ImageDataGenerator {
   const ImageDataGeneratorOptions& options() const { return o_; }
   const std::vector<float>& mean() const { return mean_; }  // per channel, after fit
   const std::vector<float>& std() const { return std_; }
+
+  // Whether every option in use runs in Backend::augment_images (see FlowOptions).
+  bool augments_on_device() const;
+  // One image's drawn transform as augment_images takes it.
+  ImageTransform device_transform(const TransformParameters& params, const Shape& image_shape) const;
+  // augment_images' settings for a batch of `image_shape` images stored as `source`: this
+  // generator's sampling, its output dtype and standardize's steps (warning as standardize does
+  // about featurewise steps before fit).
+  ImageAugmentation device_augmentation(const Shape& batch_shape, DType source) const;
 
  private:
   ImageDataGeneratorOptions o_;
