@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "keras/core/tensor_float_32.hpp"
 #include "support/emulated_device_backend.hpp"
 
 namespace {
@@ -36,6 +37,9 @@ REGISTER_LISTENER("selection_guard", 1, SelectionListener);
 
 int main(int argc, char** argv) {
   keras::testing::register_emulated_device_backend();  // KERAS_BACKEND=emulated_device runs the suite on it
+  // The suite holds every backend to float32 tolerances (TensorFlow's own tests switch TF32 off
+  // too); tensor_float_32_test.cpp turns it on where it tests it.
+  keras::config::enable_tensor_float_32_execution(false);
   doctest::Context context(argc, argv);
   const int result = context.run();
   if (context.shouldExit() || g_query) return result;

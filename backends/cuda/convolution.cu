@@ -16,6 +16,7 @@
 
 #include "../common/element_rules.hpp"
 #include "keras/core/errors.hpp"
+#include "keras/core/tensor_float_32.hpp"
 #include "launch.cuh"
 #include "nhwc_copies.cuh"
 
@@ -142,13 +143,21 @@ __global__ void direct_backward_filter_kernel(Conv2DGeometry g, const void* x, c
   }
 }
 
+// float32 convolutions: TF32 tensor cores allowed (CUDNN_DEFAULT_MATH permits them on Ampere and
+// later, never a conversion to 16 bits) when keras::config enables TF32, else FMA kernels only.
+cudnnMathType_t float32_math() {
+  return config::tensor_float_32_execution_enabled() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
 std::string geometry_key(const char* direction, const Conv2DGeometry& g) {
   std::string key = direction;
   for (std::int64_t v : {g.batch, g.in_h, g.in_w, g.in_c, g.kernel_h, g.kernel_w, g.out_c, g.stride_h, g.stride_w,
                          g.dilation_h, g.dilation_w, g.pad_top, g.pad_left, g.out_h, g.out_w, g.groups}) {
     key += ' ' + std::to_string(v);
   }
-  return key + ' ' + to_string(g.dtype);
+  key += ' ' + to_string(g.dtype);
+  // A choice ranked under one math mode is not reused under the other.
+  return g.dtype == DType::float32 && config::tensor_float_32_execution_enabled() ? key + " tf32" : key;
 }
 
 std::string describe(const Conv2DGeometry& g) {
@@ -199,9 +208,9 @@ std::vector<ConvChoice> choices_of(const Perf* perf, int returned, DType dtype) 
   std::vector<ConvChoice> choices;
   for (int i = 0; i < returned; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspace) continue;
-    // float32 stays IEEE float32 (FMA math, no TF32 tensor cores), as the reference computes it;
-    // 16-bit storage runs in the math mode the heuristics ranked the algorithm with.
-    const cudnnMathType_t math = dtype == DType::float32 ? CUDNN_FMA_MATH : perf[i].mathType;
+    // float32 runs as keras::config's TF32 switch says (float32_math); 16-bit storage runs in the
+    // math mode the heuristics ranked the algorithm with.
+    const cudnnMathType_t math = dtype == DType::float32 ? float32_math() : perf[i].mathType;
     choices.push_back({static_cast<int>(perf[i].algo), perf[i].memory, static_cast<int>(math)});
   }
   return choices;
@@ -258,7 +267,7 @@ void CudaBackend::conv_descriptors(const Conv2DGeometry& g) {
                                         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
         "cudnnSetConvolution2dDescriptor", what);
   check(cudnnSetConvolutionGroupCount(conv_desc_, i(g.groups)), "cudnnSetConvolutionGroupCount", what);
-  check(cudnnSetConvolutionMathType(conv_desc_, g.dtype == DType::float32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH),
+  check(cudnnSetConvolutionMathType(conv_desc_, g.dtype == DType::float32 ? float32_math() : CUDNN_TENSOR_OP_MATH),
         "cudnnSetConvolutionMathType", what);
 }
 

@@ -2,6 +2,7 @@
 #include <cublas_v2.h>
 
 #include "../common/element_rules.hpp"
+#include "keras/core/tensor_float_32.hpp"
 #include "launch.cuh"
 
 namespace keras::cuda_backend {
@@ -14,6 +15,13 @@ cudaDataType_t cuda_type(DType dtype) {
     case DType::float16: return CUDA_R_16F;
     default: return CUDA_R_32F;
   }
+}
+
+// float32 accumulation for every storage type; float32 products may use TF32 tensor cores when
+// keras::config enables TF32 (cuBLAS then rounds the inputs to 10 mantissa bits).
+cublasComputeType_t compute_type(DType dtype) {
+  return dtype == DType::float32 && config::tensor_float_32_execution_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                                                                : CUBLAS_COMPUTE_32F;
 }
 
 __global__ void bias_add_kernel(const float* x, const float* bias, float* y, std::int64_t cols, FusedActivation act,
@@ -50,7 +58,7 @@ void CudaBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::
   const int lda = static_cast<int>(transpose_a ? m : k), ldb = static_cast<int>(transpose_b ? k : n);
   check(cublasGemmEx(cublas_, transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N, transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N,
                      static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b, type, ldb, a, type, lda,
-                     &beta, c, type, static_cast<int>(n), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                     &beta, c, type, static_cast<int>(n), compute_type(dtype), CUBLAS_GEMM_DEFAULT),
         "cublasGemmEx",
         "gemm (" + std::to_string(m) + "x" + std::to_string(k) + " by " + std::to_string(k) + "x" + std::to_string(n) +
             ", " + to_string(dtype) + ")");

@@ -7,6 +7,7 @@
 #include "keras/core/random.hpp"
 #include "keras/core/shape.hpp"
 #include "keras/core/tensor.hpp"
+#include "keras/core/tensor_float_32.hpp"
 #include "keras/ops/activation.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/custom_gradient.hpp"
