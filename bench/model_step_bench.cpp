@@ -1,12 +1,15 @@
-// Times seed 003's CIFAR CNN (batch 50) and seed 004's VGG9 (batch 64) on CIFAR-shaped
-// random inputs: inference (forward) and a full training step (forward, backward of the sparse
-// cross-entropy, Adam update: train_on_batch). Prints images/second and the training step's
-// achieved GFLOP/s (convolutions and matrix products only), and with --peak the matrix-product
-// peak of the active backend (a 2048^3 gemm) in float32 and bfloat16 for comparison. With
+// Times the seed models on CIFAR-shaped random inputs: seed 003's CNN (batch 50), seed 004's
+// VGG9 (batch 64), seed 002's ResNet and a ResNet-18 for CIFAR (batch 64), or every one at
+// --batch-size. Inference (forward) and a full training step (forward, backward of the sparse
+// cross-entropy, Adam update: train_on_batch). Prints images/second and, for the Sequential
+// models, the training step's achieved GFLOP/s (convolutions and matrix products only;
+// bench/pytorch_seed_models.py --flops counts every model). With --peak the matrix-product
+// peak of the active backend (a 2048^3 gemm) in float32 and bfloat16 (and float16 on cuda). With
 // --memory it prints instead the peak tensor memory of one VGG9 training step (batch 64) beyond
 // its weights and optimizer slots, under float32, mixed_bfloat16 and mixed_float16.
-// Usage: model_step_bench [--backend NAME] [--threads N] [--precision POLICY]
-//                         [--iterations N] [--model cnn|vgg9|both] [--peak yes] [--memory yes]
+// Usage: model_step_bench [--backend NAME] [--threads N] [--precision POLICY] [--batch-size N]
+//                         [--iterations N] [--model cnn|vgg9|resnet|resnet18|both|all]
+//                         [--peak yes] [--memory yes]
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -14,8 +17,10 @@
 #include <vector>
 
 #include "apps/cifar100_convnet/convnet_model.hpp"
+#include "apps/cifar100_resnet/resnet_model.hpp"
 #include "apps/cifar100_vgg9/vgg9_model.hpp"
 #include "apps/common/cli.hpp"
+#include "bench/resnet18_cifar.hpp"
 
 namespace {
 
@@ -55,7 +60,8 @@ Flops count_flops(keras::Sequential& model) {
   return f;
 }
 
-void bench(const char* label, keras::Sequential model, std::int64_t batch, int iterations) {
+// flops: per image, 0 when not counted here.
+void bench(const char* label, keras::Model& model, const Flops& flops, std::int64_t batch, int iterations) {
   const keras::Tensor x = keras::random::uniform({batch, 32, 32, 3}, {.seed = 1});
   const keras::Tensor y = keras::random::randint({batch}, 0, 100, {.seed = 2});
   model.compile({.optimizer = keras::optimizers::Adam(), .loss = "sparse_categorical_crossentropy"});
@@ -69,10 +75,15 @@ void bench(const char* label, keras::Sequential model, std::int64_t batch, int i
   start = Clock::now();
   for (int i = 0; i < iterations; ++i) training_step();
   const double step = seconds_since(start) / iterations;
+  std::printf("%-36s batch %3lld  inference %9.1f img/s  training step %9.1f img/s", label,
+              static_cast<long long>(batch), batch / infer, batch / step);
+  if (flops.training > 0) std::printf("  (%.1f GFLOP/s)", flops.training * static_cast<double>(batch) / step / 1e9);
+  std::printf("\n");
+}
+
+void bench(const char* label, keras::Sequential model, std::int64_t batch, int iterations) {
   const Flops flops = count_flops(model);
-  std::printf("%-34s batch %3lld  inference %9.1f img/s  training step %9.1f img/s  (%.1f GFLOP/s)\n",
-              label, static_cast<long long>(batch), batch / infer, batch / step,
-              flops.training * static_cast<double>(batch) / step / 1e9);
+  bench(label, model, flops, batch, iterations);
 }
 
 // The active backend's gemm on square matrices: the matrix-product ceiling of this machine.
@@ -127,7 +138,7 @@ int main(int argc, char** argv) {
   try {
     const auto args = apps::parse_args(argc, argv, "model_step_bench: images/second of seed models",
                                        {{"iterations", "N  timed repetitions (default 3)"},
-                                        {"model", "cnn|vgg9|both (default both)"},
+                                        {"model", "cnn|vgg9|resnet|resnet18|both|all (default both: cnn and vgg9)"},
                                         {"peak", "yes  also time the backend's gemm peak"},
                                         {"memory", "yes  only measure a VGG9 step's peak tensor memory"}});
     apps::select_backend(args);
@@ -135,19 +146,34 @@ int main(int argc, char** argv) {
                                ? static_cast<int>(apps::parse_positive("--iterations", args.extra.at("iterations")))
                                : 3;
     const std::string which = args.extra.count("model") ? args.extra.at("model") : "both";
-    if (which != "cnn" && which != "vgg9" && which != "both") {
-      std::cerr << "error: --model must be cnn, vgg9 or both, got '" << which << "'\n";
+    if (which != "cnn" && which != "vgg9" && which != "resnet" && which != "resnet18" && which != "both" &&
+        which != "all") {
+      std::cerr << "error: --model must be cnn, vgg9, resnet, resnet18, both (cnn and vgg9) or all, got '" << which
+                << "'\n";
       return 2;
     }
+    const auto wanted = [&](const std::string& model) {
+      return which == model || which == "all" || (which == "both" && (model == "cnn" || model == "vgg9"));
+    };
+    const auto batch = [&](std::int64_t model_default) { return args.batch_size > 0 ? args.batch_size : model_default; };
     if (args.extra.count("memory")) {
       for (const char* policy : {"float32", "mixed_bfloat16", "mixed_float16"}) step_memory(policy);
       return 0;
     }
-    if (which != "vgg9") bench("seed 003 CIFAR CNN (270,372 params)", apps::make_convnet(), 50, iterations);
-    if (which != "cnn") bench("seed 004 VGG9 (13,870,484 params)", apps::make_vgg9(), 64, iterations);
+    if (wanted("cnn")) bench("seed 003 CIFAR CNN (270,372 params)", apps::make_convnet(), batch(50), iterations);
+    if (wanted("vgg9")) bench("seed 004 VGG9 (13,870,484 params)", apps::make_vgg9(), batch(64), iterations);
+    if (wanted("resnet")) {
+      keras::Model model = apps::make_resnet();
+      bench("seed 002 ResNet (46,203,236 params)", model, {}, batch(64), iterations);
+    }
+    if (wanted("resnet18")) {
+      keras::Model model = bench_models::make_resnet18_cifar();
+      bench("ResNet-18 CIFAR (11.2M params)", model, {}, batch(64), iterations);
+    }
     if (args.extra.count("peak")) {
       gemm_peak(keras::float32);
       gemm_peak(keras::bfloat16);
+      if (keras::backend::get().device().kind == keras::DeviceKind::cuda) gemm_peak(keras::float16);
     }
     return 0;
   } catch (const keras::Error& e) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs what tools/gpu_checks.sh needs on a GPU machine that cannot build kerascpp (it lacks
+# Packs what tools/gpu_checks.sh and tools/gpu_bench.sh need on a GPU machine that cannot build kerascpp (it lacks
 # Debian's HDF5, oneDNN, libzip...): the test and app binaries from build/, the shared libraries
 # they load except glibc's and CUDA's own (the GPU machine has its CUDA 13, cuBLAS and cuDNN 9),
 # and a Fashion-MNIST subset. Writes .gpu_bundle/ (ignored by .gitignore; carry it to the GPU machine).
@@ -10,7 +10,7 @@ staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
 binaries=(build/tests/kerascpp_tests build/tests/resumable_training build/tests/custom_layer_process
           build/tests/nccl_worker build/apps/fashion_mnist_mlp build/apps/cifar100_basic_cnn
-          build/bench/model_step_bench)
+          build/bench/model_step_bench build/bench/augmented_fit_bench)
 mkdir -p "$staging/libs" "$out"
 for b in "${binaries[@]}"; do
   mkdir -p "$staging/$(dirname "$b")"

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "keras/core/backend.hpp"
+#include "keras/core/tensor_float_32.hpp"
 #include "keras/mixed_precision/policy.hpp"
 
 namespace apps {
@@ -15,7 +16,8 @@ namespace {
      << "  --backend NAME     reference | cpu | cuda (default: $KERAS_BACKEND, else the best built)\n"
      << "  --batch-size N     samples per batch\n"
      << "  --threads N        host threads (default: the cores this process may use)\n"
-     << "  --precision NAME   dtype policy: float32 | mixed_bfloat16 | mixed_float16 (default float32)\n";
+     << "  --precision NAME   dtype policy: float32 | mixed_bfloat16 | mixed_float16 (default float32)\n"
+     << "  --tf32 on|off      TensorFloat-32 for float32 products on cuda (default on, as TensorFlow)\n";
   for (const auto& [flag, spec] : known) os << "  --" << flag << "  " << spec.help << "\n";
   std::exit(code);
 }
@@ -75,6 +77,12 @@ CommonArgs parse_args(int argc, char** argv, const std::string& description,
       args.threads = static_cast<int>(parse_positive(flag, value));
     } else if (name == "precision") {
       args.precision = value;
+    } else if (name == "tf32") {
+      if (value != "on" && value != "off") {
+        std::cerr << "error: --tf32 must be on or off, got '" << value << "'\n";
+        std::exit(2);
+      }
+      args.tf32 = value;
     } else if (spec != known.end()) {
       args.extra[name] = value;
     } else {
@@ -89,9 +97,14 @@ void select_backend(const CommonArgs& args) {
   if (!args.backend.empty()) keras::backend::set(args.backend);
   if (args.threads > 0) keras::backend::set_num_threads(args.threads);
   if (!args.precision.empty()) keras::mixed_precision::set_global_policy(args.precision);
+  if (!args.tf32.empty()) keras::config::enable_tensor_float_32_execution(args.tf32 == "on");
   std::cout << "backend: " << keras::backend::active_name() << ", "
             << keras::backend::num_threads() << " threads, dtype policy "
-            << keras::mixed_precision::global_policy().name() << "\n";
+            << keras::mixed_precision::global_policy().name();
+  if (keras::backend::get().device().kind == keras::DeviceKind::cuda) {
+    std::cout << ", TF32 " << (keras::config::tensor_float_32_execution_enabled() ? "on" : "off");
+  }
+  std::cout << "\n";
 }
 
 }  // namespace apps

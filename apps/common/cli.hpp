@@ -1,6 +1,6 @@
 #pragma once
 // The command line every app shares: --backend NAME (else $KERAS_BACKEND, else the best
-// built), --batch-size N, --threads N, --precision POLICY, --help. Apps add their own flags:
+// built), --batch-size N, --threads N, --precision POLICY, --tf32 on|off, --help. Apps add their own flags:
 // `--name value`, switches (`--summary`) and lists (`--predict A.png B.png`). Unknown flags are
 // errors that list the known ones.
 #include <cstdint>
@@ -25,6 +25,7 @@ struct CommonArgs {
   std::int64_t batch_size = 0;
   int threads = 0;         // 0: keras' default
   std::string precision;   // empty: the default policy, float32
+  std::string tf32;        // "on" | "off"; empty: keras' default (on)
   std::map<std::string, std::string> extra;               // --name value
   std::set<std::string> switches;                         // --name
   std::map<std::string, std::vector<std::string>> lists;  // --name A B C
@@ -39,7 +40,7 @@ CommonArgs parse_args(int argc, char** argv, const std::string& description,
 // with a message otherwise.
 std::int64_t parse_positive(const std::string& flag, const std::string& value, bool allow_zero = false);
 
-// Applies --backend, --threads and --precision (before any layer is made) and prints them,
+// Applies --backend, --threads, --precision and --tf32 (before any layer is made) and prints them,
 // the way every app starts.
 void select_backend(const CommonArgs& args);
 
