@@ -126,6 +126,10 @@ class CudaBackend final : public Backend {
                     float epsilon) override;
   void augment_images(const ImageAugmentation& a, const ImageTransform* transforms, const void* x,
                       void* y) override;
+  void adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float one_minus_beta_1,
+                         float one_minus_beta_2, float epsilon) override;
+  void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
+                        bool nesterov) override;
 
   // For the tests and error messages.
   CachingAllocator::Stats allocator_stats() const;

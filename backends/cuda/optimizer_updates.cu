@@ -1,5 +1,9 @@
-// The CUDA backend's fused optimizer updates: one pass over each variable, each element
-// through the host backends' own rule (element_rules.hpp), so every backend rounds alike.
+// The CUDA backend's fused optimizer updates: one pass over each variable, or one launch over a
+// whole group of variables (Adam, SGD), each element through the host backends' own rule
+// (element_rules.hpp), so every backend rounds alike.
+#include <cstring>
+#include <vector>
+
 #include "../common/element_rules.hpp"
 #include "launch.cuh"
 
@@ -29,7 +33,75 @@ __global__ void nadam_kernel(float* var, float* m, float* v, const float* g, std
                              float m_scale, float g_scale, float v_divisor, float lr, float epsilon) {
   KERASCPP_GRID_STRIDE(i, n) rules::nadam_element(var[i], m[i], v[i], g[i], b1, b2, m_scale, g_scale, v_divisor, lr, epsilon);
 }
+// Grouped updates: one grid over the concatenation of every variable's elements. starts[i] is
+// variable i's first element in it (starts[count] the total); each thread finds its variable by
+// binary search (the table is a few hundred entries, cached) and applies the same rule.
+__device__ std::size_t owner_of(const std::size_t* starts, std::size_t count, std::size_t e) {
+  std::size_t lo = 0, hi = count;
+  while (hi - lo > 1) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (starts[mid] <= e) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+__global__ void adam_group_kernel(const AdamTensors* t, const std::size_t* starts, std::size_t count, std::size_t total,
+                                  float alpha, float b1, float b2, float epsilon) {
+  KERASCPP_GRID_STRIDE(e, total) {
+    const AdamTensors& a = t[owner_of(starts, count, e)];
+    const std::size_t j = e - starts[&a - t];
+    rules::adam_element(a.var[j], a.m[j], a.v[j], a.v_max ? a.v_max + j : nullptr, a.g[j], alpha, b1, b2, epsilon);
+  }
+}
+__global__ void sgd_group_kernel(const SgdTensors* t, const std::size_t* starts, std::size_t count, std::size_t total,
+                                 float lr, float momentum, bool nesterov) {
+  KERASCPP_GRID_STRIDE(e, total) {
+    const SgdTensors& a = t[owner_of(starts, count, e)];
+    const std::size_t j = e - starts[&a - t];
+    rules::sgd_element(a.var[j], a.m ? a.m + j : nullptr, a.g[j], lr, momentum, nesterov);
+  }
+}
+
+// The group's descriptors and their start table, uploaded in one staged copy; `total` is the
+// number of elements of the whole group.
+template <class Tensors>
+struct GroupTable {
+  GroupTable(CudaBackend& be, const Tensors* tensors, std::size_t count)
+      : table(be, count * sizeof(Tensors) + (count + 1) * sizeof(std::size_t)) {
+    std::vector<unsigned char> host(count * sizeof(Tensors) + (count + 1) * sizeof(std::size_t));
+    std::memcpy(host.data(), tensors, count * sizeof(Tensors));
+    auto* starts = reinterpret_cast<std::size_t*>(host.data() + count * sizeof(Tensors));
+    starts[0] = 0;
+    for (std::size_t i = 0; i < count; ++i) starts[i + 1] = starts[i] + tensors[i].n;
+    total = starts[count];
+    be.copy_from_host(table.get(), host.data(), host.size());
+    this->tensors = table.as<const Tensors>();
+    this->starts = reinterpret_cast<const std::size_t*>(table.as<const unsigned char>() + count * sizeof(Tensors));
+  }
+  CudaBackend::Scratch table;
+  const Tensors* tensors = nullptr;
+  const std::size_t* starts = nullptr;
+  std::size_t total = 0;
+};
 }  // namespace
+
+void CudaBackend::adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float one_minus_beta_1,
+                                    float one_minus_beta_2, float epsilon) {
+  if (count == 0) return;
+  const GroupTable<AdamTensors> group(*this, tensors, count);
+  launch(*this, "adam_update_group", group.total, adam_group_kernel, group.tensors, group.starts, count, group.total,
+         alpha, one_minus_beta_1, one_minus_beta_2, epsilon);
+}
+void CudaBackend::sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
+                                   bool nesterov) {
+  if (count == 0) return;
+  const GroupTable<SgdTensors> group(*this, tensors, count);
+  launch(*this, "sgd_update_group", group.total, sgd_group_kernel, group.tensors, group.starts, count, group.total, lr,
+         momentum, nesterov);
+}
 
 void CudaBackend::adam_update(float* var, float* m, float* v, float* v_max, const float* g, std::size_t n, float alpha,
                               float one_minus_beta_1, float one_minus_beta_2, float epsilon) {

@@ -36,6 +36,18 @@ void Backend::copy_to_backend(Backend& dst_backend, void* dst, const void* src, 
   dst_backend.copy_from_host(dst, staging.data(), bytes);
 }
 
+void Backend::adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float one_minus_beta_1,
+                                float one_minus_beta_2, float epsilon) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const AdamTensors& t = tensors[i];
+    adam_update(t.var, t.m, t.v, t.v_max, t.g, t.n, alpha, one_minus_beta_1, one_minus_beta_2, epsilon);
+  }
+}
+
+void Backend::sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum, bool nesterov) {
+  for (std::size_t i = 0; i < count; ++i) sgd_update(tensors[i].var, tensors[i].m, tensors[i].g, tensors[i].n, lr, momentum, nesterov);
+}
+
 MemoryStats Backend::memory_stats() const { return {live_bytes_.load(), peak_bytes_.load()}; }
 void Backend::reset_peak_memory() { peak_bytes_.store(live_bytes_.load()); }
 void Backend::note_tensor_allocated(std::size_t bytes) {

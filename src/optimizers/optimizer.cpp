@@ -110,8 +110,13 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
     const auto keep = static_cast<float>(1.0 - *common_.weight_decay * lr);
     for (const auto& v : variables) v->assign(v->value() * keep);
   }
-  for (std::size_t i = 0; i < variables.size(); ++i) update_step(grads[i], *variables[i], i, lr);
+  update_steps(grads, variables, lr);
   ++iterations_;
+}
+
+void Optimizer::update_steps(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables,
+                             double learning_rate) {
+  for (std::size_t i = 0; i < variables.size(); ++i) update_step(gradients[i], *variables[i], i, learning_rate);
 }
 
 }  // namespace keras::optimizers

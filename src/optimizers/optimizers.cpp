@@ -2,14 +2,26 @@
 // keras/src/optimizers/*.py); tests/optimizers check them against numbers from real Keras.
 #include "keras/optimizers/optimizers.hpp"
 
-#include "keras/internal/name_lookup.hpp"
 #include <cmath>
 #include <map>
+#include <vector>
 
+#include "keras/internal/name_lookup.hpp"
 
 namespace keras::optimizers {
 
 namespace {
+
+// The backend every variable of the group lives on (the model's), or null when they are spread
+// over several; a grouped update is one backend's call.
+Backend* one_backend(const std::vector<VariablePtr>& vars) {
+  if (vars.empty()) return nullptr;
+  Backend* b = &vars.front()->value().backend();
+  for (const auto& v : vars) {
+    if (&v->value().backend() != b) return nullptr;
+  }
+  return b;
+}
 
 void check_unit_interval(double v, const char* what, const char* optimizer) {
   if (!(v >= 0.0 && v < 1.0)) {
@@ -33,13 +45,24 @@ class SGDOptimizer final : public Optimizer {
     return {{"momentum", momentum_}, {"nesterov", nesterov_ ? 1.0 : 0.0}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    float* m = momentum_ == 0.0 ? nullptr : internal::data<float>(slot(i));
-    var.value().backend().sgd_update(internal::data<float>(var.value()), m, internal::data<float>(g), g.size(),
-                                     static_cast<float>(lr), static_cast<float>(momentum_),
+    const SgdTensors t = tensors(g, var, i);
+    var.value().backend().sgd_update(t.var, t.m, t.g, t.n, static_cast<float>(lr), static_cast<float>(momentum_),
                                      nesterov_);
+  }
+  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr) override {
+    Backend* backend = one_backend(vars);
+    if (!backend) return Optimizer::update_steps(grads, vars, lr);
+    std::vector<SgdTensors> group;
+    for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
+    backend->sgd_update_group(group.data(), group.size(), static_cast<float>(lr), static_cast<float>(momentum_),
+                              nesterov_);
   }
 
  private:
+  SgdTensors tensors(const Tensor& g, Variable& var, std::size_t i) {
+    return {internal::data<float>(var.value()), momentum_ == 0.0 ? nullptr : internal::data<float>(slot(i)),
+            internal::data<float>(g), static_cast<std::size_t>(g.size())};
+  }
   double momentum_;
   bool nesterov_;
 };
@@ -69,20 +92,34 @@ class AdamOptimizer final : public Optimizer {
     return {{"beta_1", beta_1_}, {"beta_2", beta_2_}, {"epsilon", epsilon_}, {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    // Scalars rounded as Keras rounds them: the bias correction in float32 (1 - 0.999f^t
-    // differs from the exact value by 1e-5 relative, which shows in the updates), the moment
-    // factors 1 - beta in double, then cast.
-    const auto t = static_cast<float>(iterations() + 1);
-    const auto b1 = static_cast<float>(beta_1_), b2 = static_cast<float>(beta_2_);
-    const float alpha = static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
-    float* v_max = amsgrad_ ? internal::data<float>(slot(2 * count_ + i)) : nullptr;
-    var.value().backend().adam_update(
-        internal::data<float>(var.value()), internal::data<float>(slot(2 * i)), internal::data<float>(slot(2 * i + 1)), v_max,
-        internal::data<float>(g), g.size(), alpha, static_cast<float>(1.0 - beta_1_),
-        static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
+    const AdamTensors t = tensors(g, var, i);
+    var.value().backend().adam_update(t.var, t.m, t.v, t.v_max, t.g, t.n, alpha(lr), static_cast<float>(1.0 - beta_1_),
+                                      static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
+  }
+  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr) override {
+    Backend* backend = one_backend(vars);
+    if (!backend) return Optimizer::update_steps(grads, vars, lr);
+    std::vector<AdamTensors> group;
+    for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
+    backend->adam_update_group(group.data(), group.size(), alpha(lr), static_cast<float>(1.0 - beta_1_),
+                               static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
   }
 
  private:
+  // Scalars rounded as Keras rounds them: the bias correction in float32 (1 - 0.999f^t differs
+  // from the exact value by 1e-5 relative, which shows in the updates), the moment factors
+  // 1 - beta in double, then cast.
+  float alpha(double lr) const {
+    const auto t = static_cast<float>(iterations() + 1);
+    const auto b1 = static_cast<float>(beta_1_), b2 = static_cast<float>(beta_2_);
+    return static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
+  }
+  AdamTensors tensors(const Tensor& g, Variable& var, std::size_t i) {
+    return {internal::data<float>(var.value()), internal::data<float>(slot(2 * i)), internal::data<float>(slot(2 * i + 1)),
+            amsgrad_ ? internal::data<float>(slot(2 * count_ + i)) : nullptr, internal::data<float>(g),
+            static_cast<std::size_t>(g.size())};
+  }
+
   double beta_1_, beta_2_, epsilon_;
   bool amsgrad_;
   std::size_t count_ = 0;

@@ -517,6 +517,49 @@ TEST_CASE(KERASCPP_PARITY_SUBJECT ": fused optimizer updates round exactly as th
   }
 }
 
+TEST_CASE(KERASCPP_PARITY_SUBJECT ": grouped Adam and SGD updates equal the reference's per-variable updates") {
+  PARITY_SUBJECT_OR_SKIP();
+  // A model's variables: a few large kernels, small biases, an empty one, odd sizes.
+  const std::vector<std::size_t> sizes{3 * 3 * 3 * 128, 128, 0, 1, 147457, 1000, 3};
+  std::vector<std::vector<float>> g, var_r, var_c, m_r, m_c, v_r, v_c, vmax_r, vmax_c;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const auto n = sizes[i];
+    const auto seed = static_cast<unsigned>(140 + 10 * i);
+    g.push_back(random_values(n, seed));
+    var_r.push_back(random_values(n, seed + 1)), m_r.push_back(random_values(n, seed + 2));
+    v_r.push_back(random_values(n, seed + 3, 0.0f, 1.0f)), vmax_r.push_back(random_values(n, seed + 4, 0.0f, 1.0f));
+  }
+  for (const bool amsgrad : {false, true}) {
+    var_c = var_r, m_c = m_r, v_c = v_r, vmax_c = vmax_r;
+    std::vector<AdamTensors> group;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      ref().adam_update(var_r[i].data(), m_r[i].data(), v_r[i].data(), amsgrad ? vmax_r[i].data() : nullptr, g[i].data(),
+                        sizes[i], 1e-3f, 0.1f, 0.001f, 1e-7f);
+      group.push_back({var_c[i].data(), m_c[i].data(), v_c[i].data(), amsgrad ? vmax_c[i].data() : nullptr, g[i].data(),
+                       sizes[i]});
+    }
+    subject().adam_update_group(group.data(), group.size(), 1e-3f, 0.1f, 0.001f, 1e-7f);
+    CHECK(var_c == var_r);
+    CHECK(m_c == m_r);
+    CHECK(v_c == v_r);
+    CHECK(vmax_c == vmax_r);
+  }
+  for (const float momentum : {0.0f, 0.9f}) {
+    for (const bool nesterov : {false, true}) {
+      var_c = var_r, m_c = m_r;
+      std::vector<SgdTensors> group;
+      for (std::size_t i = 0; i < sizes.size(); ++i) {
+        ref().sgd_update(var_r[i].data(), momentum == 0.0f ? nullptr : m_r[i].data(), g[i].data(), sizes[i], 0.01f,
+                         momentum, nesterov);
+        group.push_back({var_c[i].data(), momentum == 0.0f ? nullptr : m_c[i].data(), g[i].data(), sizes[i]});
+      }
+      subject().sgd_update_group(group.data(), group.size(), 0.01f, momentum, nesterov);
+      CHECK(var_c == var_r);
+      CHECK(m_c == m_r);
+    }
+  }
+}
+
 TEST_CASE(KERASCPP_PARITY_SUBJECT ": fused RMSprop, Adagrad and Nadam updates round exactly as the reference") {
   PARITY_SUBJECT_OR_SKIP();
   const std::size_t n = 100003;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -312,6 +313,38 @@ class HostView final : public Backend {
     Mirror a(d_, var, floats(n)), b(d_, m, floats(n)), s(d_, g, floats(n));
     d_.sgd_update(a.as<float>(), b.as<float>(), s.as<float>(), n, lr, momentum, nesterov);
     a.read_back(), b.read_back();
+  }
+  // The grouped updates mirror every tensor of the group and make the device's one grouped call.
+  void adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float b1, float b2,
+                         float epsilon) override {
+    std::vector<std::unique_ptr<Mirror>> updated, read;
+    std::vector<AdamTensors> device(count);
+    const auto mirror = [&](auto& into, const float* p, std::size_t n) {
+      into.push_back(std::make_unique<Mirror>(d_, p, floats(static_cast<std::int64_t>(n))));
+      return into.back()->template as<float>();
+    };
+    for (std::size_t i = 0; i < count; ++i) {
+      const AdamTensors& t = tensors[i];
+      device[i] = {mirror(updated, t.var, t.n), mirror(updated, t.m, t.n), mirror(updated, t.v, t.n),
+                   mirror(updated, t.v_max, t.n), mirror(read, t.g, t.n), t.n};
+    }
+    d_.adam_update_group(device.data(), count, alpha, b1, b2, epsilon);
+    for (auto& m : updated) m->read_back();
+  }
+  void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
+                        bool nesterov) override {
+    std::vector<std::unique_ptr<Mirror>> updated, read;
+    std::vector<SgdTensors> device(count);
+    const auto mirror = [&](auto& into, const float* p, std::size_t n) {
+      into.push_back(std::make_unique<Mirror>(d_, p, floats(static_cast<std::int64_t>(n))));
+      return into.back()->template as<float>();
+    };
+    for (std::size_t i = 0; i < count; ++i) {
+      const SgdTensors& t = tensors[i];
+      device[i] = {mirror(updated, t.var, t.n), mirror(updated, t.m, t.n), mirror(read, t.g, t.n), t.n};
+    }
+    d_.sgd_update_group(device.data(), count, lr, momentum, nesterov);
+    for (auto& m : updated) m->read_back();
   }
   void rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average, const float* g, std::size_t n,
                       float lr, float rho, float momentum, float epsilon) override {

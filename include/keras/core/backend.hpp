@@ -102,6 +102,23 @@ enum class Interpolation : std::uint8_t { nearest, bilinear };
 // Epilogue fused into a convolution (or any producer): y = act(conv(x) + bias).
 enum class FusedActivation : std::uint8_t { none, relu };
 
+// One variable of a grouped optimizer update (adam_update_group, sgd_update_group): pointers
+// into the backend's memory, as the per-variable update takes them.
+struct AdamTensors {
+  float* var = nullptr;
+  float* m = nullptr;
+  float* v = nullptr;
+  float* v_max = nullptr;  // null unless amsgrad
+  const float* g = nullptr;
+  std::size_t n = 0;
+};
+struct SgdTensors {
+  float* var = nullptr;
+  float* m = nullptr;  // null when momentum is 0
+  const float* g = nullptr;
+  std::size_t n = 0;
+};
+
 // ImageDataGenerator's per-image work (keras/src/legacy/preprocessing/image.py), batched: one
 // affine resampling as scipy.ndimage.affine_transform does it, the flips, then standardize's
 // rescale and featurewise mean and std. The transforms are drawn on the host (Keras' numpy
@@ -282,6 +299,15 @@ class Backend {
   // check waits for the next synchronization instead of reading the labels on the host now.
   virtual void one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
                        std::int32_t* invalid) = 0;
+
+  // The same updates for a group of variables with the same scalars: one pass over all of them
+  // (one launch on a GPU instead of one per variable). `tensors` (count of them) is host memory,
+  // consumed before the call returns. Each variable's values are exactly the per-variable
+  // update's; the default runs the per-variable updates in turn.
+  virtual void adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float one_minus_beta_1,
+                                 float one_minus_beta_2, float epsilon);
+  virtual void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
+                                bool nesterov);
 
   // --- image augmentation ------------------------------------------------------------
   // `transforms` (a.batch of them) is host memory, consumed before the call returns.

@@ -61,6 +61,10 @@ class Optimizer {
   // One variable's update; `index` is its position in the list given to build.
   virtual void update_step(const Tensor& gradient, Variable& variable, std::size_t index,
                            double learning_rate) = 0;
+  // Every variable's update of one step; the default calls update_step for each in turn.
+  // Optimizers whose update the backends run for a group (Adam, SGD) do it in one call.
+  virtual void update_steps(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables,
+                            double learning_rate);
   Tensor& add_slot(const Shape& shape, float initial_value = 0.0f);
   // Called after restore() wrote the slots, for state an optimizer mirrors on the host.
   virtual void state_restored() {}
