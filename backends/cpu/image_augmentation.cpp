@@ -25,9 +25,9 @@ void augment(const ImageAugmentation& a, const ImageTransform* transforms, const
       };
       Result* out = y + i * image + r * row;
       for (std::int64_t c = 0; c < a.width; ++c) {
-        for (std::int64_t ch = 0; ch < a.channels; ++ch) {
-          out[c * a.channels + ch] = Result(internal::image_sampling::augmented(a, transforms[i], r, c, ch, load));
-        }
+        Result* pixel = out + c * a.channels;
+        internal::image_sampling::augmented_pixel(a, transforms[i], r, c, load,
+                                                  [&](std::int64_t ch, float v) { pixel[ch] = Result(v); });
       }
     }
   });

@@ -19,15 +19,15 @@ void ReferenceBackend::augment_images(const ImageAugmentation& a, const ImageTra
     };
     for (std::int64_t r = 0; r < a.height; ++r) {
       for (std::int64_t c = 0; c < a.width; ++c) {
-        for (std::int64_t ch = 0; ch < a.channels; ++ch) {
-          const float v = internal::image_sampling::augmented(a, transforms[i], r, c, ch, load);
-          const auto at = static_cast<std::size_t>(i * image + (r * a.width + c) * a.channels + ch);
+        const auto pixel = static_cast<std::size_t>(i * image + (r * a.width + c) * a.channels);
+        internal::image_sampling::augmented_pixel(a, transforms[i], r, c, load, [&](std::int64_t ch, float v) {
+          const std::size_t at = pixel + static_cast<std::size_t>(ch);
           switch (a.result) {
             case DType::bfloat16: static_cast<bfloat16_t*>(y)[at] = bfloat16_t(v); break;
             case DType::float16: static_cast<float16_t*>(y)[at] = float16_t(v); break;
             default: static_cast<float*>(y)[at] = v; break;
           }
-        }
+        });
       }
     }
   }

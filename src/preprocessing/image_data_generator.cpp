@@ -154,11 +154,15 @@ Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformP
       return x[static_cast<std::size_t>((r * w + col) * c + ch)];
     };
     std::vector<float> out(x.size());
-    for (std::int64_t r = 0; r < h; ++r)
-      for (std::int64_t col = 0; col < w; ++col)
-        for (std::int64_t ch = 0; ch < c; ++ch)
+    for (std::int64_t r = 0; r < h; ++r) {
+      for (std::int64_t col = 0; col < w; ++col) {
+        const auto taps = image_sampling::pixel_taps(t, mode, o_.interpolation_order, h, w, r, col);
+        for (std::int64_t ch = 0; ch < c; ++ch) {
           out[static_cast<std::size_t>((r * w + col) * c + ch)] =
-              image_sampling::sample(t, mode, o_.interpolation_order, o_.cval, h, w, r, col, ch, load);
+              image_sampling::sample(taps, o_.interpolation_order, o_.cval, ch, load);
+        }
+      }
+    }
     x = std::move(out);
   }
   if (p.channel_shift_intensity) {

@@ -104,22 +104,29 @@ KERASCPP_HOST_DEVICE inline Taps taps(double coordinate, std::int64_t len, Image
   return t;
 }
 
-// Channel `ch` of the affine result at (r, col) of one (h, w, c) image; load(row, col, ch)
-// reads a source value as float.
-template <class Load>
-KERASCPP_HOST_DEVICE inline float sample(const ImageTransform& t, ImageFill fill, int order, double cval,
-                                         std::int64_t h, std::int64_t w, std::int64_t r, std::int64_t col,
-                                         std::int64_t ch, const Load& load) {
+// Both axes' taps for output pixel (r, col) of one (h, w) image under transform t: computed once
+// per pixel, shared by its channels.
+struct PixelTaps {
+  Taps row, col;
+};
+KERASCPP_HOST_DEVICE inline PixelTaps pixel_taps(const ImageTransform& t, ImageFill fill, int order, std::int64_t h,
+                                                 std::int64_t w, std::int64_t r, std::int64_t col) {
   const double in_r = t.m[0] * static_cast<double>(r) + t.m[1] * static_cast<double>(col) + t.m[2];
   const double in_c = t.m[3] * static_cast<double>(r) + t.m[4] * static_cast<double>(col) + t.m[5];
-  const Taps tr = taps(in_r, h, fill, order), tc = taps(in_c, w, fill, order);
-  if (tr.outside || tc.outside) return static_cast<float>(cval);
+  return {taps(in_r, h, fill, order), taps(in_c, w, fill, order)};
+}
+
+// Channel `ch` of the affine result at a pixel with taps p; load(row, col, ch) reads a source
+// value as float.
+template <class Load>
+KERASCPP_HOST_DEVICE inline float sample(const PixelTaps& p, int order, double cval, std::int64_t ch, const Load& load) {
+  if (p.row.outside || p.col.outside) return static_cast<float>(cval);
   double v = 0.0;
   const int n = order + 1;
   for (int a = 0; a < n; ++a) {
     for (int b = 0; b < n; ++b) {
-      const double weight = order == 0 ? 1.0 : tr.weight[a] * tc.weight[b];
-      v += weight * static_cast<double>(load(tr.index[a], tc.index[b], ch));
+      const double weight = order == 0 ? 1.0 : p.row.weight[a] * p.col.weight[b];
+      v += weight * static_cast<double>(load(p.row.index[a], p.col.index[b], ch));
     }
   }
   return static_cast<float>(v);
@@ -134,15 +141,32 @@ KERASCPP_HOST_DEVICE inline float standardized(const ImageAugmentation& a, float
 }
 
 // Output value (r, col, ch) of one image of an augment_images call: flips, the affine sample
-// (or the source pixel), standardization.
+// (or the source pixel), standardization. (One GPU thread per value.)
 template <class Load>
 KERASCPP_HOST_DEVICE inline float augmented(const ImageAugmentation& a, const ImageTransform& t, std::int64_t r,
                                             std::int64_t col, std::int64_t ch, const Load& load) {
   const std::int64_t sr = t.flip_vertical ? a.height - 1 - r : r;
   const std::int64_t sc = t.flip_horizontal ? a.width - 1 - col : col;
-  const float v = t.affine ? sample(t, a.fill, a.interpolation_order, a.cval, a.height, a.width, sr, sc, ch, load)
-                           : load(sr, sc, ch);
-  return standardized(a, v, ch);
+  if (!t.affine) return standardized(a, load(sr, sc, ch), ch);
+  const PixelTaps p = pixel_taps(t, a.fill, a.interpolation_order, a.height, a.width, sr, sc);
+  return standardized(a, sample(p, a.interpolation_order, a.cval, ch, load), ch);
+}
+
+// Every channel of output pixel (r, col), the taps computed once: store(ch, value). The same
+// values as augmented() (the host backends' loop).
+template <class Load, class Store>
+inline void augmented_pixel(const ImageAugmentation& a, const ImageTransform& t, std::int64_t r, std::int64_t col,
+                            const Load& load, const Store& store) {
+  const std::int64_t sr = t.flip_vertical ? a.height - 1 - r : r;
+  const std::int64_t sc = t.flip_horizontal ? a.width - 1 - col : col;
+  if (!t.affine) {
+    for (std::int64_t ch = 0; ch < a.channels; ++ch) store(ch, standardized(a, load(sr, sc, ch), ch));
+    return;
+  }
+  const PixelTaps p = pixel_taps(t, a.fill, a.interpolation_order, a.height, a.width, sr, sc);
+  for (std::int64_t ch = 0; ch < a.channels; ++ch) {
+    store(ch, standardized(a, sample(p, a.interpolation_order, a.cval, ch, load), ch));
+  }
 }
 
 // What every backend's augment_images checks before it enqueues anything.
