@@ -2,7 +2,8 @@
 // keras.preprocessing.image.ImageDataGenerator: Keras' arguments and defaults, channels-last.
 // Built so far: random_transform (numpy-exact draws), apply_transform (Keras' affine
 // composition sampled exactly as scipy.ndimage.affine_transform does, channel shift, flips),
-// standardize, fit, flow (save_to_dir too), flow_from_directory and load_img.
+// standardize, fit, flow (save_to_dir too; on a device backend, augmented there:
+// FlowOptions::device_augmentation), flow_from_directory and load_img.
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -250,7 +251,7 @@ class ImageDataGenerator {
   bool augments_on_device() const;
   // One image's drawn transform as augment_images takes it.
   ImageTransform device_transform(const TransformParameters& params, const Shape& image_shape) const;
-  // augment_images' settings for a batch of `image_shape` images stored as `source`: this
+  // augment_images' settings for a batch of `batch_shape` (n, h, w, c) stored as `source`: this
   // generator's sampling, its output dtype and standardize's steps (warning as standardize does
   // about featurewise steps before fit).
   ImageAugmentation device_augmentation(const Shape& batch_shape, DType source) const;
