@@ -14,6 +14,7 @@
 #include "keras/core/random.hpp"
 #include "keras/distribute/strategy.hpp"
 #include "keras/internal/default_backend_scope.hpp"
+#include "keras/internal/on_backend.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/saving/saving.hpp"
 
@@ -91,13 +92,13 @@ MirroredReplicas& replicas_of(Model& model, ModelState& st) {
   return *t.mirrored_replicas;
 }
 
-Tensor on(Backend& device, const Tensor& t) { return &t.backend() == &device ? t : t.clone(&device); }
+using internal::on_backend;
 
-utils::Batch on(Backend& device, const utils::Batch& b) {
+utils::Batch on_backend(Backend& device, const utils::Batch& b) {
   utils::Batch out;
-  for (const Tensor& t : b.x) out.x.push_back(on(device, t));
-  for (const Tensor& t : b.y) out.y.push_back(on(device, t));
-  if (b.sample_weight.defined()) out.sample_weight = on(device, b.sample_weight);
+  for (const Tensor& t : b.x) out.x.push_back(on_backend(device, t));
+  for (const Tensor& t : b.y) out.y.push_back(on_backend(device, t));
+  if (b.sample_weight.defined()) out.sample_weight = on_backend(device, b.sample_weight);
   return out;
 }
 
@@ -119,7 +120,7 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
   for (std::size_t c = 0; c < r.copies.size(); ++c) {
     const auto copy_weights = r.copies[c].weights();
     for (std::size_t k = 0; k < weights.size(); ++k) {
-      copy_weights[k]->assign(on(*r.devices[c + 1], weights[k]->value()));
+      copy_weights[k]->assign(on_backend(*r.devices[c + 1], weights[k]->value()));
     }
   }
 
@@ -148,7 +149,7 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     stepped.push_back(&replica);
     // What the step makes from nothing (constants, the tape's seed gradient) lands on its device.
     const DefaultBackendScope on_device(device);
-    const utils::Batch slice = on(device, utils::slice_rows(batch, first, last));
+    const utils::Batch slice = on_backend(device, utils::slice_rows(batch, first, last));
     const float share = static_cast<float>(last - first) / static_cast<float>(n);
     std::vector<Tensor> values;
     for (const auto& v : replica.trainable_weights()) values.push_back(v->value());
@@ -156,9 +157,9 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     const CompiledLoss compiled = compiled_loss(t, slice.y, predictions, slice.sample_weight);
     for (std::size_t k = 0; k < outputs; ++k) {
       if (!t.output_loss_trackers.empty()) {
-        output_losses[k] = add(output_losses[k], on(home, compiled.per_output[k].detach()) * share);
+        output_losses[k] = add(output_losses[k], on_backend(home, compiled.per_output[k].detach()) * share);
       }
-      output_parts[k].push_back(on(home, predictions[k].detach()));
+      output_parts[k].push_back(on_backend(home, predictions[k].detach()));
     }
     const Tensor loss = compiled.total + replica.regularization_loss();
     // Each slice's mean gradient weighted by its share: their sum is the whole batch's mean.
@@ -166,7 +167,7 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     std::vector<Tensor> flat;
     for (const Tensor& gradient : g) flat.push_back((gradient.astype(float32) * share).reshape({-1}));
     packs[static_cast<std::size_t>(i)] = flat.size() == 1 ? flat.front() : ops::concatenate(flat, 0);
-    total = add(total, on(home, loss.detach()) * share);
+    total = add(total, on_backend(home, loss.detach()) * share);
   }
   if (pack_size > 0) {
     mirrored_strategy(t)->sum_into_first(packs);
@@ -190,7 +191,7 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     for (std::size_t k = 0; k < own.size(); ++k) {
       if (!is_moving_statistic(own[k])) continue;
       Tensor sum;
-      for (const auto& replica_weights : per_replica) sum = add(sum, on(home, replica_weights[k]->value()));
+      for (const auto& replica_weights : per_replica) sum = add(sum, on_backend(home, replica_weights[k]->value()));
       own[k]->assign(sum * inverse);
     }
   }
@@ -200,8 +201,8 @@ double run_mirrored_step(Model& model, ModelState& st, const utils::Batch& batch
     if (!t.output_loss_trackers.empty()) t.output_loss_trackers[k].update(output_losses[k], static_cast<double>(n));
     const auto& parts = output_parts[k];
     const Tensor predictions = parts.size() == 1 ? parts.front() : ops::concatenate(parts, 0);
-    const Tensor y = on(home, batch.y[k]);
-    const Tensor sample_weight = batch.sample_weight.defined() ? on(home, batch.sample_weight) : Tensor();
+    const Tensor y = on_backend(home, batch.y[k]);
+    const Tensor sample_weight = batch.sample_weight.defined() ? on_backend(home, batch.sample_weight) : Tensor();
     for (auto& m : t.metrics[k]) m->update_state(y, predictions, sample_weight);
   }
   return static_cast<double>(n);

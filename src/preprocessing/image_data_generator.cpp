@@ -5,6 +5,7 @@
 #include "keras/core/random.hpp"
 #include "keras/internal/default_backend_scope.hpp"
 #include "keras/internal/image_sampling.hpp"
+#include "keras/internal/on_backend.hpp"
 #include "keras/ops/array.hpp"
 
 #include <Eigen/Dense>
@@ -422,10 +423,9 @@ utils::Batch ImageIterator::get_shard(std::size_t index, int shard, int shards) 
     y = targets(mine, x);
     if (const DType dtype = generator_->options().dtype; dtype != float32) x = x.astype(dtype);
   }
-  const auto upload = [&](const Tensor& t) { return &t.backend() == &destination ? t : t.clone(&destination); };
   utils::Batch batch;
-  batch.x.push_back(upload(x));
-  if (y.defined()) batch.y.push_back(upload(y));
+  batch.x.push_back(internal::on_backend(destination, x));
+  if (y.defined()) batch.y.push_back(internal::on_backend(destination, y));
   return batch;
 }
 
@@ -453,10 +453,9 @@ utils::Batch ImageIterator::device_batch(internal::NumpyRandomState& rng, const 
   device.augment_images(a, transforms.data(), internal::raw_data(raw), internal::raw_data(x));
   const Tensor y = targets(mine, x);
   Backend& destination = backend::get();
-  const auto to_destination = [&](const Tensor& t) { return &t.backend() == &destination ? t : t.clone(&destination); };
   utils::Batch batch;
-  batch.x.push_back(to_destination(x));
-  if (y.defined()) batch.y.push_back(to_destination(y));
+  batch.x.push_back(internal::on_backend(destination, x));
+  if (y.defined()) batch.y.push_back(internal::on_backend(destination, y));
   return batch;
 }
 
@@ -519,8 +518,8 @@ NumpyArrayIterator::NumpyArrayIterator(const ImageDataGenerator& generator, Tens
     try {
       Tensor images = x.slice(start, stop);
       if (images.dtype() != uint8 && images.dtype() != float32) images = images.astype(float32);
-      device_x_ = &images.backend() == &active ? images : images.clone(&active);
-      if (y.defined()) y_ = &y.backend() == &active ? y.slice(start, stop) : y.slice(start, stop).clone(&active);
+      device_x_ = internal::on_backend(active, images);
+      if (y.defined()) y_ = internal::on_backend(active, y.slice(start, stop));
       return;
     } catch (const BackendError& e) {
       device_x_ = Tensor();
