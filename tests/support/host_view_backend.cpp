@@ -39,6 +39,25 @@ class Mirror {
 
 std::size_t floats(std::int64_t n) { return static_cast<std::size_t>(n) * sizeof(float); }
 
+// The device copies of a grouped update's tensors: those it updates are read back after it.
+class GroupMirrors {
+ public:
+  explicit GroupMirrors(Backend& device) : device_(device) {}
+  float* updated(const float* host, std::size_t n) { return add(updated_, host, n); }
+  const float* input(const float* host, std::size_t n) { return add(inputs_, host, n); }
+  void read_back() {
+    for (auto& m : updated_) m->read_back();
+  }
+
+ private:
+  float* add(std::vector<std::unique_ptr<Mirror>>& into, const float* host, std::size_t n) {
+    into.push_back(std::make_unique<Mirror>(device_, host, floats(static_cast<std::int64_t>(n))));
+    return into.back()->as<float>();
+  }
+  Backend& device_;
+  std::vector<std::unique_ptr<Mirror>> updated_, inputs_;
+};
+
 // The elements a broadcast operand spans: 1 + the largest offset its strides reach.
 std::size_t span_of(const BroadcastSpec& s, const std::vector<std::int64_t>& strides) {
   std::int64_t last = 0;
@@ -317,34 +336,26 @@ class HostView final : public Backend {
   // The grouped updates mirror every tensor of the group and make the device's one grouped call.
   void adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float b1, float b2,
                          float epsilon) override {
-    std::vector<std::unique_ptr<Mirror>> updated, read;
+    GroupMirrors mirrors(d_);
     std::vector<AdamTensors> device(count);
-    const auto mirror = [&](auto& into, const float* p, std::size_t n) {
-      into.push_back(std::make_unique<Mirror>(d_, p, floats(static_cast<std::int64_t>(n))));
-      return into.back()->template as<float>();
-    };
     for (std::size_t i = 0; i < count; ++i) {
       const AdamTensors& t = tensors[i];
-      device[i] = {mirror(updated, t.var, t.n), mirror(updated, t.m, t.n), mirror(updated, t.v, t.n),
-                   mirror(updated, t.v_max, t.n), mirror(read, t.g, t.n), t.n};
+      device[i] = {mirrors.updated(t.var, t.n), mirrors.updated(t.m, t.n), mirrors.updated(t.v, t.n),
+                   mirrors.updated(t.v_max, t.n), mirrors.input(t.g, t.n), t.n};
     }
     d_.adam_update_group(device.data(), count, alpha, b1, b2, epsilon);
-    for (auto& m : updated) m->read_back();
+    mirrors.read_back();
   }
   void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
                         bool nesterov) override {
-    std::vector<std::unique_ptr<Mirror>> updated, read;
+    GroupMirrors mirrors(d_);
     std::vector<SgdTensors> device(count);
-    const auto mirror = [&](auto& into, const float* p, std::size_t n) {
-      into.push_back(std::make_unique<Mirror>(d_, p, floats(static_cast<std::int64_t>(n))));
-      return into.back()->template as<float>();
-    };
     for (std::size_t i = 0; i < count; ++i) {
       const SgdTensors& t = tensors[i];
-      device[i] = {mirror(updated, t.var, t.n), mirror(updated, t.m, t.n), mirror(read, t.g, t.n), t.n};
+      device[i] = {mirrors.updated(t.var, t.n), mirrors.updated(t.m, t.n), mirrors.input(t.g, t.n), t.n};
     }
     d_.sgd_update_group(device.data(), count, lr, momentum, nesterov);
-    for (auto& m : updated) m->read_back();
+    mirrors.read_back();
   }
   void rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average, const float* g, std::size_t n,
                       float lr, float rho, float momentum, float epsilon) override {
