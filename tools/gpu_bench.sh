@@ -6,17 +6,12 @@
 # (40,000 augmented training images, 10,000 validated) with the generator on the device and on
 # the host. The table rows print as they finish; logs go to $OUT (or ./gpu_logs).
 set -uo pipefail
-cd "$(dirname "$0")/.."
-logs=${OUT:-gpu_logs}
-mkdir -p "$logs"
-step() { echo; echo "=== $* ($(date +%T))"; }
+source "$(dirname "$0")/gpu_machine.sh"
 
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap,clocks.max.sm --format=csv
 python3 -c 'import torch; print("pytorch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version())'
-[[ -d build ]] || tar -xJf .gpu_bundle/kerascpp.tar.xz || exit 1
-nvidia_libs=$(python3 -c 'import nvidia, os; print(":".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in sorted(os.listdir(p)) if os.path.isdir(os.path.join(p, d, "lib"))))' 2>/dev/null)
-export LD_LIBRARY_PATH="$PWD/libs:/usr/local/cuda/lib64:${nvidia_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+unpack_bundle
 
 step "seed models, kerascpp cuda against PyTorch (eager, channels_last, autocast, torch.compile)"
 timeout 420 python3 bench/compare_gpu_with_pytorch.py --bench build/bench/model_step_bench --iterations 10 \

@@ -7,19 +7,14 @@
 # Run from the repository root on the GPU machine, after tools/make_gpu_bundle.sh here (that
 # machine cannot build kerascpp: it lacks Debian's libraries). Logs go to $OUT (or ./gpu_logs).
 set -uo pipefail
-cd "$(dirname "$0")/.."
-logs=${OUT:-gpu_logs}
-mkdir -p "$logs"
-step() { echo; echo "=== $* ($(date +%T))"; }
+source "$(dirname "$0")/gpu_machine.sh"
 
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv
 nproc
-tar -xJf .gpu_bundle/kerascpp.tar.xz || exit 1
+unpack_bundle
 # The tests find their fixtures through the source path they were built in.
 [[ -e /work/main ]] || { mkdir -p /work && ln -s "$PWD" /work/main; }
-nvidia_libs=$(python3 -c 'import nvidia, os; print(":".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in sorted(os.listdir(p)) if os.path.isdir(os.path.join(p, d, "lib"))))' 2>/dev/null)
-export LD_LIBRARY_PATH="$PWD/libs:/usr/local/cuda/lib64:${nvidia_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 ldd build/tests/kerascpp_tests | grep -E "not found|cudnn|cublas" || true
 tests=build/tests/kerascpp_tests
 
