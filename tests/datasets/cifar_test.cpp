@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "keras/keras.hpp"
+#include "support/temp_path.hpp"
 #include "support/error_of.hpp"
 
 using namespace keras;
@@ -107,7 +108,7 @@ TEST_CASE("the python version reads to the same tensors as the binary one") {
   CHECK(datasets::cifar100::class_names({.path = kPythonFixture.string()}) ==
         datasets::cifar100::class_names({.path = kShared.string()}));
   // Pickles as the official files were written (Python 2), made here from the binary records.
-  const fs::path dir = fs::temp_directory_path() / "kerascpp_cifar_py2" / "cifar-100-python";
+  const fs::path dir = test_support::temp_path("cifar_py2") / "cifar-100-python";
   fs::create_directories(dir);
   std::ifstream raw(kShared / "train.bin", std::ios::binary);
   for (const auto& [split, n] : {std::pair{"train", 5}, std::pair{"test", 3}}) {
@@ -129,7 +130,7 @@ TEST_CASE("the python version reads to the same tensors as the binary one") {
 }
 
 TEST_CASE("missing, truncated and corrupt CIFAR files are clear IOErrors") {
-  const fs::path dir = fs::temp_directory_path() / "kerascpp_cifar_bad";
+  const fs::path dir = test_support::temp_path("cifar_bad");
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string missing = error_of([&] { datasets::cifar100::load_data({.path = dir.string()}); });

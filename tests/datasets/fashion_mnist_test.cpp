@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "keras/keras.hpp"
+#include "support/temp_path.hpp"
 #include "support/error_of.hpp"
 
 using namespace keras;
@@ -30,7 +31,7 @@ TEST_CASE("fashion_mnist loads Debian's package as Keras returns it") {
 }
 
 TEST_CASE("IDX files: plain and gzipped read alike, bad ones name the file and offset") {
-  const fs::path dir = fs::temp_directory_path() / "kerascpp_idx_test";
+  const fs::path dir = test_support::temp_path("idx_test");
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string images = be32(0x803) + be32(2) + be32(2) + be32(3) + std::string("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c", 12);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "keras/keras.hpp"
+#include "support/temp_path.hpp"
 #include "support/fixtures.hpp"
 
 using namespace keras;
@@ -214,7 +215,7 @@ TEST_CASE("an error in a worker reaches fit's caller") {
 }
 
 TEST_CASE("flow's save_to_dir writes every augmented image, named as Keras names them") {
-  const auto dir = std::filesystem::temp_directory_path() / "kerascpp_save_to_dir";
+  const auto dir = test_support::temp_path("save_to_dir");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const Tensor x = keras::random::uniform({5, 4, 4, 3}, {.seed = 8});
@@ -249,8 +250,8 @@ TEST_CASE("a flow's shards are the whole batch's rows, transforms and saved file
   const Tensor x = keras::random::uniform({11, 5, 5, 3}, {.seed = 9});
   const Tensor y = Tensor::from_vector<std::int32_t>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {11});
   ImageDataGenerator gen({.rotation_range = 20, .width_shift_range = 0.2, .horizontal_flip = true});
-  const auto whole_dir = std::filesystem::temp_directory_path() / "kerascpp_shards_whole";
-  const auto shard_dir = std::filesystem::temp_directory_path() / "kerascpp_shards_parts";
+  const auto whole_dir = test_support::temp_path("shards_whole");
+  const auto shard_dir = test_support::temp_path("shards_parts");
   for (const auto& d : {whole_dir, shard_dir}) {
     std::filesystem::remove_all(d);
     std::filesystem::create_directories(d);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "keras/keras.hpp"
+#include "support/temp_path.hpp"
 
 using namespace keras;
 using preprocessing::ImageDataGenerator;
@@ -22,7 +23,7 @@ void write_image(const fs::path& path, int h, int w, unsigned char r, unsigned c
 }
 
 fs::path make_folder() {
-  const fs::path root = fs::temp_directory_path() / "kerascpp_flow_from_directory";
+  const fs::path root = test_support::temp_path("flow_from_directory");
   fs::remove_all(root);
   write_image(root / "dog" / "b.png", 6, 8, 0, 0, 200);
   write_image(root / "dog" / "a.png", 6, 8, 0, 0, 100);
