@@ -6,9 +6,9 @@
 #include "keras/internal/default_backend_scope.hpp"
 #include "keras/internal/image_sampling.hpp"
 #include "keras/internal/on_backend.hpp"
+#include "keras/internal/zca_whitening.hpp"
 #include "keras/ops/array.hpp"
 
-#include <Eigen/Dense>
 
 #include <algorithm>
 #include <array>
@@ -294,15 +294,12 @@ Tensor ImageDataGenerator::standardize(const Tensor& input) const {
   }
   if (o_.zca_whitening && principal_components_.empty()) warn_not_fit(*warned_, 4u, "zca_whitening");
   if (o_.zca_whitening && !principal_components_.empty()) {
-    const auto d = static_cast<Eigen::Index>(x.size());
+    const auto d = static_cast<std::int64_t>(x.size());
     if (static_cast<std::size_t>(d * d) != principal_components_.size()) {
       throw ShapeError("ImageDataGenerator.standardize: the image has " + std::to_string(d) +
                        " values but fit() saw images of another size");
     }
-    const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> pcs(
-        principal_components_.data(), d, d);
-    const Eigen::RowVectorXf white = Eigen::Map<const Eigen::RowVectorXf>(x.data(), d) * pcs;
-    std::copy(white.data(), white.data() + d, x.begin());
+    internal::zca_whiten(principal_components_, d, x.data());
   }
   return Tensor::from_vector(x, t.shape(), &t.backend());
 }
@@ -339,17 +336,8 @@ void ImageDataGenerator::fit(const Tensor& batch) {
     for (std::size_t i = 0; i < x.size(); ++i) x[i] /= std_[i % c] + 1e-6f;
   }
   if (o_.zca_whitening) {
-    // Keras: u, s = svd(flat_x.T); components = u diag(sqrt(n) / (s + eps)) u^T.
-    const auto d = static_cast<Eigen::Index>(x.size() / static_cast<std::size_t>(n));
-    const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> flat(x.data(), n, d);
-    const Eigen::MatrixXd flat_t = flat.transpose().cast<double>();
-    Eigen::BDCSVD<Eigen::MatrixXd> svd(flat_t, Eigen::ComputeThinU);
-    const Eigen::VectorXd scale =
-        (std::sqrt(static_cast<double>(n)) / (svd.singularValues().array() + o_.zca_epsilon)).matrix();
-    const Eigen::MatrixXd pcs = svd.matrixU() * scale.asDiagonal() * svd.matrixU().transpose();
-    principal_components_.resize(static_cast<std::size_t>(d * d));
-    Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(principal_components_.data(), d, d) =
-        pcs.cast<float>();
+    const auto d = static_cast<std::int64_t>(x.size() / static_cast<std::size_t>(n));
+    principal_components_ = internal::zca_principal_components(x, n, d, o_.zca_epsilon);
   }
 }
 

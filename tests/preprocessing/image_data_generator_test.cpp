@@ -79,6 +79,57 @@ TEST_CASE("fit and standardize reproduce Keras: featurewise, samplewise, ZCA") {
   }
 }
 
+// Whitening's defining property, on both sides of the Gram matrix the components come from:
+// with more images than features the whitened images' covariance is the identity; with fewer,
+// the images' own Gram matrix becomes the centering projector I - 1/n (the data's span, whitened).
+TEST_CASE("ZCA whitening whitens: covariance identity for n > d, centering projector for n < d") {
+  for (const auto& [n, h] : {std::pair{std::int64_t{300}, std::int64_t{2}}, std::pair{std::int64_t{10}, std::int64_t{4}}}) {
+    const std::int64_t d = h * h * 3;
+    CAPTURE(n);
+    CAPTURE(d);
+    std::vector<float> values(static_cast<std::size_t>(n * d));
+    std::uint32_t state = 12345;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      state = state * 1664525u + 1013904223u;
+      // Correlated features: a shared per-image term plus per-feature noise.
+      values[i] = static_cast<float>((state >> 8) % 1000) / 1000.0f + static_cast<float>(i / d % 7) * 0.3f;
+    }
+    const Tensor batch = Tensor::from_vector(values, Shape({n, h, h, 3}));
+    ImageDataGenerator gen({.zca_whitening = true, .zca_epsilon = 1e-9});
+    gen.fit(batch);
+    const std::vector<float> w = gen.standardize(batch).to_vector<float>();
+    const bool more_images = n > d;
+    const std::int64_t m = more_images ? d : n;
+    std::vector<double> gram(static_cast<std::size_t>(m * m));
+    for (std::int64_t a = 0; a < m; ++a) {
+      for (std::int64_t b = 0; b < m; ++b) {
+        double dot = 0;
+        for (std::int64_t k = 0; k < (more_images ? n : d); ++k) {
+          dot += more_images ? double(w[k * d + a]) * w[k * d + b] : double(w[a * d + k]) * w[b * d + k];
+        }
+        gram[a * m + b] = dot / double(n);
+      }
+    }
+    // For n < d, compare on the complement of the all-ones vector: centering leaves float32
+    // rounding along it, which ZCA (Keras' too) scales like any other direction.
+    const auto centered = [&](std::int64_t a, std::int64_t b) {
+      if (more_images) return gram[a * m + b];
+      double v = gram[a * m + b];
+      for (std::int64_t k = 0; k < m; ++k) v -= (gram[a * m + k] + gram[k * m + b]) / double(m);
+      for (std::int64_t k = 0; k < m * m; ++k) v += gram[k] / double(m * m);
+      return v;
+    };
+    double worst = 0;
+    for (std::int64_t a = 0; a < m; ++a) {
+      for (std::int64_t b = 0; b < m; ++b) {
+        const double expected = (a == b ? 1.0 : 0.0) - (more_images ? 0.0 : 1.0 / double(n));
+        worst = std::max(worst, std::fabs(centered(a, b) - expected));
+      }
+    }
+    CHECK(worst < 1e-3);
+  }
+}
+
 TEST_CASE("ImageDataGenerator rejects what it cannot do, saying what") {
   CHECK_THROWS_AS(ImageDataGenerator({.fill_mode = "mirror"}), ValueError);
   CHECK_THROWS_AS(ImageDataGenerator({.interpolation_order = 3}), ValueError);
