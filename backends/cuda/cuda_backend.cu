@@ -45,12 +45,13 @@ CudaBackend::CudaBackend(int index)
                     return p;
                   },
                   [](void* p) { cudaFree(p); }}) {
+  const CublasLibrary& blas = cublas_library();  // before anything that would need undoing
   check(cudaSetDevice(index_), "cudaSetDevice", name());
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags", name());
-  check(cublasCreate(&cublas_), "cublasCreate", name());
-  check(cublasSetStream(cublas_, stream_), "cublasSetStream", name());
-  // Keras' float32 is IEEE float32: no TF32 unless asked for (issue 18 makes it switchable).
-  check(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode", name());
+  check(blas.create(&cublas_), "cublasCreate", name());
+  check(blas.set_stream(cublas_, stream_), "cublasSetStream", name());
+  // The default math mode: each gemm's compute type says whether float32 may use TF32.
+  check(blas.set_math_mode(cublas_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode", name());
   // Without a working cuDNN (a library older than the driver wants, no engines for this GPU)
   // the convolutions run on our direct kernels: slower, still correct; say so once.
   // KERASCPP_CUDA_DIRECT_CONVOLUTIONS=1 chooses them on purpose (the GPU checks test both paths).
@@ -88,7 +89,7 @@ CudaBackend::~CudaBackend() {
   if (y_desc_) cudnnDestroyTensorDescriptor(y_desc_);
   if (x_desc_) cudnnDestroyTensorDescriptor(x_desc_);
   if (cudnn_) cudnnDestroy(cudnn_);
-  if (cublas_) cublasDestroy(cublas_);
+  if (cublas_) cublas_library().destroy(cublas_);
   if (stream_) cudaStreamDestroy(stream_);
 }
 
@@ -116,7 +117,7 @@ void CudaBackend::check_launch(const char* kernel) const {
 
 void CudaBackend::check(cublasStatus_t status, const char* call, const std::string& what) const {
   if (status == CUBLAS_STATUS_SUCCESS) return;
-  throw BackendError(name() + ": " + call + " failed in " + what + ": " + cublasGetStatusString(status));
+  throw BackendError(name() + ": " + call + " failed in " + what + ": " + cublas_library().status_string(status));
 }
 
 void CudaBackend::check(cudnnStatus_t status, const char* call, const std::string& what) const {

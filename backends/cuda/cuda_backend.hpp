@@ -16,6 +16,7 @@
 
 #include "algorithm_cache.hpp"
 #include "caching_allocator.hpp"
+#include "cublas_library.hpp"
 #include "keras/core/backend.hpp"
 
 namespace keras::cuda_backend {

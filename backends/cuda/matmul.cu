@@ -56,7 +56,7 @@ void CudaBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
   const cudaDataType_t type = cuda_type(dtype);
   const int lda = static_cast<int>(transpose_a ? m : k), ldb = static_cast<int>(transpose_b ? k : n);
-  check(cublasGemmEx(cublas_, transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N, transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+  check(cublas_library().gemm_ex(cublas_, transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N, transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N,
                      static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b, type, ldb, a, type, lda,
                      &beta, c, type, static_cast<int>(n), compute_type(dtype), CUBLAS_GEMM_DEFAULT),
         "cublasGemmEx",
