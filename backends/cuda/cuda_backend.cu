@@ -1,6 +1,7 @@
 // The CUDA backend's device, stream, library handles, memory and synchronization.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +32,7 @@ namespace cuda_backend {
 
 namespace {
 constexpr std::size_t kStagingSlots = 4;
-constexpr std::size_t kStagingBytes = 8 << 20;  // uploads above this go straight from pageable memory
+constexpr std::size_t kStagingBytes = 8 << 20;  // uploads up to kStagingSlots of these go in pieces
 }  // namespace
 
 CudaBackend::CudaBackend(int index)
@@ -179,26 +180,34 @@ void CudaBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) 
   if (bytes == 0) return;
   activate();
   note_kernel("copy_from_host");
-  if (bytes > kStagingBytes) {
-    // Pageable memory: the driver stages it before returning, so `src` may be reused at once.
+  if (bytes > kStagingBytes * kStagingSlots) {
+    // A whole dataset, say: from pageable memory (the driver stages it before returning, so
+    // `src` may be reused at once), leaving the slots to the batches of other threads.
     check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync", "copy_from_host");
     return;
   }
-  // Copied into pinned memory now (the caller may reuse `src`), uploaded in queue order while
-  // the host goes on; a slot is reused once its previous upload has finished.
+  // Through pinned memory, a slot (8 MiB) at a time: each piece is copied there now (the caller
+  // may reuse `src`) and uploaded in queue order while the host goes on; a slot is reused once
+  // its previous upload has finished. So a batch of up to 32 MiB (512 CIFAR images in float32
+  // are 6 MiB) does not wait for the step the device is running, as a copy from pageable memory
+  // may (the driver stages it, synchronizing with the stream).
   std::lock_guard lock(staging_mutex_);
-  Staging& slot = staging_[next_staging_];
-  next_staging_ = (next_staging_ + 1) % staging_.size();
-  if (!slot.host) {
-    check(cudaHostAlloc(&slot.host, kStagingBytes, cudaHostAllocDefault), "cudaHostAlloc", "copy_from_host staging");
-    slot.bytes = kStagingBytes;
-    check(cudaEventCreateWithFlags(&slot.done, cudaEventDisableTiming), "cudaEventCreate", "copy_from_host staging");
-  } else {
-    check(cudaEventSynchronize(slot.done), "cudaEventSynchronize", "copy_from_host staging");
+  for (std::size_t at = 0; at < bytes; at += kStagingBytes) {
+    const std::size_t piece = std::min(kStagingBytes, bytes - at);
+    Staging& slot = staging_[next_staging_];
+    next_staging_ = (next_staging_ + 1) % staging_.size();
+    if (!slot.host) {
+      check(cudaHostAlloc(&slot.host, kStagingBytes, cudaHostAllocDefault), "cudaHostAlloc", "copy_from_host staging");
+      slot.bytes = kStagingBytes;
+      check(cudaEventCreateWithFlags(&slot.done, cudaEventDisableTiming), "cudaEventCreate", "copy_from_host staging");
+    } else {
+      check(cudaEventSynchronize(slot.done), "cudaEventSynchronize", "copy_from_host staging");
+    }
+    std::memcpy(slot.host, static_cast<const char*>(src) + at, piece);
+    check(cudaMemcpyAsync(static_cast<char*>(dst) + at, slot.host, piece, cudaMemcpyHostToDevice, stream_),
+          "cudaMemcpyAsync", "copy_from_host");
+    check(cudaEventRecord(slot.done, stream_), "cudaEventRecord", "copy_from_host staging");
   }
-  std::memcpy(slot.host, src, bytes);
-  check(cudaMemcpyAsync(dst, slot.host, bytes, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync", "copy_from_host");
-  check(cudaEventRecord(slot.done, stream_), "cudaEventRecord", "copy_from_host staging");
 }
 
 void CudaBackend::copy_to_host(void* dst, const void* src, std::size_t bytes) {
