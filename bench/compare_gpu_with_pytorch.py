@@ -5,10 +5,12 @@ cuda (eager, the faster of NCHW and channels_last; torch.compile once per model)
 Markdown table of images/second, the ratio kerascpp / PyTorch eager, and the training step's
 achieved TFLOP/s (PyTorch's count of one image's forward multiply-adds x 2, times 3 for forward
 and backward, the same network on both sides) against the measured gemm peak of that precision.
-float32 runs with TF32 on both sides (TensorFlow's default and kerascpp's).
+float32 runs with TF32 on both sides (TensorFlow's default and kerascpp's). The overhead probe
+(model_step_bench --model overhead) runs at batch 2 in float32 only: its step is the framework's
+own per-step cost (host work and launches), where the table's images/second are steps x 2.
 
 Usage: python3 bench/compare_gpu_with_pytorch.py [--bench build/bench/model_step_bench]
-           [--iterations N] [--models cnn,vgg9,resnet,resnet18] [--batches 64,512]
+           [--iterations N] [--models cnn,vgg9,resnet,resnet18,overhead] [--batches 64,512]
            [--precisions float32,bf16,f16] [--compile-precision bf16|none]
 """
 import argparse
@@ -20,7 +22,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 POLICY = {"float32": "float32", "bf16": "mixed_bfloat16", "f16": "mixed_float16"}
 PEAK_DTYPE = {"float32": "float32", "bf16": "bfloat16", "f16": "float16"}
-NAMES = {"cnn": "seed 003 CNN", "vgg9": "seed 004 VGG9", "resnet": "seed 002 ResNet", "resnet18": "ResNet-18 CIFAR"}
+NAMES = {"cnn": "seed 003 CNN", "vgg9": "seed 004 VGG9", "resnet": "seed 002 ResNet", "resnet18": "ResNet-18 CIFAR",
+         "overhead": "overhead probe (toy VGG9, 8x8)"}
 
 
 def run(command, timeout=240):
@@ -59,7 +62,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bench", default=os.path.join(HERE, "..", "build", "bench", "model_step_bench"))
     parser.add_argument("--iterations", type=int, default=20)
-    parser.add_argument("--models", default="cnn,vgg9,resnet,resnet18")
+    parser.add_argument("--models", default="cnn,vgg9,resnet,resnet18,overhead")
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--precisions", default="float32,bf16,f16")
     parser.add_argument("--compile-precision", default="bf16")
@@ -71,9 +74,10 @@ def main():
           "PyTorch eager training | ratio | torch.compile training | kerascpp TFLOP/s (of gemm peak) |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for model in args.models.split(","):
-        for batch in (int(b) for b in args.batches.split(",")):
-            for precision in args.precisions.split(","):
-                compiled = precision == args.compile_precision and batch == max(
+        probe = model == "overhead"
+        for batch in [2] if probe else (int(b) for b in args.batches.split(",")):
+            for precision in ["float32"] if probe else args.precisions.split(","):
+                compiled = not probe and precision == args.compile_precision and batch == max(
                     int(b) for b in args.batches.split(","))
                 mine = ours(args.bench, model, batch, precision, args.iterations)
                 eager, comp, flops = pytorch(model, batch, precision, args.iterations, compiled)

@@ -2,7 +2,8 @@
 """kerascpp's CPU backend and PyTorch side by side, in one run on one machine: runs
 build/bench/model_step_bench (float32 and mixed_bfloat16) and bench/pytorch_seed_models.py
 (float32 and bfloat16 autocast) with the same thread count and prints a Markdown table of
-images/second with the ratio kerascpp / PyTorch.
+images/second with the ratio kerascpp / PyTorch, then each framework's per-step overhead (the
+toy-sized VGG9 probe, one thread).
 
 Usage: /usr/bin/python3 bench/compare_with_pytorch.py [--threads N] [--iterations N]
                                                     [--bench build/bench/model_step_bench]
@@ -69,6 +70,15 @@ def main():
                   f"{mt / tt:.2f}x | {gflops:.1f} |", flush=True)
     print(f"\noneDNN gemm peak (2048^3) on this machine: float32 {peaks.get('float32')} GFLOP/s, "
           f"bfloat16 {peaks.get('bfloat16')} GFLOP/s")
+    # The framework's own per-step cost, one thread each: a toy VGG9 whose step is no arithmetic.
+    mine = re.search(r"training step\s+[\d.]+ img/s.*\(([\d.]+) us per step\)",
+                     run([args.bench, "--backend", "cpu", "--threads", "1", "--model", "overhead",
+                          "--iterations", str(args.iterations)]))
+    theirs = re.search(r"overhead .*\(([\d.]+) us per step\)",
+                       run(["/usr/bin/python3", os.path.join(HERE, "pytorch_seed_models.py"), "--threads", "1",
+                            "--models", "overhead", "--iterations", str(args.iterations)]))
+    print(f"per-step overhead (toy VGG9 on 8x8 images, batch 2, 1 thread): kerascpp {mine.group(1)} us, "
+          f"PyTorch eager {theirs.group(1)} us")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@
 // peak of the active backend (a 2048^3 gemm) in float32 and bfloat16 (and float16 on cuda). With
 // --memory it prints instead the peak tensor memory of one VGG9 training step (batch 64) beyond
 // its weights and optimizer slots, under float32, mixed_bfloat16 and mixed_float16.
+// --model overhead times a toy-sized VGG9 (batch 2, 8x8 images) whose step is the framework's
+// own per-step cost; each line ends with the training step's time.
 // Usage: model_step_bench [--backend NAME] [--threads N] [--precision POLICY] [--batch-size N]
-//                         [--iterations N] [--model cnn|vgg9|resnet|resnet18|both|all]
+//                         [--iterations N] [--model cnn|vgg9|resnet|resnet18|overhead|both|all]
 //                         [--peak yes] [--memory yes]
 #include <chrono>
 #include <cstdio>
@@ -37,9 +39,9 @@ struct Flops {
   double forward = 0, training = 0;
 };
 
-Flops count_flops(keras::Sequential& model) {
+Flops count_flops(keras::Sequential& model, std::int64_t side) {
   Flops f;
-  keras::Shape shape{1, 32, 32, 3};
+  keras::Shape shape{1, side, side, 3};
   bool first = true;
   for (const auto& layer : model.layers()) {
     const keras::Shape out = layer->compute_output_shape({shape});
@@ -60,9 +62,10 @@ Flops count_flops(keras::Sequential& model) {
   return f;
 }
 
-// flops: per image, 0 when not counted here.
-void bench(const char* label, keras::Model& model, const Flops& flops, std::int64_t batch, int iterations) {
-  const keras::Tensor x = keras::random::uniform({batch, 32, 32, 3}, {.seed = 1});
+// flops: per image, 0 when not counted here. side: the images' height and width.
+void bench(const char* label, keras::Model& model, const Flops& flops, std::int64_t batch, int iterations,
+           std::int64_t side = 32) {
+  const keras::Tensor x = keras::random::uniform({batch, side, side, 3}, {.seed = 1});
   const keras::Tensor y = keras::random::randint({batch}, 0, 100, {.seed = 2});
   model.compile({.optimizer = keras::optimizers::Adam(), .loss = "sparse_categorical_crossentropy"});
   auto forward = [&] { return model.predict_on_batch(x).size(); };
@@ -78,12 +81,25 @@ void bench(const char* label, keras::Model& model, const Flops& flops, std::int6
   std::printf("%-36s batch %3lld  inference %9.1f img/s  training step %9.1f img/s", label,
               static_cast<long long>(batch), batch / infer, batch / step);
   if (flops.training > 0) std::printf("  (%.1f GFLOP/s)", flops.training * static_cast<double>(batch) / step / 1e9);
-  std::printf("\n");
+  std::printf("  (%.1f us per step)\n", step * 1e6);
 }
 
-void bench(const char* label, keras::Sequential model, std::int64_t batch, int iterations) {
-  const Flops flops = count_flops(model);
-  bench(label, model, flops, batch, iterations);
+void bench(const char* label, keras::Sequential model, std::int64_t batch, int iterations, std::int64_t side = 32) {
+  const Flops flops = count_flops(model, side);
+  bench(label, model, flops, batch, iterations, side);
+}
+
+// Seed 004's VGG9 layer for layer (dropout, six relu convolutions, three pools, three Dense)
+// at toy width on 8x8 images: its step is almost no arithmetic, so its time is the framework's
+// own per-step cost (autograd, dispatch, allocation, kernel launches). The same probe is in
+// pytorch_seed_models.py.
+keras::Sequential make_overhead_probe() {
+  using namespace keras::layers;
+  auto conv = [] { return Conv2D(4, 3, {.padding = "same", .activation = "relu"}); };
+  return keras::Sequential({Input({8, 8, 3}), Dropout(0.2f), conv(), conv(), MaxPooling2D(2), conv(), conv(),
+                            MaxPooling2D(2), conv(), conv(), MaxPooling2D(2), Flatten(),
+                            Dense(8, {.activation = "relu"}), Dropout(0.5f), Dense(8, {.activation = "relu"}),
+                            Dropout(0.5f), Dense(100, {.activation = "softmax"})});
 }
 
 // The active backend's gemm on square matrices: the matrix-product ceiling of this machine.
@@ -138,7 +154,7 @@ int main(int argc, char** argv) {
   try {
     const auto args = apps::parse_args(argc, argv, "model_step_bench: images/second of seed models",
                                        {{"iterations", "N  timed repetitions (default 3)"},
-                                        {"model", "cnn|vgg9|resnet|resnet18|both|all (default both: cnn and vgg9)"},
+                                        {"model", "cnn|vgg9|resnet|resnet18|overhead|both|all (default both: cnn and vgg9)"},
                                         {"peak", "yes  also time the backend's gemm peak"},
                                         {"memory", "yes  only measure a VGG9 step's peak tensor memory"}});
     apps::select_backend(args);
@@ -146,10 +162,10 @@ int main(int argc, char** argv) {
                                ? static_cast<int>(apps::parse_positive("--iterations", args.extra.at("iterations")))
                                : 3;
     const std::string which = args.extra.count("model") ? args.extra.at("model") : "both";
-    if (which != "cnn" && which != "vgg9" && which != "resnet" && which != "resnet18" && which != "both" &&
-        which != "all") {
-      std::cerr << "error: --model must be cnn, vgg9, resnet, resnet18, both (cnn and vgg9) or all, got '" << which
-                << "'\n";
+    if (which != "cnn" && which != "vgg9" && which != "resnet" && which != "resnet18" && which != "overhead" &&
+        which != "both" && which != "all") {
+      std::cerr << "error: --model must be cnn, vgg9, resnet, resnet18, overhead, both (cnn and vgg9) or all, got '"
+                << which << "'\n";
       return 2;
     }
     const auto wanted = [&](const std::string& model) {
@@ -169,6 +185,10 @@ int main(int argc, char** argv) {
     if (wanted("resnet18")) {
       keras::Model model = bench_models::make_resnet18_cifar();
       bench("ResNet-18 CIFAR (11.2M params)", model, {}, batch(64), iterations);
+    }
+    if (wanted("overhead")) {
+      // Steps of a few microseconds of arithmetic: 100 times the repetitions for a stable time.
+      bench("VGG9-shaped overhead probe (8x8, toy)", make_overhead_probe(), batch(2), iterations * 100, 8);
     }
     if (args.extra.count("peak")) {
       gemm_peak(keras::float32);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The models of model_step_bench in PyTorch, timed the same way: seed 003's CIFAR CNN
 (batch 50), seed 004's VGG9 (batch 64), seed 002's ResNet and a ResNet-18 for CIFAR (batch 64),
-or all at --batch; inference and full training steps (forward, cross-entropy backward, Adam
+or all at --batch, and the per-step overhead probe (a toy VGG9 on 8x8 images, batch 2); inference and full training steps (forward, cross-entropy backward, Adam
 update) on random CIFAR-shaped inputs. Each model runs in NCHW and in channels_last; the faster
 counts, as the CPU backend issue asks. --precision bf16 / f16 runs under torch.autocast, PyTorch's
 counterpart of mixed_bfloat16 / mixed_float16 (f16 with a GradScaler, as Keras' loss scaling);
@@ -11,9 +11,9 @@ kerascpp's default; --no-tf32 turns it off), each timing ends with torch.cuda.sy
 per image (convolutions and linear layers).
 
 Usage: /usr/bin/python3 bench/pytorch_seed_models.py [--threads N] [--iterations N]
-           [--precision float32|bf16|f16] [--device cpu|cuda] [--models cnn,vgg9,resnet,resnet18]
+           [--precision float32|bf16|f16] [--device cpu|cuda] [--models cnn,vgg9,resnet,resnet18,overhead]
            [--batch N] [--compile] [--flops] [--no-tf32]
-Prints one line per model: "<model> inference <img/s> training <img/s> (<layout>)", and with
+Prints one line per model: "<model> inference <img/s> training <img/s> (<layout>) (<us> us per step)", and with
 --compile "<model> compiled inference <img/s> training <img/s>".
 """
 import argparse
@@ -90,11 +90,23 @@ def resnet18_cifar():
     return resnet(64, False, False, 0.0)
 
 
-MODELS = {"cnn": (seed003_cnn, 50), "vgg9": (seed004_vgg9, 64), "resnet": (seed002_resnet, 64),
-          "resnet18": (resnet18_cifar, 64)}
+def overhead_probe(classes=100):
+    """model_step_bench's probe: seed 004's VGG9 layer for layer at toy width, on 8x8 images."""
+    def conv(cin):
+        return [nn.Conv2d(cin, 4, 3, padding=1), nn.ReLU()]
+    return nn.Sequential(
+        nn.Dropout(0.2), *conv(3), *conv(4), nn.MaxPool2d(2), *conv(4), *conv(4), nn.MaxPool2d(2),
+        *conv(4), *conv(4), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 8), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(8, classes))
 
 
-def forward_flops(make):
+# name: (constructor, default batch, image side, repetitions per --iterations)
+MODELS = {"cnn": (seed003_cnn, 50, 32, 1), "vgg9": (seed004_vgg9, 64, 32, 1), "resnet": (seed002_resnet, 64, 32, 1),
+          "resnet18": (resnet18_cifar, 64, 32, 1), "overhead": (overhead_probe, 2, 8, 100)}
+
+
+def forward_flops(make, side=32):
     """Multiply-adds x 2 of one image's forward pass through the convolutions and linear layers."""
     model, total = make(), [0]
 
@@ -108,14 +120,14 @@ def forward_flops(make):
         m.register_forward_hook(hook)
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(1, 3, 32, 32))
+        model(torch.zeros(1, 3, side, side))
     return total[0]
 
 
-def time_model(make, batch, iterations, channels_last, precision, device, compiled=False):
+def time_model(make, batch, iterations, channels_last, precision, device, compiled=False, side=32):
     torch.manual_seed(0)
     model = make().to(device)
-    x = torch.rand(batch, 3, 32, 32, device=device)
+    x = torch.rand(batch, 3, side, side, device=device)
     y = torch.randint(0, 100, (batch,), device=device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -188,21 +200,23 @@ def main():
     print(f"pytorch {torch.__version__}, {where}, "
           f"{ {'float32': 'float32', 'bf16': 'bfloat16 autocast', 'f16': 'float16 autocast'}[precision]}")
     for name in args.models.split(","):
-        make, default_batch = MODELS[name]
+        make, default_batch, side, repeats = MODELS[name]
         batch = args.batch or default_batch
+        iterations = args.iterations * repeats
         if args.flops:
-            print(f"{name} forward flops per image {forward_flops(make)}", flush=True)
+            print(f"{name} forward flops per image {forward_flops(make, side)}", flush=True)
         best = None
         for channels_last in (False, True):
-            infer, train = time_model(make, batch, args.iterations, channels_last, precision, args.device)
+            infer, train = time_model(make, batch, iterations, channels_last, precision, args.device, side=side)
             layout = "channels_last" if channels_last else "NCHW"
             if best is None or train > best[1]:
                 best = (infer, train, layout)
-        print(f"{name} inference {best[0]:.1f} training {best[1]:.1f} ({best[2]})", flush=True)
+        print(f"{name} inference {best[0]:.1f} training {best[1]:.1f} ({best[2]}) "
+              f"({batch / best[1] * 1e6:.1f} us per step)", flush=True)
         if args.compile:
             try:
-                infer, train = time_model(make, batch, args.iterations, best[2] == "channels_last", precision,
-                                          args.device, compiled=True)
+                infer, train = time_model(make, batch, iterations, best[2] == "channels_last", precision,
+                                          args.device, compiled=True, side=side)
                 print(f"{name} compiled inference {infer:.1f} training {train:.1f}", flush=True)
             except Exception as e:  # torch.compile needs a working Triton/C++ toolchain there
                 print(f"{name} compiled: not available ({type(e).__name__}: {str(e).splitlines()[0][:120]})",
