@@ -176,7 +176,9 @@ TEST_CASE("set_trainable(false) freezes every layer of a model, as Keras' model.
   model.set_trainable(true);
   CHECK(model.trainable_weights().size() == 4);
   model.fit(x, y, {.epochs = 1, .verbose = 0});
-  CHECK(model.get_weights()[0].to_vector<float>() != before[0].to_vector<float>());
+  // The output bias: every other weight can keep its value when the random initialization
+  // leaves all four relu units dead for both rows (a CI run drew such weights).
+  CHECK(model.get_weights()[3].to_vector<float>() != before[3].to_vector<float>());
 }
 
 namespace {
