@@ -1,7 +1,7 @@
 # Run after each build of the test binary (cmake -P): gives every discovered test case its doctest
 # suites as ctest labels. doctest_discover_tests' ADD_LABELS does the same by starting the binary
-# once per test case (a minute per build, as each start maps the CUDA libraries); this starts it
-# once per suite. Inputs: TEST_EXECUTABLE, CTEST_FILE (written), WORKING_DIRECTORY.
+# once per test case (345 starts, a minute of every build); this starts it once per suite.
+# Inputs: TEST_EXECUTABLE, CTEST_FILE (written), WORKING_DIRECTORY.
 function(doctest_lines out)
   execute_process(COMMAND "${TEST_EXECUTABLE}" ${ARGN} OUTPUT_VARIABLE text RESULT_VARIABLE result
                   WORKING_DIRECTORY "${WORKING_DIRECTORY}")

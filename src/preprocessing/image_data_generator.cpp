@@ -9,7 +9,6 @@
 #include "keras/internal/zca_whitening.hpp"
 #include "keras/ops/array.hpp"
 
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -313,6 +312,10 @@ void ImageDataGenerator::fit(const Tensor& batch) {
   if (channels != 1 && channels != 3 && channels != 4) {
     throw ShapeError("ImageDataGenerator.fit expects 1, 3 or 4 channels on the last axis, got shape " +
                      to_string(batch.shape()) + " (" + std::to_string(channels) + " channels)");
+  }
+  if (batch.size() == 0) {
+    throw ShapeError("ImageDataGenerator.fit needs at least one non-empty image to compute statistics from, got "
+                     "shape " + to_string(batch.shape()));
   }
   std::vector<float> x = host_floats(batch);
   if (o_.rescale) {

@@ -140,6 +140,9 @@ TEST_CASE("ImageDataGenerator rejects what it cannot do, saying what") {
   ImageDataGenerator gen;
   CHECK_THROWS_AS(gen.apply_transform(Tensor::zeros({2, 4, 4, 3}), {}), ShapeError);
   CHECK_THROWS_AS(gen.fit(Tensor::zeros({2, 4, 4, 2})), ShapeError);
+  ImageDataGenerator zca({.zca_whitening = true});
+  CHECK_THROWS_AS(zca.fit(Tensor::zeros({0, 4, 4, 3})), ShapeError);  // was an integer division by zero
+  CHECK_THROWS_AS(zca.fit(Tensor::zeros({2, 0, 4, 3})), ShapeError);
 }
 
 namespace {
