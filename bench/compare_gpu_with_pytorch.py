@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """kerascpp's cuda backend and PyTorch on the same GPU, in one run: for each model, batch size and
 precision, build/bench/model_step_bench --backend cuda and bench/pytorch_seed_models.py --device
-cuda (eager, the faster of NCHW and channels_last; torch.compile once per model), then a
+cuda (eager, the faster of NCHW and channels_last; torch.compile once per model), both timing
+loops that synchronize once at their end (model_step_bench --loop fit), then a
 Markdown table of images/second, the ratio kerascpp / PyTorch eager, and the training step's
 achieved TFLOP/s (PyTorch's count of one image's forward multiply-adds x 2, times 3 for forward
 and backward, the same network on both sides) against the measured gemm peak of that precision.
@@ -39,7 +40,7 @@ def run(command, timeout=240):
 
 def ours(bench, model, batch, precision, iterations):
     out = run([bench, "--backend", "cuda", "--model", model, "--batch-size", str(batch), "--precision",
-               POLICY[precision], "--iterations", str(iterations)])
+               POLICY[precision], "--iterations", str(iterations), "--loop", "fit"])
     m = re.search(r"inference\s+([\d.]+) img/s\s+training step\s+([\d.]+) img/s", out)
     return (float(m.group(1)), float(m.group(2))) if m else None
 

@@ -8,10 +8,11 @@
 // --memory it prints instead the peak tensor memory of one VGG9 training step (batch 64) beyond
 // its weights and optimizer slots, under float32, mixed_bfloat16 and mixed_float16.
 // --model overhead times a toy-sized VGG9 (batch 2, 8x8 images) whose step is the framework's
-// own per-step cost; each line ends with the training step's time.
+// own per-step cost; each line ends with the training step's time. --loop fit times fit() over
+// the batches instead of one train_on_batch per step (see Loop below).
 // Usage: model_step_bench [--backend NAME] [--threads N] [--precision POLICY] [--batch-size N]
 //                         [--iterations N] [--model cnn|vgg9|resnet|resnet18|overhead|both|all]
-//                         [--peak yes] [--memory yes]
+//                         [--loop train_on_batch|fit] [--peak yes] [--memory yes]
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -62,22 +63,52 @@ Flops count_flops(keras::Sequential& model, std::int64_t side) {
   return f;
 }
 
+// How the steps are timed. train_on_batch: each training step returns its loss to the host
+// and each inference batch its outputs (Keras' train_on_batch and predict_on_batch), so every
+// step ends with a synchronization. fit: one fit() over `iterations` batches, and the model
+// called on the batch for inference, each timed loop synchronizing once at its end, as
+// PyTorch's loop in pytorch_seed_models.py does; on a device backend the host then enqueues
+// the next step while the device runs this one.
+enum class Loop { train_on_batch, fit };
+Loop g_loop = Loop::train_on_batch;
+
 // flops: per image, 0 when not counted here. side: the images' height and width.
 void bench(const char* label, keras::Model& model, const Flops& flops, std::int64_t batch, int iterations,
            std::int64_t side = 32) {
-  const keras::Tensor x = keras::random::uniform({batch, side, side, 3}, {.seed = 1});
-  const keras::Tensor y = keras::random::randint({batch}, 0, 100, {.seed = 2});
+  const bool fit_loop = g_loop == Loop::fit;
+  const std::int64_t rows = fit_loop ? batch * iterations : batch;
+  const keras::Tensor x_all = keras::random::uniform({rows, side, side, 3}, {.seed = 1});
+  const keras::Tensor y_all = keras::random::randint({rows}, 0, 100, {.seed = 2});
+  const keras::Tensor x = fit_loop ? x_all.slice(0, batch) : x_all, y = fit_loop ? y_all.slice(0, batch) : y_all;
   model.compile({.optimizer = keras::optimizers::Adam(), .loss = "sparse_categorical_crossentropy"});
-  auto forward = [&] { return model.predict_on_batch(x).size(); };
-  auto training_step = [&] { return model.train_on_batch(x, y).size(); };
+  keras::Backend& be = keras::backend::get();
+  const keras::FitOptions one_pass{.batch_size = batch, .epochs = 1, .verbose = 0, .shuffle = false};
+  auto forward = [&] {
+    if (fit_loop) {
+      const keras::NoGradGuard no_grad;
+      model(x, false);
+    } else {
+      model.predict_on_batch(x);
+    }
+  };
   forward();  // warm-up: first-touch allocations, primitive creation
+  be.synchronize();
   auto start = Clock::now();
   for (int i = 0; i < iterations; ++i) forward();
+  be.synchronize();
   const double infer = seconds_since(start) / iterations;
-  training_step();
-  start = Clock::now();
-  for (int i = 0; i < iterations; ++i) training_step();
-  const double step = seconds_since(start) / iterations;
+  double step = 0;
+  if (fit_loop) {
+    model.fit(x, y, one_pass);  // warm-up
+    start = Clock::now();
+    model.fit(x_all, y_all, one_pass);  // its logs are read at the end: one synchronization
+    step = seconds_since(start) / iterations;
+  } else {
+    model.train_on_batch(x, y);
+    start = Clock::now();
+    for (int i = 0; i < iterations; ++i) model.train_on_batch(x, y);
+    step = seconds_since(start) / iterations;
+  }
   std::printf("%-36s batch %3lld  inference %9.1f img/s  training step %9.1f img/s", label,
               static_cast<long long>(batch), batch / infer, batch / step);
   if (flops.training > 0) std::printf("  (%.1f GFLOP/s)", flops.training * static_cast<double>(batch) / step / 1e9);
@@ -156,12 +187,19 @@ int main(int argc, char** argv) {
                                        {{"iterations", "N  timed repetitions (default 3)"},
                                         {"model", "cnn|vgg9|resnet|resnet18|overhead|both|all (default both: cnn and vgg9)"},
                                         {"peak", "yes  also time the backend's gemm peak"},
+                                        {"loop", "train_on_batch|fit  how steps are timed (default train_on_batch)"},
                                         {"memory", "yes  only measure a VGG9 step's peak tensor memory"}});
     apps::select_backend(args);
     const int iterations = args.extra.count("iterations")
                                ? static_cast<int>(apps::parse_positive("--iterations", args.extra.at("iterations")))
                                : 3;
     const std::string which = args.extra.count("model") ? args.extra.at("model") : "both";
+    const std::string loop = args.extra.count("loop") ? args.extra.at("loop") : "train_on_batch";
+    if (loop != "train_on_batch" && loop != "fit") {
+      std::cerr << "error: --loop must be train_on_batch or fit, got '" << loop << "'\n";
+      return 2;
+    }
+    g_loop = loop == "fit" ? Loop::fit : Loop::train_on_batch;
     if (which != "cnn" && which != "vgg9" && which != "resnet" && which != "resnet18" && which != "overhead" &&
         which != "both" && which != "all") {
       std::cerr << "error: --model must be cnn, vgg9, resnet, resnet18, overhead, both (cnn and vgg9) or all, got '"
