@@ -11,7 +11,7 @@ float32 runs with TF32 on both sides (TensorFlow's default and kerascpp's). The 
 own per-step cost (host work and launches), where the table's images/second are steps x 2.
 
 Usage: python3 bench/compare_gpu_with_pytorch.py [--bench build/bench/model_step_bench]
-           [--iterations N] [--models cnn,vgg9,resnet,resnet18,overhead] [--batches 64,512]
+           [--iterations N] [--models overhead,cnn,vgg9,resnet,resnet18] [--batches 64,512]
            [--precisions float32,bf16,f16] [--compile-precision bf16|none]
 """
 import argparse
@@ -63,7 +63,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bench", default=os.path.join(HERE, "..", "build", "bench", "model_step_bench"))
     parser.add_argument("--iterations", type=int, default=20)
-    parser.add_argument("--models", default="cnn,vgg9,resnet,resnet18,overhead")
+    parser.add_argument("--models", default="overhead,cnn,vgg9,resnet,resnet18")  # the quick probe first
     parser.add_argument("--batches", default="64,512")
     parser.add_argument("--precisions", default="float32,bf16,f16")
     parser.add_argument("--compile-precision", default="bf16")
