@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The models of model_step_bench in PyTorch, timed the same way: seed 003's CIFAR CNN
 (batch 50), seed 004's VGG9 (batch 64), seed 002's ResNet and a ResNet-18 for CIFAR (batch 64),
-or all at --batch, and the per-step overhead probe (a toy VGG9 on 8x8 images, batch 2); inference and full training steps (forward, cross-entropy backward, Adam
-update) on random CIFAR-shaped inputs. Each model runs in NCHW and in channels_last; the faster
+or all at --batch, and the per-step overhead probe (a toy VGG9 on 8x8 images, batch 2);
+inference and full training steps (forward, cross-entropy backward, Adam update) on random
+CIFAR-shaped inputs. Each model runs in NCHW and in channels_last; the faster
 counts, as the CPU backend issue asks. --precision bf16 / f16 runs under torch.autocast, PyTorch's
 counterpart of mixed_bfloat16 / mixed_float16 (f16 with a GradScaler, as Keras' loss scaling);
 --bf16 is --precision bf16. On --device cuda the float32 runs allow TF32 (TensorFlow's and
@@ -11,10 +12,10 @@ kerascpp's default; --no-tf32 turns it off), each timing ends with torch.cuda.sy
 per image (convolutions and linear layers).
 
 Usage: /usr/bin/python3 bench/pytorch_seed_models.py [--threads N] [--iterations N]
-           [--precision float32|bf16|f16] [--device cpu|cuda] [--models cnn,vgg9,resnet,resnet18,overhead]
-           [--batch N] [--compile] [--flops] [--no-tf32]
-Prints one line per model: "<model> inference <img/s> training <img/s> (<layout>) (<us> us per step)", and with
---compile "<model> compiled inference <img/s> training <img/s>".
+           [--precision float32|bf16|f16] [--device cpu|cuda]
+           [--models cnn,vgg9,resnet,resnet18,overhead] [--batch N] [--compile] [--flops] [--no-tf32]
+Prints one line per model: "<model> inference <img/s> training <img/s> (<layout>) (<us> us per
+step)", and with --compile "<model> compiled inference <img/s> training <img/s>".
 """
 import argparse
 import contextlib

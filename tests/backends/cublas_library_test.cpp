@@ -2,6 +2,7 @@
 // cublas_library.hpp): the test binary does not need it, and loading it on request finds every
 // entry point the backend calls. No GPU needed: dlopen and dlsym only.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
