@@ -2,7 +2,8 @@
 """kerascpp's cuda backend and PyTorch on the same GPU, in one run: for each model, batch size and
 precision, build/bench/model_step_bench --backend cuda and bench/pytorch_seed_models.py --device
 cuda (eager, the faster of NCHW and channels_last; torch.compile once per model), both timing
-loops that synchronize once at their end (model_step_bench --loop fit), then a
+loops that synchronize once at their end (model_step_bench --loop fit, which replays a CUDA graph of
+the step; also without it for the probe and the smallest float32 batch), then a
 Markdown table of images/second, the ratio kerascpp / PyTorch eager, and the training step's
 achieved TFLOP/s (PyTorch's count of one image's forward multiply-adds x 2, times 3 for forward
 and backward, the same network on both sides) against the measured gemm peak of that precision.
@@ -38,9 +39,10 @@ def run(command, timeout=240):
     return done.stdout if done.returncode == 0 else ""
 
 
-def ours(bench, model, batch, precision, iterations):
+def ours(bench, model, batch, precision, iterations, graphs=True):
     out = run([bench, "--backend", "cuda", "--model", model, "--batch-size", str(batch), "--precision",
-               POLICY[precision], "--iterations", str(iterations), "--loop", "fit"])
+               POLICY[precision], "--iterations", str(iterations), "--loop", "fit",
+               "--jit-compile", "yes" if graphs else "no"])
     m = re.search(r"inference\s+([\d.]+) img/s\s+training step\s+([\d.]+) img/s", out)
     return (float(m.group(1)), float(m.group(2))) if m else None
 
@@ -72,8 +74,10 @@ def main():
                             run([args.bench, "--backend", "cuda", "--model", "cnn", "--iterations", "1",
                                  "--peak", "yes"])))
     print("| model | batch | precision | kerascpp inference | PyTorch inference | kerascpp training | "
-          "PyTorch eager training | ratio | torch.compile training | kerascpp TFLOP/s (of gemm peak) |")
-    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
+          "kerascpp training, no CUDA graph | PyTorch eager training | ratio | torch.compile training | "
+          "kerascpp TFLOP/s (of gemm peak) |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
+    smallest = min(int(b) for b in args.batches.split(","))
     for model in args.models.split(","):
         probe = model == "overhead"
         for batch in [2] if probe else (int(b) for b in args.batches.split(",")):
@@ -81,6 +85,9 @@ def main():
                 compiled = not probe and precision == args.compile_precision and batch == max(
                     int(b) for b in args.batches.split(","))
                 mine = ours(args.bench, model, batch, precision, args.iterations)
+                # What the graph replay (compile's jit_compile) saves, where launches weigh most.
+                eager_ours = (ours(args.bench, model, batch, precision, args.iterations, graphs=False)
+                              if probe or (batch == smallest and precision == "float32") else None)
                 eager, comp, flops = pytorch(model, batch, precision, args.iterations, compiled)
                 cell = lambda v: f"{v:.0f}" if v is not None else "failed"
                 ratio = f"{mine[1] / eager[1]:.2f}x" if mine and eager else "—"
@@ -91,7 +98,7 @@ def main():
                     tflops = f"{achieved:.1f} ({100 * achieved / peak:.0f}% of {peak:.0f})" if peak else f"{achieved:.1f}"
                 print(f"| {NAMES[model]} | {batch} | {precision} | {cell(mine and mine[0])} | "
                       f"{cell(eager and eager[0])} ({eager[2] if eager else '—'}) | {cell(mine and mine[1])} | "
-                      f"{cell(eager and eager[1])} | {ratio} | {cell(comp[1]) if comp else '—'} | {tflops} |",
+                      f"{cell(eager_ours[1]) if eager_ours else '—'} | {cell(eager and eager[1])} | {ratio} | {cell(comp[1]) if comp else '—'} | {tflops} |",
                       flush=True)
     print(f"\ngemm peak (2048^3, kerascpp's cuda backend, float32 with TF32): "
           + ", ".join(f"{k} {float(v) / 1000:.1f} TFLOP/s" for k, v in peaks.items()))

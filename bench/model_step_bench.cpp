@@ -9,10 +9,12 @@
 // its weights and optimizer slots, under float32, mixed_bfloat16 and mixed_float16.
 // --model overhead times a toy-sized VGG9 (batch 2, 8x8 images) whose step is the framework's
 // own per-step cost; each line ends with the training step's time. --loop fit times fit() over
-// the batches instead of one train_on_batch per step (see Loop below).
+// the batches instead of one train_on_batch per step (see Loop below); --jit-compile no turns off
+// the replay of a recorded step (CUDA graphs) that fit uses by default on the cuda backend.
 // Usage: model_step_bench [--backend NAME] [--threads N] [--precision POLICY] [--batch-size N]
 //                         [--iterations N] [--model cnn|vgg9|resnet|resnet18|overhead|both|all]
-//                         [--loop train_on_batch|fit] [--peak yes] [--memory yes]
+//                         [--loop train_on_batch|fit] [--jit-compile yes|no] [--peak yes] [--memory yes]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -71,6 +73,9 @@ Flops count_flops(keras::Sequential& model, std::int64_t side) {
 // the next step while the device runs this one.
 enum class Loop { train_on_batch, fit };
 Loop g_loop = Loop::train_on_batch;
+// compile(jit_compile): on a backend that records steps (cuda), whether fit replays a CUDA graph
+// of the step (docs/decisions.md, "jit_compile"); no effect on host backends.
+bool g_jit_compile = true;
 
 // flops: per image, 0 when not counted here. side: the images' height and width.
 void bench(const char* label, keras::Model& model, const Flops& flops, std::int64_t batch, int iterations,
@@ -80,7 +85,9 @@ void bench(const char* label, keras::Model& model, const Flops& flops, std::int6
   const keras::Tensor x_all = keras::random::uniform({rows, side, side, 3}, {.seed = 1});
   const keras::Tensor y_all = keras::random::randint({rows}, 0, 100, {.seed = 2});
   const keras::Tensor x = fit_loop ? x_all.slice(0, batch) : x_all, y = fit_loop ? y_all.slice(0, batch) : y_all;
-  model.compile({.optimizer = keras::optimizers::Adam(), .loss = "sparse_categorical_crossentropy"});
+  model.compile({.optimizer = keras::optimizers::Adam(),
+                 .loss = "sparse_categorical_crossentropy",
+                 .jit_compile = g_jit_compile});
   keras::Backend& be = keras::backend::get();
   const keras::FitOptions one_pass{.batch_size = batch, .epochs = 1, .verbose = 0, .shuffle = false};
   auto forward = [&] {
@@ -99,7 +106,8 @@ void bench(const char* label, keras::Model& model, const Flops& flops, std::int6
   const double infer = seconds_since(start) / iterations;
   double step = 0;
   if (fit_loop) {
-    model.fit(x, y, one_pass);  // warm-up
+    // Warm-up: two steps, so that a recording backend records the step before the timing.
+    model.fit(x_all.slice(0, std::min(rows, 2 * batch)), y_all.slice(0, std::min(rows, 2 * batch)), one_pass);
     start = Clock::now();
     model.fit(x_all, y_all, one_pass);  // its logs are read at the end: one synchronization
     step = seconds_since(start) / iterations;
@@ -188,6 +196,7 @@ int main(int argc, char** argv) {
                                         {"model", "cnn|vgg9|resnet|resnet18|overhead|both|all (default both: cnn and vgg9)"},
                                         {"peak", "yes  also time the backend's gemm peak"},
                                         {"loop", "train_on_batch|fit  how steps are timed (default train_on_batch)"},
+                                        {"jit-compile", "yes|no  replay a recorded step where the backend can (default yes)"},
                                         {"memory", "yes  only measure a VGG9 step's peak tensor memory"}});
     apps::select_backend(args);
     const int iterations = args.extra.count("iterations")
@@ -200,6 +209,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     g_loop = loop == "fit" ? Loop::fit : Loop::train_on_batch;
+    if (args.extra.count("jit-compile")) {
+      const std::string jit = args.extra.at("jit-compile");
+      if (jit != "yes" && jit != "no") {
+        std::cerr << "error: --jit-compile must be yes or no, got '" << jit << "'\n";
+        return 2;
+      }
+      g_jit_compile = jit == "yes";
+    }
     if (which != "cnn" && which != "vgg9" && which != "resnet" && which != "resnet18" && which != "overhead" &&
         which != "both" && which != "all") {
       std::cerr << "error: --model must be cnn, vgg9, resnet, resnet18, overhead, both (cnn and vgg9) or all, got '"

@@ -91,6 +91,7 @@ CudaBackend::~CudaBackend() {
   if (x_desc_) cudnnDestroyTensorDescriptor(x_desc_);
   if (cudnn_) cudnnDestroy(cudnn_);
   if (cublas_) cublas_library().destroy(cublas_);
+  if (capture_stream_) cudaStreamDestroy(capture_stream_);
   if (stream_) cudaStreamDestroy(stream_);
 }
 
@@ -127,6 +128,7 @@ void CudaBackend::check(cudnnStatus_t status, const char* call, const std::strin
 }
 
 void CudaBackend::synchronize() {
+  refuse_while_recording("synchronize");
   synchronizations_.fetch_add(1, std::memory_order_relaxed);
   activate();
   const cudaError_t status = cudaStreamSynchronize(stream_);
@@ -156,6 +158,7 @@ void* CudaBackend::allocate(std::size_t bytes) {
   {
     std::lock_guard lock(allocator_mutex_);
     p = allocator_.allocate(bytes);
+    if (p) captured_memory_.allocated(p, recording_here());
   }
   if (!p) throw BackendError(memory_report(bytes));
   return p;
@@ -164,6 +167,7 @@ void* CudaBackend::allocate(std::size_t bytes) {
 void CudaBackend::deallocate(void* ptr) noexcept {
   if (!ptr) return;
   std::lock_guard lock(allocator_mutex_);
+  if (captured_memory_.keep(ptr, recording_here())) return;  // a graph still uses it (capture.cu)
   allocator_.deallocate(ptr);  // queue order holds: see caching_allocator.hpp
 }
 
@@ -180,6 +184,17 @@ void CudaBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) 
   if (bytes == 0) return;
   activate();
   note_kernel("copy_from_host");
+  if (recording_here()) {
+    // A graph's upload reads its pinned source at every replay: a copy of its own, which the
+    // graph keeps (a staging slot would hold other bytes by then).
+    void* pinned = nullptr;
+    check(cudaHostAlloc(&pinned, bytes, cudaHostAllocDefault), "cudaHostAlloc", "copy_from_host (recording)");
+    recording_pinned_.push_back(pinned);
+    std::memcpy(pinned, src, bytes);
+    check(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, capture_stream_), "cudaMemcpyAsync",
+          "copy_from_host (recording)");
+    return;
+  }
   if (bytes > kStagingBytes * kStagingSlots) {
     // A whole dataset, say: from pageable memory (the driver stages it before returning, so
     // `src` may be reused at once), leaving the slots to the batches of other threads.
@@ -211,6 +226,7 @@ void CudaBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) 
 }
 
 void CudaBackend::copy_to_host(void* dst, const void* src, std::size_t bytes) {
+  refuse_while_recording("copy_to_host");
   host_reads_.fetch_add(1, std::memory_order_relaxed);
   synchronize();
   if (bytes == 0) return;
@@ -224,17 +240,18 @@ void CudaBackend::copy(void* dst, const void* src, std::size_t bytes) {
   const auto d = reinterpret_cast<std::uintptr_t>(dst), s = reinterpret_cast<std::uintptr_t>(src);
   if (d < s + bytes && s < d + bytes) {  // overlapping (memmove semantics): through a scratch copy
     Scratch staging(*this, bytes);
-    check(cudaMemcpyAsync(staging.get(), src, bytes, cudaMemcpyDeviceToDevice, stream_), "cudaMemcpyAsync", "copy");
-    check(cudaMemcpyAsync(dst, staging.get(), bytes, cudaMemcpyDeviceToDevice, stream_), "cudaMemcpyAsync", "copy");
+    check(cudaMemcpyAsync(staging.get(), src, bytes, cudaMemcpyDeviceToDevice, stream()), "cudaMemcpyAsync", "copy");
+    check(cudaMemcpyAsync(dst, staging.get(), bytes, cudaMemcpyDeviceToDevice, stream()), "cudaMemcpyAsync", "copy");
     return;
   }
-  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_), "cudaMemcpyAsync", "copy");
+  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream()), "cudaMemcpyAsync", "copy");
 }
 
 // Between two GPUs: a peer copy on this stream after the destination's queued work, and the
 // destination's later work waits for it; to a host backend: a read.
 void CudaBackend::copy_to_backend(Backend& dst_backend, void* dst, const void* src, std::size_t bytes) {
   auto* peer = dynamic_cast<CudaBackend*>(&dst_backend);
+  if (peer != this) refuse_while_recording("copy_to_backend");
   if (peer == nullptr || peer == this) {
     if (peer == this) {
       copy(dst, src, bytes);

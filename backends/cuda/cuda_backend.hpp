@@ -12,12 +12,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "algorithm_cache.hpp"
 #include "caching_allocator.hpp"
 #include "cublas_library.hpp"
 #include "keras/core/backend.hpp"
+#include "keras/internal/captured_memory.hpp"
 
 namespace keras::cuda_backend {
 
@@ -53,6 +55,17 @@ class CudaBackend final : public Backend {
   void random_uniform(float* y, std::size_t n, std::uint64_t seed, float low, float high) override;
   void random_normal(float* y, std::size_t n, std::uint64_t seed, float mean, float stddev) override;
   void dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) override;
+  void random_uniform_at(float* y, std::size_t n, const std::uint64_t* seed, float low, float high) override;
+  void random_normal_at(float* y, std::size_t n, const std::uint64_t* seed, float mean, float stddev) override;
+  void dropout_mask_at(float* mask, std::size_t n, const std::uint64_t* seed, float rate) override;
+
+  // Capture into a CUDA graph (capture.cu): the recording thread's work goes to a capture
+  // stream while other threads keep using the backend's stream; replays launch on the latter.
+  bool supports_capture() const override { return true; }
+  void begin_capture() override;
+  std::unique_ptr<CapturedWork> end_capture() override;
+  void abort_capture() noexcept override;
+  void replay(CapturedWork& work) override;
 
   void unary(UnaryOp op, UnaryParams p, const float* x, float* y, std::size_t n) override;
   void unary_backward(UnaryOp op, UnaryParams p, const float* x, const float* y, const float* dy, float* dx,
@@ -152,7 +165,11 @@ class CudaBackend final : public Backend {
     void* ptr_;
   };
 
-  cudaStream_t stream() const { return stream_; }
+  // The stream this thread's work goes to: the capture stream while it records a graph.
+  cudaStream_t stream() const { return recording_here() ? capture_stream_ : stream_; }
+  bool recording_here() const {
+    return recording_.load(std::memory_order_acquire) && recording_thread_ == std::this_thread::get_id();
+  }
   // Makes this GPU the calling thread's current device (calls come from any thread).
   void activate() const;
   // What the next synchronization names if a queued kernel faults.
@@ -166,6 +183,10 @@ class CudaBackend final : public Backend {
 
  private:
   std::string memory_report(std::size_t asked) const;
+  void refuse_while_recording(const char* what) const;
+  void end_recording_state() noexcept;
+  void release_graph(std::uint64_t id, std::vector<void*>& pinned) noexcept;
+  friend class CudaGraph;
   void conv_descriptors(const Conv2DGeometry& g);
   void kernel_to_krsc(const Conv2DGeometry& g, const void* hwio, void* krsc);
 
@@ -175,6 +196,14 @@ class CudaBackend final : public Backend {
   cudnnHandle_t cudnn_ = nullptr;
   mutable std::mutex allocator_mutex_;
   CachingAllocator allocator_;
+  internal::CapturedMemory captured_memory_;  // under allocator_mutex_
+  // The graph being recorded: by which thread, on which stream, and the pinned copies of the
+  // bytes its uploads read at every replay.
+  std::atomic<bool> recording_{false};
+  std::thread::id recording_thread_;
+  cudaStream_t capture_stream_ = nullptr;
+  std::uint64_t recording_id_ = 0, next_recording_id_ = 1;
+  std::vector<void*> recording_pinned_;
   std::mutex cudnn_mutex_;  // the descriptors below are reused by every convolution
   cudnnTensorDescriptor_t x_desc_ = nullptr, y_desc_ = nullptr;
   cudnnFilterDescriptor_t w_desc_ = nullptr;

@@ -41,7 +41,7 @@ void CudaBackend::gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::
   const auto count = static_cast<std::size_t>(m * n);
   if (k == 0) {  // c = beta * c, as the reference leaves it (cuBLAS may return early)
     if (beta == 0.0f) {
-      check(cudaMemsetAsync(c, 0, count * size_of(dtype), stream_), "cudaMemsetAsync", "gemm (k = 0)");
+      check(cudaMemsetAsync(c, 0, count * size_of(dtype), stream()), "cudaMemsetAsync", "gemm (k = 0)");
     } else if (dtype == DType::float32) {
       affine(static_cast<float*>(c), static_cast<float*>(c), count, beta, 0.0f);
     } else {

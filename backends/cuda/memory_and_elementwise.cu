@@ -67,6 +67,19 @@ __global__ void normal_kernel(float* y, std::size_t n, std::uint64_t seed, float
 __global__ void dropout_kernel(float* mask, std::size_t n, std::uint64_t seed, float rate, float keep_scale) {
   KERASCPP_GRID_STRIDE(i, n) mask[i] = rules::dropout_element(seed, i, rate, keep_scale);
 }
+// The same draws with the seed read from device memory (a replayed graph's seed table).
+__global__ void uniform_at_kernel(float* y, std::size_t n, const std::uint64_t* seed, float low, float high) {
+  const std::uint64_t s = *seed;
+  KERASCPP_GRID_STRIDE(i, n) y[i] = rules::uniform_element(s, i, low, high);
+}
+__global__ void normal_at_kernel(float* y, std::size_t n, const std::uint64_t* seed, float mean, float stddev) {
+  const std::uint64_t s = *seed;
+  KERASCPP_GRID_STRIDE(i, n) y[i] = rules::normal_element(s, i, mean, stddev);
+}
+__global__ void dropout_at_kernel(float* mask, std::size_t n, const std::uint64_t* seed, float rate, float keep_scale) {
+  const std::uint64_t s = *seed;
+  KERASCPP_GRID_STRIDE(i, n) mask[i] = rules::dropout_element(s, i, rate, keep_scale);
+}
 
 __global__ void unary_kernel(UnaryOp op, UnaryParams p, const float* x, float* y, std::size_t n) {
   KERASCPP_GRID_STRIDE(i, n) y[i] = rules::unary_element(op, p, x[i]);
@@ -167,6 +180,16 @@ void CudaBackend::dropout_mask(float* mask, std::size_t n, std::uint64_t seed, f
   const float keep_scale = 1.0f / (1.0f - rate);  // on the host, as the host backends compute it
   launch(*this, "dropout_mask", n, dropout_kernel, mask, n, seed, rate, keep_scale);
 }
+void CudaBackend::random_uniform_at(float* y, std::size_t n, const std::uint64_t* seed, float low, float high) {
+  launch(*this, "random_uniform_at", n, uniform_at_kernel, y, n, seed, low, high);
+}
+void CudaBackend::random_normal_at(float* y, std::size_t n, const std::uint64_t* seed, float mean, float stddev) {
+  launch(*this, "random_normal_at", n, normal_at_kernel, y, n, seed, mean, stddev);
+}
+void CudaBackend::dropout_mask_at(float* mask, std::size_t n, const std::uint64_t* seed, float rate) {
+  const float keep_scale = 1.0f / (1.0f - rate);
+  launch(*this, "dropout_mask_at", n, dropout_at_kernel, mask, n, seed, rate, keep_scale);
+}
 
 void CudaBackend::unary(UnaryOp op, UnaryParams p, const float* x, float* y, std::size_t n) {
   launch(*this, "unary", n, unary_kernel, op, p, x, y, n);
@@ -193,8 +216,8 @@ void CudaBackend::select_mask(BinaryOp op, const float* a, const float* b, float
 void CudaBackend::one_hot(const std::int32_t* labels, std::size_t n, std::int64_t depth, float* y,
                           std::int32_t* invalid) {
   activate();
-  check(cudaMemsetAsync(y, 0, n * static_cast<std::size_t>(depth) * sizeof(float), stream_), "cudaMemsetAsync", "one_hot");
-  check(cudaMemsetAsync(invalid, 0, sizeof(std::int32_t), stream_), "cudaMemsetAsync", "one_hot");
+  check(cudaMemsetAsync(y, 0, n * static_cast<std::size_t>(depth) * sizeof(float), stream()), "cudaMemsetAsync", "one_hot");
+  check(cudaMemsetAsync(invalid, 0, sizeof(std::int32_t), stream()), "cudaMemsetAsync", "one_hot");
   launch(*this, "one_hot", n, one_hot_kernel, labels, n, depth, y, invalid);
 }
 

@@ -249,7 +249,7 @@ void CudaBackend::reduce_max(const float* x, float* y, std::int32_t* argmax, std
   const Tile t = tile_for(outer, inner);
   const std::size_t slots = t.block.x * t.block.y;
   const std::size_t shared = (slots + slots % 2) * sizeof(float) + slots * sizeof(std::int64_t);
-  reduce_max_kernel<<<t.grid, t.block, shared, stream_>>>(x, y, argmax, mid, inner, t.tiles_per_outer, t.count);
+  reduce_max_kernel<<<t.grid, t.block, shared, stream()>>>(x, y, argmax, mid, inner, t.tiles_per_outer, t.count);
   check_launch("reduce_max");
 }
 
@@ -262,7 +262,7 @@ void CudaBackend::expand_mid(const float* x, float* y, std::int64_t outer, std::
 void CudaBackend::scatter_argmax(const float* dy, const std::int32_t* argmax, float* dx, std::int64_t outer,
                                  std::int64_t mid, std::int64_t inner) {
   activate();
-  check(cudaMemsetAsync(dx, 0, static_cast<std::size_t>(outer * mid * inner) * sizeof(float), stream_),
+  check(cudaMemsetAsync(dx, 0, static_cast<std::size_t>(outer * mid * inner) * sizeof(float), stream()),
         "cudaMemsetAsync", "scatter_argmax");
   const auto n = static_cast<std::size_t>(outer * inner);
   launch(*this, "scatter_argmax", n, scatter_argmax_kernel, dy, argmax, dx, mid, inner, n);
@@ -272,7 +272,7 @@ void CudaBackend::softmax_forward(const float* x, float* y, std::int64_t rows, s
   if (rows * cols == 0) return;
   activate();
   note_kernel("softmax_forward");
-  softmax_kernel<<<row_blocks(rows), kRowThreads, 0, stream_>>>(x, y, rows, cols, log);
+  softmax_kernel<<<row_blocks(rows), kRowThreads, 0, stream()>>>(x, y, rows, cols, log);
   check_launch("softmax_forward");
 }
 
@@ -281,7 +281,7 @@ void CudaBackend::softmax_backward(const float* y, const float* dy, float* dx, s
   if (rows * cols == 0) return;
   activate();
   note_kernel("softmax_backward");
-  softmax_backward_kernel<<<row_blocks(rows), kRowThreads, 0, stream_>>>(y, dy, dx, rows, cols, log);
+  softmax_backward_kernel<<<row_blocks(rows), kRowThreads, 0, stream()>>>(y, dy, dx, rows, cols, log);
   check_launch("softmax_backward");
 }
 

@@ -193,7 +193,7 @@ void CudaBackend::pool2d_forward(PoolMode mode, const Pool2DGeometry& g, const f
 void CudaBackend::pool2d_backward(PoolMode mode, const Pool2DGeometry& g, const float* x, const float* y,
                                   const float* dy, float* dx) {
   activate();
-  check(cudaMemsetAsync(dx, 0, static_cast<std::size_t>(g.batch * g.in_h * g.in_w * g.channels) * sizeof(float), stream_),
+  check(cudaMemsetAsync(dx, 0, static_cast<std::size_t>(g.batch * g.in_h * g.in_w * g.channels) * sizeof(float), stream()),
         "cudaMemsetAsync", "pool2d_backward");
   const auto total = static_cast<std::size_t>(g.batch * g.out_h * g.out_w * g.channels);
   launch(*this, "pool2d_backward", total, pool_backward_kernel, mode, g, x, y, dy, dx, total);
@@ -222,7 +222,7 @@ void CudaBackend::resize2d_forward(Interpolation mode, const float* x, std::int6
 void CudaBackend::resize2d_backward(Interpolation mode, const float* dy, std::int64_t n, std::int64_t h,
                                     std::int64_t w, std::int64_t c, float* dx, std::int64_t out_h, std::int64_t out_w) {
   activate();
-  check(cudaMemsetAsync(dx, 0, static_cast<std::size_t>(n * h * w * c) * sizeof(float), stream_), "cudaMemsetAsync",
+  check(cudaMemsetAsync(dx, 0, static_cast<std::size_t>(n * h * w * c) * sizeof(float), stream()), "cudaMemsetAsync",
         "resize2d_backward");
   const auto total = static_cast<std::size_t>(n * out_h * out_w * c);
   launch(*this, "resize2d_backward", total, resize_backward_kernel, mode, dy, h, w, c, dx, out_h, out_w, total);

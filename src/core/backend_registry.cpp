@@ -48,6 +48,32 @@ void Backend::sgd_update_group(const SgdTensors* tensors, std::size_t count, flo
   for (std::size_t i = 0; i < count; ++i) sgd_update(tensors[i].var, tensors[i].m, tensors[i].g, tensors[i].n, lr, momentum, nesterov);
 }
 
+void Backend::random_uniform_at(float* y, std::size_t n, const std::uint64_t* seed, float low, float high) {
+  std::uint64_t value = 0;
+  copy_to_host(&value, seed, sizeof value);
+  random_uniform(y, n, value, low, high);
+}
+void Backend::random_normal_at(float* y, std::size_t n, const std::uint64_t* seed, float mean, float stddev) {
+  std::uint64_t value = 0;
+  copy_to_host(&value, seed, sizeof value);
+  random_normal(y, n, value, mean, stddev);
+}
+void Backend::dropout_mask_at(float* mask, std::size_t n, const std::uint64_t* seed, float rate) {
+  std::uint64_t value = 0;
+  copy_to_host(&value, seed, sizeof value);
+  dropout_mask(mask, n, value, rate);
+}
+
+void Backend::begin_capture() {
+  throw BackendError("backend '" + name() + "' does not record work for replay (supports_capture() is false)");
+}
+std::unique_ptr<CapturedWork> Backend::end_capture() {
+  throw BackendError("backend '" + name() + "' does not record work for replay (supports_capture() is false)");
+}
+void Backend::replay(CapturedWork&) {
+  throw BackendError("backend '" + name() + "' does not record work for replay (supports_capture() is false)");
+}
+
 MemoryStats Backend::memory_stats() const { return {live_bytes_.load(), peak_bytes_.load()}; }
 void Backend::reset_peak_memory() { peak_bytes_.store(live_bytes_.load()); }
 void Backend::note_tensor_allocated(std::size_t bytes) {

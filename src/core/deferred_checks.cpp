@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "keras/core/autograd.hpp"
+#include "keras/internal/capture_recording.hpp"
 #include "keras/ops/math.hpp"
 
 namespace keras::internal {
@@ -37,6 +38,10 @@ thread_local bool running_checks = false;  // the checks' own reads do not run c
 void defer_check(const Tensor& count, std::function<std::string()> describe) {
   if (count.backend().host_addressable()) {  // the kernel is done and the read costs nothing
     if (count.item<std::int32_t>() != 0) throw ValueError(describe());
+    return;
+  }
+  if (auto* recording = CaptureRecording::active()) {  // registered anew after each replay
+    recording->check_deferred(count, std::move(describe));
     return;
   }
   NoGradGuard no_grad;

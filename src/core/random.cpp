@@ -3,6 +3,7 @@
 #include <mutex>
 #include <random>
 
+#include "keras/internal/capture_recording.hpp"
 #include "keras/internal/random_bits.hpp"
 
 namespace keras {
@@ -25,8 +26,13 @@ namespace random {
 
 std::uint64_t next_seed(std::optional<std::uint64_t> seed) {
   if (seed) return *seed;
-  std::lock_guard lock(g_seed_mutex);
-  return internal::random_bits(g_seed_state, g_seed_counter++);
+  std::uint64_t value;
+  {
+    std::lock_guard lock(g_seed_mutex);
+    value = internal::random_bits(g_seed_state, g_seed_counter++);
+  }
+  if (auto* recording = internal::CaptureRecording::active()) recording->seed_drawn(value, [] { return next_seed(); });
+  return value;
 }
 
 StreamState global_state() {
@@ -42,7 +48,11 @@ void set_global_state(StreamState state) {
 
 SeedGenerator::SeedGenerator(std::optional<std::uint64_t> seed) : seed_(next_seed(seed)) {}
 
-std::uint64_t SeedGenerator::next() { return internal::random_bits(seed_, counter_++); }
+std::uint64_t SeedGenerator::next() {
+  const std::uint64_t value = internal::random_bits(seed_, counter_++);
+  if (auto* recording = internal::CaptureRecording::active()) recording->seed_drawn(value, [this] { return next(); });
+  return value;
+}
 
 Tensor uniform(const Shape& shape, UniformOptions o) {
   if (!(o.maxval > o.minval)) {
@@ -50,15 +60,25 @@ Tensor uniform(const Shape& shape, UniformOptions o) {
                      ", " + std::to_string(o.maxval) + ")");
   }
   Tensor t = Tensor::empty(shape);
-  t.backend().random_uniform(internal::data<float>(t), static_cast<std::size_t>(t.size()),
-                             next_seed(o.seed), o.minval, o.maxval);
+  const std::uint64_t seed = next_seed(o.seed);
+  const auto n = static_cast<std::size_t>(t.size());
+  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed)) {
+    t.backend().random_uniform_at(internal::data<float>(t), n, slot, o.minval, o.maxval);
+  } else {
+    t.backend().random_uniform(internal::data<float>(t), n, seed, o.minval, o.maxval);
+  }
   return t;
 }
 
 Tensor normal(const Shape& shape, NormalOptions o) {
   Tensor t = Tensor::empty(shape);
-  t.backend().random_normal(internal::data<float>(t), static_cast<std::size_t>(t.size()),
-                            next_seed(o.seed), o.mean, o.stddev);
+  const std::uint64_t seed = next_seed(o.seed);
+  const auto n = static_cast<std::size_t>(t.size());
+  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed)) {
+    t.backend().random_normal_at(internal::data<float>(t), n, slot, o.mean, o.stddev);
+  } else {
+    t.backend().random_normal(internal::data<float>(t), n, seed, o.mean, o.stddev);
+  }
   return t;
 }
 

@@ -20,6 +20,7 @@
 #include "keras/optimizers/loss_scale_optimizer.hpp"
 #include "keras/utils/progbar.hpp"
 #include "../distribute/gradient_packs.hpp"
+#include "captured_step.hpp"
 #include "mirrored_training.hpp"
 #include "model_state.hpp"
 #include "prefetcher.hpp"
@@ -48,6 +49,12 @@ Verbosity::Verbosity(const char* mode) {
     throw ValueError(std::string("verbose must be 0, 1, 2 or \"auto\", got \"") + mode + "\"");
   }
 }
+JitCompile::JitCompile(const char* mode) {
+  if (std::string(mode) != "auto") {
+    throw ValueError(std::string("jit_compile must be true, false or \"auto\", got \"") + mode + "\"");
+  }
+}
+
 int Verbosity::resolve() const {
   if (level_ == -1) return utils::stdout_is_terminal() ? 1 : 2;
   if (level_ < 0 || level_ > 2) throw ValueError("verbose must be 0, 1, 2 or \"auto\", got " + std::to_string(level_));
@@ -223,6 +230,8 @@ void Model::compile(CompileOptions o) {
     throw ValueError("compile: steps_per_execution must be at least 1, got " + std::to_string(o.steps_per_execution));
   }
   t.steps_per_execution = o.steps_per_execution;
+  t.jit_compile = o.jit_compile.enabled();
+  t.captured_step.reset();
   t.optimizer = o.optimizer.get();
   // Keras 3 wraps the optimizer for dynamic loss scaling when the policy is mixed_float16.
   if (mixed_precision::global_policy().name() == "mixed_float16" &&
@@ -370,6 +379,20 @@ internal::CompiledLoss internal::compiled_loss(const TrainingState& t, const std
 
 namespace {
 
+// The training pass replayed from a recording of it, when compile(jit_compile) allows and the
+// variables' backend can replay work; false when it must run op by op.
+bool replayed_pass(Model& model, internal::ModelState& st, const utils::Batch& batch,
+                   const std::vector<VariablePtr>& vars, const std::vector<Tensor>& values, internal::StepPass& pass) {
+  TrainingState& t = st.training;
+  if (!t.jit_compile || vars.empty()) return false;
+  Backend& device = vars.front()->value().backend();
+  if (!device.supports_capture()) return false;
+  if (!t.captured_step || &t.captured_step->backend() != &device) {
+    t.captured_step = std::make_shared<internal::CapturedStep>(device);
+  }
+  return t.captured_step->run(model, st, batch, vars, values, pass);
+}
+
 // One step on a batch: forward, weighted losses plus regularization, and (when training)
 // gradients and the optimizer update; then the trackers and metrics. Nothing is read on the
 // host: the losses and metrics accumulate on the backend.
@@ -386,6 +409,19 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
   if (training) {
     vars = model.trainable_weights();
     for (const auto& v : vars) values.push_back(v->value());
+  }
+  if (training && !data_parallel(t)) {
+    internal::StepPass pass;
+    if (!replayed_pass(model, st, batch, vars, values, pass)) pass = internal::forward_backward(model, st, batch, values);
+    for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
+      t.output_loss_trackers[k].update(pass.loss.per_output[k].detach(), n);
+    }
+    t.optimizer->apply(pass.gradients, vars);
+    t.loss_tracker.update(pass.total.detach(), n);
+    for (std::size_t k = 0; k < pass.outputs.size(); ++k) {
+      for (auto& m : t.metrics[k]) m->update_state(batch.y[k], pass.outputs[k].detach(), batch.sample_weight);
+    }
+    return n;
   }
   std::optional<NoGradGuard> no_grad;
   if (!training) no_grad.emplace();

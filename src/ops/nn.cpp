@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "keras/internal/capture_recording.hpp"
 #include "keras/internal/op_support.hpp"
 #include "keras/ops/activation.hpp"
 #include "keras/ops/array.hpp"
@@ -432,7 +433,11 @@ Tensor dropout(const Tensor& x, float rate, std::uint64_t seed, std::optional<Sh
   if (rate == 0.0f) return x;
   const Shape mask_shape = noise_shape.value_or(x.shape());
   Tensor mask = new_output(mask_shape, x.backend());
-  x.backend().dropout_mask(f32(mask), count(mask), seed, rate);
+  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed)) {  // a captured step draws anew
+    x.backend().dropout_mask_at(f32(mask), count(mask), slot, rate);
+  } else {
+    x.backend().dropout_mask(f32(mask), count(mask), seed, rate);
+  }
   return multiply(x, mask.astype(x.dtype()));  // a 16-bit input keeps its type
 }
 

@@ -105,3 +105,35 @@ TEST_CASE("emulated device: a bad label is reported at the next synchronization"
   }
   (void)ops::one_hot(Tensor::from_vector<std::int32_t>({3, 0}, {2}, &device), 4).to_vector<float>();  // fine again
 }
+
+TEST_CASE("the emulated device records work for replay and refuses host reads while recording") {
+  Backend& device = backend::get("emulated_device");
+  REQUIRE(device.supports_capture());
+  Tensor counter = Tensor::zeros({4}, float32, &device);
+  const Tensor one = Tensor::full({4}, 1.0f, float32, &device);
+  device.synchronize();
+  device.begin_capture();
+  std::unique_ptr<CapturedWork> work;
+  {
+    // A temporary of the recorded work: freed here, it stays reserved for the recording.
+    const Tensor doubled = ops::add(one, one);
+    counter.assign(ops::add(counter, doubled));
+    CHECK_THROWS_WITH_AS(device.synchronize(), doctest::Contains("capture"), BackendError);
+    CHECK_THROWS_AS(counter.to_vector<float>(), BackendError);
+  }
+  work = device.end_capture();
+  CHECK(counter.to_vector<float>() == std::vector<float>(4, 0.0f));  // recorded, not run
+  for (int i = 0; i < 3; ++i) device.replay(*work);
+  CHECK(counter.to_vector<float>() == std::vector<float>(4, 6.0f));
+  work.reset();  // frees the temporaries after the queued replays
+  CHECK(counter.to_vector<float>() == std::vector<float>(4, 6.0f));
+}
+
+TEST_CASE("host backends do not record work for replay") {
+  for (const auto& name : backend::available()) {
+    Backend& b = backend::get(name);
+    if (b.supports_capture()) continue;
+    CAPTURE(name);
+    CHECK_THROWS_AS(b.begin_capture(), BackendError);
+  }
+}

@@ -19,6 +19,7 @@
 
 #include "keras/core/errors.hpp"
 #include "keras/internal/backend_factories.hpp"
+#include "keras/internal/captured_memory.hpp"
 
 namespace keras::testing {
 namespace {
@@ -47,8 +48,59 @@ class EmulatedDevice final : public Backend {
   bool host_addressable() const override { return false; }
 
   void synchronize() override {
+    refuse_while_capturing("synchronize");
     synchronizations_.fetch_add(1, std::memory_order_relaxed);
     wait_idle();
+  }
+
+  // --- capture: this thread's work is recorded instead of queued; a replay queues it again --
+  bool supports_capture() const override { return true; }
+  void begin_capture() override {
+    std::lock_guard lock(mutex_);
+    if (capturing_) throw BackendError(name() + ": begin_capture while another capture is recording");
+    capturing_ = true;
+    capture_thread_ = std::this_thread::get_id();
+    capture_id_ = next_capture_id_++;
+    captured_memory_.begin(capture_id_);
+    ++captures_;
+  }
+  std::unique_ptr<CapturedWork> end_capture() override {
+    std::lock_guard lock(mutex_);
+    if (!capturing_ || capture_thread_ != std::this_thread::get_id()) {
+      throw BackendError(name() + ": end_capture without a capture recording on this thread");
+    }
+    capturing_ = false;
+    captured_memory_.end();
+    return std::make_unique<Recording>(*this, capture_id_, std::exchange(recorded_, {}));
+  }
+  void abort_capture() noexcept override {
+    std::uint64_t id = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (!capturing_ || capture_thread_ != std::this_thread::get_id()) return;
+      capturing_ = false;
+      captured_memory_.end();
+      recorded_.clear();
+      id = capture_id_;
+    }
+    release_capture(id);
+  }
+  void replay(CapturedWork& work) override {
+    auto* recording = dynamic_cast<Recording*>(&work);
+    if (!recording || &recording->owner != this) {
+      throw BackendError(name() + ": replay of work that another backend recorded");
+    }
+    refuse_while_capturing("replay");
+    {
+      std::lock_guard lock(mutex_);
+      for (const Work& w : recording->work) queue_.push_back(w);
+      ++replays_;
+    }
+    changed_.notify_all();
+  }
+  std::pair<std::uint64_t, std::uint64_t> capture_counts() {
+    std::lock_guard lock(mutex_);
+    return {captures_, replays_};
   }
   void hold(bool held) {
     {
@@ -71,6 +123,7 @@ class EmulatedDevice final : public Backend {
     if (!p) throw std::bad_alloc();
     std::lock_guard lock(mutex_);
     live_.insert(p);
+    captured_memory_.allocated(p, recording_here());
     return tag(p);
   }
   void deallocate(void* ptr) noexcept override {
@@ -83,6 +136,7 @@ class EmulatedDevice final : public Backend {
                      name().c_str(), ptr);
         std::abort();
       }
+      if (captured_memory_.keep(real, recording_here())) return;  // a recording still uses it
     }
     try {
       submit("deallocate", [real] { std::free(real); });
@@ -103,6 +157,7 @@ class EmulatedDevice final : public Backend {
   }
   void copy_to_host(void* host_dst, const void* src, std::size_t bytes) override {
     check_host(host_dst, "copy_to_host");
+    refuse_while_capturing("copy_to_host");
     const void* s = untag(src, "copy_to_host");
     host_reads_.fetch_add(1, std::memory_order_relaxed);
     synchronize();
@@ -154,6 +209,16 @@ class EmulatedDevice final : public Backend {
   }
   void dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) override {
     enqueue("dropout_mask", [=](Backend& k, auto mask) { k.dropout_mask(mask, n, seed, rate); }, mask);
+  }
+  // The seed is read when the kernel runs, as the cuda kernels read it.
+  void random_uniform_at(float* y, std::size_t n, const std::uint64_t* seed, float low, float high) override {
+    enqueue("random_uniform_at", [=](Backend& k, auto y, auto seed) { k.random_uniform(y, n, *seed, low, high); }, y, seed);
+  }
+  void random_normal_at(float* y, std::size_t n, const std::uint64_t* seed, float mean, float stddev) override {
+    enqueue("random_normal_at", [=](Backend& k, auto y, auto seed) { k.random_normal(y, n, *seed, mean, stddev); }, y, seed);
+  }
+  void dropout_mask_at(float* mask, std::size_t n, const std::uint64_t* seed, float rate) override {
+    enqueue("dropout_mask_at", [=](Backend& k, auto mask, auto seed) { k.dropout_mask(mask, n, *seed, rate); }, mask, seed);
   }
 
   void unary(UnaryOp op, UnaryParams p, const float* x, float* y, std::size_t n) override {
@@ -358,9 +423,52 @@ class EmulatedDevice final : public Backend {
   void submit(const char* kernel, std::function<void()> work) {
     {
       std::lock_guard lock(mutex_);
+      if (recording_here()) {
+        recorded_.push_back({kernel, std::move(work)});
+        return;
+      }
       queue_.push_back({kernel, std::move(work)});
     }
     changed_.notify_all();
+  }
+
+  bool recording_here() const { return capturing_ && capture_thread_ == std::this_thread::get_id(); }  // mutex_ held
+  // What a CUDA stream refuses while capturing: the host cannot wait for work that is not run.
+  void refuse_while_capturing(const char* what) {
+    std::lock_guard lock(mutex_);
+    if (recording_here()) {
+      throw BackendError(name() + ": " + what + " while a capture is recording on this thread: a captured step "
+                         "must not read values on the host or wait for the device");
+    }
+  }
+
+  struct Work {
+    const char* kernel;
+    std::function<void()> run;
+  };
+  struct Recording final : CapturedWork {
+    Recording(EmulatedDevice& device, std::uint64_t id, std::vector<Work> recorded)
+        : owner(device), id(id), work(std::move(recorded)) {}
+    ~Recording() override { owner.release_capture(id); }
+    EmulatedDevice& owner;
+    std::uint64_t id;
+    std::vector<Work> work;
+  };
+  // Frees what only the recording still reserved, after any replay already queued.
+  void release_capture(std::uint64_t id) noexcept {
+    std::vector<void*> blocks;
+    {
+      std::lock_guard lock(mutex_);
+      blocks = captured_memory_.release(id);
+    }
+    for (void* real : blocks) {
+      try {
+        submit("deallocate (recording)", [real] { std::free(real); });
+      } catch (...) {
+        wait_idle();
+        std::free(real);
+      }
+    }
   }
 
   void wait_idle() {
@@ -402,11 +510,6 @@ class EmulatedDevice final : public Backend {
     }
   }
 
-  struct Work {
-    const char* kernel;
-    std::function<void()> run;
-  };
-
   const int index_;
   const std::uintptr_t tag_;
   std::unique_ptr<Backend> kernels_;
@@ -419,6 +522,13 @@ class EmulatedDevice final : public Backend {
   bool busy_ = false, stopping_ = false, held_ = false;
   std::exception_ptr error_;
   std::string error_kernel_;
+  // The capture recording, if any: its thread, its work so far, and the memory it reserves.
+  bool capturing_ = false;
+  std::thread::id capture_thread_;
+  std::uint64_t capture_id_ = 0, next_capture_id_ = 1;
+  std::vector<Work> recorded_;
+  internal::CapturedMemory captured_memory_;
+  std::uint64_t captures_ = 0, replays_ = 0;
   std::thread worker_;
 };
 
@@ -433,6 +543,11 @@ EmulatedDevice& as_emulated(Backend& backend) {
 void hold_emulated_device(Backend& backend, bool held) { as_emulated(backend).hold(held); }
 
 std::size_t emulated_device_queue_length(Backend& backend) { return as_emulated(backend).queue_length(); }
+
+EmulatedCaptureCounts emulated_device_capture_counts(Backend& backend) {
+  const auto [captures, replays] = as_emulated(backend).capture_counts();
+  return {captures, replays};
+}
 
 std::uintptr_t emulated_device_tag(int index) { return std::uintptr_t(0x40 + index) << 56; }
 

@@ -23,4 +23,11 @@ std::uintptr_t emulated_device_tag(int index);
 void hold_emulated_device(Backend& device, bool held);
 std::size_t emulated_device_queue_length(Backend& device);
 
+// How many captures began on the device, and how many recordings were replayed.
+struct EmulatedCaptureCounts {
+  std::uint64_t captures = 0;
+  std::uint64_t replays = 0;
+};
+EmulatedCaptureCounts emulated_device_capture_counts(Backend& device);
+
 }  // namespace keras::testing

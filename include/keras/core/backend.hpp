@@ -152,6 +152,13 @@ struct ImageAugmentation {
   float std[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 };
 
+// A recording of enqueued work that a backend can run again (a CUDA graph): made by
+// end_capture, run by replay, and holding the memory its work uses until it is destroyed.
+class CapturedWork {
+ public:
+  virtual ~CapturedWork() = default;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -170,6 +177,22 @@ class Backend {
   void reset_peak_memory();
   void note_tensor_allocated(std::size_t bytes);  // called by tensor storage only
   void note_tensor_freed(std::size_t bytes);
+
+  // --- capture and replay (docs/backend_contract.md, "Capture") ------------------------
+  // Whether this backend records work for replay. Between begin_capture and end_capture the
+  // calling thread's work is recorded, not run: it must not read values on the host or
+  // synchronize (a BackendError says so). Host arguments are consumed as usual; an upload
+  // becomes part of the recording (the same bytes again at every replay). Memory allocated or
+  // freed while recording stays reserved for the recording until it is destroyed, so that a
+  // replay writes only memory it owns or memory still alive outside it. Other threads' work
+  // runs as before.
+  virtual bool supports_capture() const { return false; }
+  virtual void begin_capture();
+  virtual std::unique_ptr<CapturedWork> end_capture();
+  // Ends a capture that failed midway and drops what it recorded.
+  virtual void abort_capture() noexcept {}
+  // Enqueues the recorded work once more, in queue order with everything else.
+  virtual void replay(CapturedWork& work);
 
   // --- memory -------------------------------------------------------------------------
   virtual void* allocate(std::size_t bytes) = 0;
@@ -192,6 +215,12 @@ class Backend {
                              float stddev) = 0;
   // mask[i] = 1/(1-rate) with probability 1-rate, else 0.
   virtual void dropout_mask(float* mask, std::size_t n, std::uint64_t seed, float rate) = 0;
+  // The same draws with the seed read from this backend's memory when the kernel runs, so a
+  // replayed capture draws anew each step. The default reads the seed on the host (it
+  // synchronizes), which is free on host backends.
+  virtual void random_uniform_at(float* y, std::size_t n, const std::uint64_t* seed, float low, float high);
+  virtual void random_normal_at(float* y, std::size_t n, const std::uint64_t* seed, float mean, float stddev);
+  virtual void dropout_mask_at(float* mask, std::size_t n, const std::uint64_t* seed, float rate);
 
   // --- element-wise ---------------------------------------------------------------------
   virtual void unary(UnaryOp op, UnaryParams p, const float* x, float* y, std::size_t n) = 0;

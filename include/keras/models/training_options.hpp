@@ -60,6 +60,21 @@ class MetricSpec {
   metrics::MetricPtr metric_;
 };
 
+// compile's jit_compile: true, false or "auto" (Keras' default). There is no XLA here: a
+// compiled step is the training step's forward and backward pass recorded once on a backend
+// that can replay work (a CUDA graph) and replayed for each batch of the same shapes
+// (docs/decisions.md, "jit_compile"). true and "auto" both record where the backend can;
+// false always runs the step op by op.
+class JitCompile {
+ public:
+  JitCompile(bool enabled) : enabled_(enabled) {}  // NOLINT
+  JitCompile(const char* mode);                    // NOLINT: "auto"
+  bool enabled() const { return enabled_; }
+
+ private:
+  bool enabled_ = true;
+};
+
 struct CompileOptions {
   OptimizerSpec optimizer = "rmsprop";
   LossSpec loss{};
@@ -68,6 +83,7 @@ struct CompileOptions {
   // Batches run per call of the step function (Keras 3): the batch callbacks and the logs they
   // read come once per that many batches, so a device runs them without a host round trip.
   int steps_per_execution = 1;
+  JitCompile jit_compile = "auto";
 };
 
 // 0 silent, 1 progress bar, 2 one line per epoch, "auto" = 1 on a terminal, 2 otherwise.

@@ -1,0 +1,71 @@
+#pragma once
+// Which device blocks a recorded capture (a CUDA graph) still needs. A replay writes and reads
+// the very addresses the capture saw, so none of them may go back to the allocator while the
+// recording lives:
+//  - every block allocated while recording belongs to the recording; a tensor that outlives
+//    the capture (the step's outputs) keeps using it, and when that tensor lets go of it the
+//    block stays reserved until the recording is destroyed;
+//  - every block freed while recording (a temporary of the step, or an older block the step
+//    read last) is kept too, instead of being handed out again.
+// Host logic only, shared by the cuda backend and the emulated test device; the caller holds
+// its allocator's lock around every call.
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace keras::internal {
+
+class CapturedMemory {
+ public:
+  // Recording `capture` starts: what is allocated or freed from now on is reserved for it.
+  void begin(std::uint64_t capture) { recording_ = capture; }
+  void end() { recording_.reset(); }
+  bool recording() const { return recording_.has_value(); }
+
+  // `by_recorder`: the call comes from the thread that records (other threads' work is not
+  // recorded, so their blocks are ordinary ones).
+  void allocated(void* block, bool by_recorder) {
+    if (recording_ && by_recorder) blocks_[block].captures.push_back(*recording_);
+  }
+  // Whether `block` must stay reserved instead of being freed now (the caller then keeps it).
+  bool keep(void* block, bool by_recorder) {
+    if (recording_ && by_recorder) {
+      Reserved& r = blocks_[block];
+      if (r.captures.empty() || r.captures.back() != *recording_) r.captures.push_back(*recording_);
+      r.released = true;
+      return true;
+    }
+    const auto it = blocks_.find(block);
+    if (it == blocks_.end()) return false;
+    it->second.released = true;
+    return true;
+  }
+  // The recording `capture` is gone: returns the blocks that no recording needs and nobody
+  // holds any more, for the caller to free now; blocks still held become ordinary ones.
+  std::vector<void*> release(std::uint64_t capture) {
+    std::vector<void*> free_now;
+    for (auto it = blocks_.begin(); it != blocks_.end();) {
+      auto& captures = it->second.captures;
+      std::erase(captures, capture);
+      if (!captures.empty()) {
+        ++it;
+        continue;
+      }
+      if (it->second.released) free_now.push_back(it->first);
+      it = blocks_.erase(it);
+    }
+    return free_now;
+  }
+  std::size_t reserved_blocks() const { return blocks_.size(); }
+
+ private:
+  struct Reserved {
+    std::vector<std::uint64_t> captures;  // the recordings that need it (usually one)
+    bool released = false;                // no tensor holds it any more
+  };
+  std::optional<std::uint64_t> recording_;
+  std::unordered_map<void*, Reserved> blocks_;
+};
+
+}  // namespace keras::internal

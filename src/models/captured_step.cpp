@@ -1,0 +1,165 @@
+#include "captured_step.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "keras/core/autograd.hpp"
+#include "keras/internal/deferred_checks.hpp"
+#include "keras/models/model.hpp"
+#include "keras/optimizers/loss_scale_optimizer.hpp"
+
+namespace keras::internal {
+namespace {
+
+// Seeds a step may draw for its random kernels (Dropout, GaussianNoise...): one per random
+// layer call, so a few dozen even for deep nets.
+constexpr std::size_t kSeedSlots = 1024;
+
+void describe_tensor(std::string& key, const Tensor& t) {
+  if (!t.defined()) {
+    key += "-;";
+    return;
+  }
+  key += t.backend().name() + ' ' + to_string(t.dtype()) + ' ' + to_string(t.shape()) + ';';
+}
+
+template <class F>
+void each_tensor(const utils::Batch& batch, F f) {
+  for (const Tensor& t : batch.x) f(t);
+  for (const Tensor& t : batch.y) f(t);
+  if (batch.sample_weight.defined()) f(batch.sample_weight);
+}
+
+}  // namespace
+
+StepPass forward_backward(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values) {
+  TrainingState& t = st.training;
+  StepPass p;
+  p.outputs = model(batch.x, true);
+  p.loss = compiled_loss(t, batch.y, p.outputs, batch.sample_weight);
+  p.total = p.loss.total + model.regularization_loss();
+  p.gradients = GradientTape().gradient(t.optimizer->scale_loss(p.total), values);
+  return p;
+}
+
+CapturedStep::~CapturedStep() { drop_recording(); }
+
+// Everything the recording fixed: the batch's backends, types and shapes, the variables it
+// differentiates, and the loss scale it multiplied by.
+std::string CapturedStep::key_of(const ModelState& st, const utils::Batch& batch,
+                                 const std::vector<VariablePtr>& variables) const {
+  std::string key;
+  each_tensor(batch, [&](const Tensor& t) { describe_tensor(key, t); });
+  key += batch.sample_weight.defined() ? "w;" : "-;";
+  for (const auto& v : variables) key += std::to_string(reinterpret_cast<std::uintptr_t>(v.get())) + ',';
+  if (const auto* scaled = dynamic_cast<const optimizers::LossScaleOptimizer*>(st.training.optimizer.get())) {
+    key += "scale " + std::to_string(scaled->dynamic_scale());
+  }
+  return key;
+}
+
+bool CapturedStep::run(Model& model, ModelState& st, const utils::Batch& batch,
+                       const std::vector<VariablePtr>& variables, const std::vector<Tensor>& values,
+                       StepPass& pass) {
+  bool on_this_backend = true;
+  each_tensor(batch, [&](const Tensor& t) { on_this_backend = on_this_backend && &t.backend() == &backend_; });
+  if (!failure_.empty() || !on_this_backend) {
+    ++counts_.uncaptured;
+    return false;
+  }
+  const std::string key = key_of(st, batch, variables);
+  const bool seen_before = key == std::exchange(previous_key_, key);
+  if (work_ && key == recorded_key_) {
+    replay(batch, true);
+    ++counts_.replays;
+    pass = pass_;
+    return true;
+  }
+  if (!seen_before) {  // shapes not seen in the step before (a last partial batch): op by op
+    ++counts_.uncaptured;
+    return false;
+  }
+  if (!record(model, st, batch, values)) {
+    ++counts_.uncaptured;
+    return false;
+  }
+  recorded_key_ = key;
+  ++counts_.recordings;
+  pass = pass_;
+  return true;
+}
+
+bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values) {
+  drop_recording();
+  // The recording reads its batch from these, allocated before it so that it does not own them.
+  inputs_ = {};
+  for (const Tensor& t : batch.x) inputs_.x.push_back(Tensor::empty(t.shape(), t.dtype(), &backend_));
+  for (const Tensor& t : batch.y) inputs_.y.push_back(Tensor::empty(t.shape(), t.dtype(), &backend_));
+  if (batch.sample_weight.defined()) {
+    inputs_.sample_weight = Tensor::empty(batch.sample_weight.shape(), batch.sample_weight.dtype(), &backend_);
+  }
+  seed_table_ = static_cast<std::uint64_t*>(backend_.allocate(kSeedSlots * sizeof(std::uint64_t)));
+  try {
+    CaptureRecording recording(seed_table_, kSeedSlots);
+    backend_.begin_capture();
+    try {
+      StepPass p = forward_backward(model, st, inputs_, values);
+      // Keep the tensors, not the tape behind them: the recording owns their memory.
+      for (auto& o : p.outputs) o = o.detach();
+      for (auto& l : p.loss.per_output) l = l.detach();
+      p.loss.total = p.loss.total.detach();
+      p.total = p.total.detach();
+      pass_ = std::move(p);
+      work_ = backend_.end_capture();
+    } catch (...) {
+      pass_ = {};
+      backend_.abort_capture();
+      throw;
+    }
+    draws_ = recording.take_draws();
+    checks_ = recording.take_checks();
+  } catch (const std::exception& e) {
+    failure_ = e.what();
+    drop_recording();
+    std::fprintf(stderr,
+                 "kerascpp: the training step of model '%s' cannot be recorded for replay on '%s' (%s); it runs op "
+                 "by op (compile(jit_compile=false) turns recording off)\n",
+                 st.name.c_str(), backend_.name().c_str(), failure_.c_str());
+    return false;
+  }
+  seeds_.clear();
+  for (const auto& d : draws_) seeds_.push_back(d.value);  // the recorded step's own draws
+  replay(batch, false);
+  return true;
+}
+
+void CapturedStep::replay(const utils::Batch& batch, bool redraw) {
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < batch.x.size(); ++i) inputs_.x[i].assign(batch.x[i]);
+  for (std::size_t i = 0; i < batch.y.size(); ++i) inputs_.y[i].assign(batch.y[i]);
+  if (batch.sample_weight.defined()) inputs_.sample_weight.assign(batch.sample_weight);
+  if (redraw) {
+    // The same streams' next values, in the recorded order: what the step op by op would draw.
+    for (std::size_t i = 0; i < draws_.size(); ++i) seeds_[i] = draws_[i].redraw();
+  }
+  if (!seeds_.empty()) {
+    const std::size_t slots = std::min(seeds_.size(), kSeedSlots);
+    backend_.copy_from_host(seed_table_, seeds_.data(), slots * sizeof(std::uint64_t));
+  }
+  backend_.replay(*work_);
+  for (const auto& c : checks_) defer_check(c.count, c.describe);
+}
+
+void CapturedStep::drop_recording() {
+  pass_ = {};
+  checks_.clear();
+  draws_.clear();
+  work_.reset();  // frees what only the recording held, after its queued replays
+  inputs_ = {};
+  if (seed_table_) backend_.deallocate(seed_table_);
+  seed_table_ = nullptr;
+  recorded_key_.clear();
+}
+
+}  // namespace keras::internal

@@ -1,0 +1,81 @@
+#pragma once
+// The training step's forward and backward pass recorded once on a backend that can replay
+// work (a CUDA graph) and replayed for each later batch of the same shapes: one launch instead
+// of one per op, and none of the host's per-op work (tape, shapes, allocation). The optimizer
+// update, the trackers and the metrics run as usual after it, on the replay's outputs; they
+// read the learning rate and the step count on the host, which a replay would not.
+//
+// A step is recorded the second time in a row that the batch's shapes are seen (the first runs
+// op by op: it builds the optimizer's slots and the backend's algorithm caches, which must not
+// happen while recording), so a last partial batch, seen once per epoch, runs op by op and
+// leaves the recording in place. docs/decisions.md ("jit_compile") has the rest.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keras/core/backend.hpp"
+#include "keras/core/variable.hpp"
+#include "keras/internal/capture_recording.hpp"
+#include "keras/utils/sequence.hpp"
+#include "model_state.hpp"
+
+namespace keras {
+class Model;
+}
+
+namespace keras::internal {
+
+// What a training step's forward and backward pass give the rest of the step.
+struct StepPass {
+  std::vector<Tensor> outputs;
+  CompiledLoss loss;
+  Tensor total;  // loss.total plus the regularization losses
+  std::vector<Tensor> gradients;
+};
+
+// The pass itself, op by op (both the uncaptured step and the recording run exactly this).
+StepPass forward_backward(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values);
+
+class CapturedStep {
+ public:
+  explicit CapturedStep(Backend& backend) : backend_(backend) {}
+  Backend& backend() const { return backend_; }
+  ~CapturedStep();
+  CapturedStep(const CapturedStep&) = delete;
+  CapturedStep& operator=(const CapturedStep&) = delete;
+
+  // Runs the pass of `batch` by replaying the recording, recording it first when this is the
+  // second batch in a row of these shapes; false when the caller must run it op by op.
+  bool run(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables,
+           const std::vector<Tensor>& values, StepPass& pass);
+
+  struct Counts {
+    std::uint64_t recordings = 0;  // steps recorded (each also ran once, as its first replay)
+    std::uint64_t replays = 0;     // later steps that replayed a recording
+    std::uint64_t uncaptured = 0;  // steps this object left to run op by op
+  };
+  Counts counts() const { return counts_; }
+  // Why recording failed, if it did (the step then always runs op by op).
+  const std::string& failure() const { return failure_; }
+
+ private:
+  std::string key_of(const ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables) const;
+  bool record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values);
+  void replay(const utils::Batch& batch, bool redraw);
+  void drop_recording();
+
+  Backend& backend_;
+  std::string previous_key_, recorded_key_;
+  utils::Batch inputs_;  // where the recording reads the batch: each batch is copied in
+  std::uint64_t* seed_table_ = nullptr;
+  std::vector<std::uint64_t> seeds_;
+  std::vector<CaptureRecording::Draw> draws_;
+  std::vector<CaptureRecording::Check> checks_;
+  StepPass pass_;  // written by every replay
+  std::unique_ptr<CapturedWork> work_;
+  Counts counts_;
+  std::string failure_;
+};
+
+}  // namespace keras::internal

@@ -1,0 +1,171 @@
+// compile(jit_compile): the training step recorded once and replayed (a CUDA graph on the cuda
+// backend; the emulated device records its queued kernels the same way). A replayed step must
+// give exactly the weights of the step run op by op, draw its dropout masks anew each step as
+// the op-by-op step does, fall back on a new shape and on a step that cannot be recorded, and
+// still raise the deferred label checks.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "keras/keras.hpp"
+#include "support/active_backend.hpp"
+#include "support/emulated_device_backend.hpp"
+
+using namespace keras;
+using namespace keras::layers;
+using test_support::ActiveBackend;
+
+namespace {
+
+struct Data {
+  Tensor x, y;
+};
+Data make_data(std::int64_t n, std::int32_t bad_label_at = -1) {
+  std::vector<float> x(static_cast<std::size_t>(n * 6 * 6 * 2));
+  std::vector<std::int32_t> y(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 13) / 13.0f - 0.4f;
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<std::int32_t>((i * 7) % 3);
+  if (bad_label_at >= 0) y[static_cast<std::size_t>(bad_label_at)] = 7;
+  return {Tensor::from_vector(x, {n, 6, 6, 2}), Tensor::from_vector(y, {n})};
+}
+
+// Convolution, batch normalization (moving statistics updated inside the step), dropout (a
+// seed drawn per step), an L2 penalty and two metrics.
+Sequential make_model(bool jit_compile, std::function<Tensor(const Tensor&)> extra = {}) {
+  Sequential model({Input({6, 6, 2}),
+                    Conv2D(4, 3, {.padding = "same", .activation = "relu",
+                                  .kernel_regularizer = regularizers::L2(1e-3f)}),
+                    BatchNormalization(), Dropout(0.3)});
+  if (extra) model.add(Lambda(extra));
+  model.add(Flatten());
+  model.add(Dense(3, {.activation = "softmax"}));
+  model.compile({.optimizer = optimizers::Adam({.learning_rate = 0.01}),
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy", metrics::SparseTopKCategoricalAccuracy({.k = 2})},
+                 .jit_compile = jit_compile});
+  return model;
+}
+
+struct Run {
+  std::vector<std::vector<float>> weights;
+  std::vector<double> losses;
+  testing::EmulatedCaptureCounts counts;
+};
+
+// fit on `samples` samples in batches of 8 (a last partial batch unless a multiple of 8).
+Run train(bool jit_compile, std::int64_t samples, int epochs, std::function<Tensor(const Tensor&)> extra = {}) {
+  Backend& device = backend::get();
+  utils::set_random_seed(11);
+  Sequential model = make_model(jit_compile, std::move(extra));
+  const Data d = make_data(samples);
+  const bool emulated = device.device().kind == DeviceKind::emulated;
+  const auto before = emulated ? testing::emulated_device_capture_counts(device) : testing::EmulatedCaptureCounts{};
+  const auto history = model.fit(d.x, d.y, {.batch_size = 8, .epochs = epochs, .verbose = 0});
+  Run run;
+  for (const auto& v : model.weights()) run.weights.push_back(v->value().to_vector<float>());
+  run.losses = history.history.at("loss");
+  if (emulated) {
+    const auto after = testing::emulated_device_capture_counts(device);
+    run.counts = {after.captures - before.captures, after.replays - before.replays};
+  }
+  return run;
+}
+
+bool bitwise_equal(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a replayed training step gives bit for bit the weights of the step run op by op") {
+  ActiveBackend device("emulated_device");
+  // 20 samples: batches of 8, 8 and 4 per epoch.
+  const Run eager = train(false, 20, 3);
+  const Run replayed = train(true, 20, 3);
+  CHECK(eager.counts.captures == 0);
+  // Epoch 1: op by op, then recorded (and run as its first replay); the partial batch op by op;
+  // later epochs replay both full batches and run the partial one op by op.
+  CHECK(replayed.counts.captures == 1);
+  CHECK(replayed.counts.replays == 5);
+  REQUIRE(eager.weights.size() == replayed.weights.size());
+  for (std::size_t i = 0; i < eager.weights.size(); ++i) {
+    CAPTURE(i);
+    CHECK(bitwise_equal(eager.weights[i], replayed.weights[i]));
+  }
+  // The op-by-op step draws a new dropout mask every step, so a replay that kept the recorded
+  // step's mask could not match it.
+  CHECK(eager.losses == replayed.losses);
+}
+
+TEST_CASE("cuda backend: a training step replayed from a CUDA graph matches the step run op by op") {
+  const auto names = backend::available();
+  if (std::find(names.begin(), names.end(), "cuda") == names.end()) {
+    MESSAGE("SKIPPED CUDA graph replay: no usable cuda backend here (needs a GPU)");
+    return;
+  }
+  ActiveBackend device("cuda");
+  const Run eager = train(false, 20, 3);
+  const Run replayed = train(true, 20, 3);
+  REQUIRE(eager.weights.size() == replayed.weights.size());
+  // The same kernels and cuDNN algorithms in the same order; cuDNN's backward-filter
+  // algorithms may sum in a different order from run to run, hence a tolerance.
+  for (std::size_t i = 0; i < eager.weights.size(); ++i) {
+    CAPTURE(i);
+    REQUIRE(eager.weights[i].size() == replayed.weights[i].size());
+    for (std::size_t j = 0; j < eager.weights[i].size(); ++j) {
+      CHECK(replayed.weights[i][j] == doctest::Approx(eager.weights[i][j]).epsilon(1e-4).scale(1.0));
+    }
+  }
+}
+
+TEST_CASE("a step that reads a value on the host is not recorded and runs op by op") {
+  ActiveBackend device("emulated_device");
+  auto host_read = [](const Tensor& x) {
+    if (!std::isfinite(ops::sum(x).item<float>())) throw ValueError("non-finite activations");  // a read in the step
+    return x;
+  };
+  const Run eager = train(false, 16, 2, host_read);
+  const Run fallback = train(true, 16, 2, host_read);
+  CHECK(fallback.counts.captures == 1);  // tried once, never again
+  CHECK(fallback.counts.replays == 0);
+  REQUIRE(eager.weights.size() == fallback.weights.size());
+  // The failed recording drew the step's dropout seed, so the masks differ from here on:
+  // the run is a valid one, not the op-by-op run's twin.
+  for (const auto& w : fallback.weights) {
+    for (float v : w) CHECK(std::isfinite(v));
+  }
+}
+
+// Batches in order from arrays: a data source is not checked up front as arrays are, so
+// the label check left to the device is what finds a bad label.
+class Batches final : public utils::Sequence {
+ public:
+  explicit Batches(Data d) : d_(std::move(d)) {}
+  std::size_t size() const override { return static_cast<std::size_t>(d_.x.dim(0) / 8); }
+  utils::Batch get(std::size_t i) override {
+    const auto at = static_cast<std::int64_t>(i) * 8;
+    return {{d_.x.slice(at, at + 8)}, {d_.y.slice(at, at + 8)}, {}};
+  }
+
+ private:
+  Data d_;
+};
+
+TEST_CASE("a bad label in a replayed step still raises the label check") {
+  ActiveBackend device("emulated_device");
+  utils::set_random_seed(5);
+  Sequential model = make_model(true);
+  Batches batches(make_data(40, 37));  // a label 7 for 3 classes in the fifth batch, replayed
+  const auto before = testing::emulated_device_capture_counts(backend::get());
+  CHECK_THROWS_WITH_AS(model.fit(batches, {.epochs = 1, .verbose = 0}), doctest::Contains("outside [0, 3)"),
+                       ValueError);
+  CHECK(testing::emulated_device_capture_counts(backend::get()).replays >= before.replays + 4);
+}
+
+TEST_CASE("jit_compile takes true, false and \"auto\" as Keras does") {
+  CHECK(JitCompile("auto").enabled());
+  CHECK(JitCompile(true).enabled());
+  CHECK_FALSE(JitCompile(false).enabled());
+  CHECK_THROWS_AS(JitCompile("xla"), ValueError);
+}
