@@ -157,8 +157,12 @@ void* CudaBackend::allocate(std::size_t bytes) {
   void* p = nullptr;
   {
     std::lock_guard lock(allocator_mutex_);
-    p = allocator_.allocate(bytes);
-    if (p) captured_memory_.allocated(p, recording_here());
+    const bool recorder = recording_here();
+    p = captured_memory_.reuse(bytes, recorder);  // a graph's own temporary, within the graph
+    if (!p) {
+      p = allocator_.allocate(bytes);
+      if (p) captured_memory_.allocated(p, bytes, recorder);
+    }
   }
   if (!p) throw BackendError(memory_report(bytes));
   return p;

@@ -119,11 +119,18 @@ class EmulatedDevice final : public Backend {
 
   // --- memory: allocation is immediate (like cudaMalloc), freeing is queue-ordered ---------
   void* allocate(std::size_t bytes) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (void* again = captured_memory_.reuse(bytes, recording_here())) {  // a recording's own temporary
+        live_.insert(again);
+        return tag(again);
+      }
+    }
     void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!p) throw std::bad_alloc();
     std::lock_guard lock(mutex_);
     live_.insert(p);
-    captured_memory_.allocated(p, recording_here());
+    captured_memory_.allocated(p, bytes, recording_here());
     return tag(p);
   }
   void deallocate(void* ptr) noexcept override {
