@@ -43,6 +43,15 @@ StepPass forward_backward(Model& model, ModelState& st, const utils::Batch& batc
   return p;
 }
 
+StepPass forward_only(Model& model, ModelState& st, const utils::Batch& batch) {
+  const NoGradGuard no_grad;
+  StepPass p;
+  p.outputs = model(batch.x, false);
+  p.loss = compiled_loss(st.training, batch.y, p.outputs, batch.sample_weight);
+  p.total = p.loss.total + model.regularization_loss();
+  return p;
+}
+
 CapturedStep::~CapturedStep() { drop_recording(); }
 
 // Everything the recording fixed: the batch's backends, types and shapes, the variables it
@@ -104,7 +113,7 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
     CaptureRecording recording(seed_table_, kSeedSlots);
     backend_.begin_capture();
     try {
-      StepPass p = forward_backward(model, st, inputs_, values);
+      StepPass p = training_ ? forward_backward(model, st, inputs_, values) : forward_only(model, st, inputs_);
       // Keep the tensors, not the tape behind them: the recording owns their memory.
       for (auto& o : p.outputs) o = o.detach();
       for (auto& l : p.loss.per_output) l = l.detach();
@@ -123,9 +132,9 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
     failure_ = e.what();
     drop_recording();
     std::fprintf(stderr,
-                 "kerascpp: the training step of model '%s' cannot be recorded for replay on '%s' (%s); it runs op "
+                 "kerascpp: the %s step of model '%s' cannot be recorded for replay on '%s' (%s); it runs op "
                  "by op (compile(jit_compile=false) turns recording off)\n",
-                 st.name.c_str(), backend_.name().c_str(), failure_.c_str());
+                 training_ ? "training" : "test", st.name.c_str(), backend_.name().c_str(), failure_.c_str());
     return false;
   }
   seeds_.clear();

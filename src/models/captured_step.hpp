@@ -1,9 +1,10 @@
 #pragma once
-// The training step's forward and backward pass recorded once on a backend that can replay
-// work (a CUDA graph) and replayed for each later batch of the same shapes: one launch instead
-// of one per op, and none of the host's per-op work (tape, shapes, allocation). The optimizer
-// update, the trackers and the metrics run as usual after it, on the replay's outputs; they
-// read the learning rate and the step count on the host, which a replay would not.
+// The training step's forward and backward pass (and the test step's forward pass) recorded
+// once on a backend that can replay work (a CUDA graph) and replayed for each later batch of
+// the same shapes: one launch instead of one per op, and none of the host's per-op work (tape,
+// shapes, allocation). The optimizer update, the trackers and the metrics run as usual after
+// it, on the replay's outputs; they read the learning rate and the step count on the host,
+// which a replay would not.
 //
 // A step is recorded the second time in a row that the batch's shapes are seen (the first runs
 // op by op: it builds the optimizer's slots and the backend's algorithm caches, which must not
@@ -34,12 +35,15 @@ struct StepPass {
   std::vector<Tensor> gradients;
 };
 
-// The pass itself, op by op (both the uncaptured step and the recording run exactly this).
+// The pass itself, op by op (both the uncaptured step and the recording run exactly this):
+// a training step's, with the gradients of `values`, and a test step's (no gradients).
 StepPass forward_backward(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values);
+StepPass forward_only(Model& model, ModelState& st, const utils::Batch& batch);
 
 class CapturedStep {
  public:
-  explicit CapturedStep(Backend& backend) : backend_(backend) {}
+  // `training`: the training step's pass (forward_backward), else the test step's (forward_only).
+  CapturedStep(Backend& backend, bool training) : backend_(backend), training_(training) {}
   Backend& backend() const { return backend_; }
   ~CapturedStep();
   CapturedStep(const CapturedStep&) = delete;
@@ -66,6 +70,7 @@ class CapturedStep {
   void drop_recording();
 
   Backend& backend_;
+  const bool training_;
   std::string previous_key_, recorded_key_;
   utils::Batch inputs_;  // where the recording reads the batch: each batch is copied in
   std::uint64_t* seed_table_ = nullptr;

@@ -232,6 +232,7 @@ void Model::compile(CompileOptions o) {
   t.steps_per_execution = o.steps_per_execution;
   t.jit_compile = o.jit_compile.enabled();
   t.captured_step.reset();
+  t.captured_test_step.reset();
   t.optimizer = o.optimizer.get();
   // Keras 3 wraps the optimizer for dynamic loss scaling when the policy is mixed_float16.
   if (mixed_precision::global_policy().name() == "mixed_float16" &&
@@ -379,18 +380,51 @@ internal::CompiledLoss internal::compiled_loss(const TrainingState& t, const std
 
 namespace {
 
-// The training pass replayed from a recording of it, when compile(jit_compile) allows and the
-// variables' backend can replay work; false when it must run op by op.
-bool replayed_pass(Model& model, internal::ModelState& st, const utils::Batch& batch,
+// The step's pass replayed from a recording of it, when compile(jit_compile) allows and the
+// weights' backend can replay work; false when it must run op by op.
+bool replayed_pass(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training,
                    const std::vector<VariablePtr>& vars, const std::vector<Tensor>& values, internal::StepPass& pass) {
   TrainingState& t = st.training;
-  if (!t.jit_compile || vars.empty()) return false;
-  Backend& device = vars.front()->value().backend();
+  if (!t.jit_compile) return false;
+  const std::vector<VariablePtr> weights = training ? vars : model.weights();
+  if (weights.empty()) return false;
+  Backend& device = weights.front()->value().backend();
   if (!device.supports_capture()) return false;
-  if (!t.captured_step || &t.captured_step->backend() != &device) {
-    t.captured_step = std::make_shared<internal::CapturedStep>(device);
+  auto& captured = training ? t.captured_step : t.captured_test_step;
+  if (!captured || &captured->backend() != &device) captured = std::make_shared<internal::CapturedStep>(device, training);
+  return captured->run(model, st, batch, vars, values, pass);
+}
+
+// A training step of data-parallel training across processes: the replicas' gradients are
+// summed while the backward pass goes on.
+double run_data_parallel_step(Model& model, internal::ModelState& st, const utils::Batch& batch) {
+  TrainingState& t = st.training;
+  const auto n = static_cast<double>(samples_in(batch));
+  const std::vector<VariablePtr> vars = model.trainable_weights();
+  std::vector<Tensor> values;
+  for (const auto& v : vars) values.push_back(v->value());
+  // BatchNormalization(synchronized=true) reduces over the model's strategy during its step.
+  const distribute::internal::TrainingStrategyScope strategy_scope(t.strategy);
+  const std::vector<Tensor> outputs = model(batch.x, true);
+  const internal::CompiledLoss loss = internal::compiled_loss(t, batch.y, outputs, batch.sample_weight);
+  for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
+    t.output_loss_trackers[k].update(loss.per_output[k].detach(), n);
   }
-  return t.captured_step->run(model, st, batch, vars, values, pass);
+  const Tensor total = loss.total + model.regularization_loss();
+  // Each replica's mean gradient weighted by its share of the global batch: the sum is the
+  // global batch's mean gradient, also when the shares differ (the last batch).
+  double global_n = n;
+  t.strategy->all_reduce_sum(&global_n, 1);
+  distribute::internal::GradientPacks packs(*t.strategy, values, static_cast<float>(n / global_n));
+  GradientTape().gradient(t.optimizer->scale_loss(total), values,
+                          [&](std::size_t i, const Tensor& g) { packs.ready(i, g); });
+  t.optimizer->apply(packs.sums(), vars);
+  average_non_trainable(model, *t.strategy);
+  t.loss_tracker.update(total.detach(), n);
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    for (auto& m : t.metrics[k]) m->update_state(batch.y[k], outputs[k].detach(), batch.sample_weight);
+  }
+  return n;
 }
 
 // One step on a batch: forward, weighted losses plus regularization, and (when training)
@@ -403,6 +437,7 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
                      std::to_string(batch.y.size()) + " target arrays");
   }
   if (training && internal::mirrored(t)) return internal::run_mirrored_step(model, st, batch);
+  if (training && data_parallel(t)) return run_data_parallel_step(model, st, batch);
   const auto n = static_cast<double>(samples_in(batch));
   std::vector<VariablePtr> vars;
   std::vector<Tensor> values;
@@ -410,50 +445,17 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
     vars = model.trainable_weights();
     for (const auto& v : vars) values.push_back(v->value());
   }
-  if (training && !data_parallel(t)) {
-    internal::StepPass pass;
-    if (!replayed_pass(model, st, batch, vars, values, pass)) pass = internal::forward_backward(model, st, batch, values);
-    for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
-      t.output_loss_trackers[k].update(pass.loss.per_output[k].detach(), n);
-    }
-    t.optimizer->apply(pass.gradients, vars);
-    t.loss_tracker.update(pass.total.detach(), n);
-    for (std::size_t k = 0; k < pass.outputs.size(); ++k) {
-      for (auto& m : t.metrics[k]) m->update_state(batch.y[k], pass.outputs[k].detach(), batch.sample_weight);
-    }
-    return n;
+  internal::StepPass pass;
+  if (!replayed_pass(model, st, batch, training, vars, values, pass)) {
+    pass = training ? internal::forward_backward(model, st, batch, values) : internal::forward_only(model, st, batch);
   }
-  std::optional<NoGradGuard> no_grad;
-  if (!training) no_grad.emplace();
-  // BatchNormalization(synchronized=true) reduces over the model's strategy during its step.
-  const distribute::internal::TrainingStrategyScope strategy_scope(data_parallel(t) ? t.strategy : nullptr);
-  const std::vector<Tensor> outputs = model(batch.x, training);
-  const internal::CompiledLoss loss = internal::compiled_loss(t, batch.y, outputs, batch.sample_weight);
   for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
-    t.output_loss_trackers[k].update(loss.per_output[k].detach(), n);
+    t.output_loss_trackers[k].update(pass.loss.per_output[k].detach(), n);
   }
-  Tensor total = loss.total + model.regularization_loss();
-  if (training) {
-    std::vector<Tensor> grads;
-    if (data_parallel(t)) {
-      // Each replica's mean gradient weighted by its share of the global batch: the sum is the
-      // global batch's mean gradient, also when the shares differ (the last batch). The packs
-      // are summed while the backward pass goes on.
-      double global_n = n;
-      t.strategy->all_reduce_sum(&global_n, 1);
-      distribute::internal::GradientPacks packs(*t.strategy, values, static_cast<float>(n / global_n));
-      GradientTape().gradient(t.optimizer->scale_loss(total), values,
-                              [&](std::size_t i, const Tensor& g) { packs.ready(i, g); });
-      grads = packs.sums();
-    } else {
-      grads = GradientTape().gradient(t.optimizer->scale_loss(total), values);
-    }
-    t.optimizer->apply(grads, vars);
-    if (data_parallel(t)) average_non_trainable(model, *t.strategy);
-  }
-  t.loss_tracker.update(total.detach(), n);
-  for (std::size_t k = 0; k < outputs.size(); ++k) {
-    for (auto& m : t.metrics[k]) m->update_state(batch.y[k], outputs[k].detach(), batch.sample_weight);
+  if (training) t.optimizer->apply(pass.gradients, vars);
+  t.loss_tracker.update(pass.total.detach(), n);
+  for (std::size_t k = 0; k < pass.outputs.size(); ++k) {
+    for (auto& m : t.metrics[k]) m->update_state(batch.y[k], pass.outputs[k].detach(), batch.sample_weight);
   }
   return n;
 }

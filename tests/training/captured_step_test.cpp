@@ -1,5 +1,5 @@
-// compile(jit_compile): the training step recorded once and replayed (a CUDA graph on the cuda
-// backend; the emulated device records its queued kernels the same way). A replayed step must
+// compile(jit_compile): the training and test steps recorded once and replayed (a CUDA graph on
+// the cuda backend; the emulated device records its queued kernels the same way). A replayed step must
 // give exactly the weights of the step run op by op, draw its dropout masks anew each step as
 // the op-by-op step does, fall back on a new shape and on a step that cannot be recorded, and
 // still raise the deferred label checks.
@@ -96,6 +96,25 @@ TEST_CASE("a replayed training step gives bit for bit the weights of the step ru
   // The op-by-op step draws a new dropout mask every step, so a replay that kept the recorded
   // step's mask could not match it.
   CHECK(eager.losses == replayed.losses);
+}
+
+TEST_CASE("a replayed test step gives evaluate's figures exactly") {
+  ActiveBackend device("emulated_device");
+  const Data d = make_data(40);
+  std::vector<callbacks::Logs> logs;
+  std::vector<testing::EmulatedCaptureCounts> counts;
+  for (const bool jit : {false, true}) {
+    utils::set_random_seed(3);
+    Sequential model = make_model(jit);
+    const auto before = testing::emulated_device_capture_counts(backend::get());
+    logs.push_back(model.evaluate(d.x, d.y, {.batch_size = 8, .verbose = 0}));
+    const auto after = testing::emulated_device_capture_counts(backend::get());
+    counts.push_back({after.captures - before.captures, after.replays - before.replays});
+  }
+  CHECK(logs[0] == logs[1]);
+  CHECK(counts[0].captures == 0);
+  CHECK(counts[1].captures == 1);  // five batches: op by op, recorded, then three replays
+  CHECK(counts[1].replays == 4);
 }
 
 TEST_CASE("cuda backend: a training step replayed from a CUDA graph matches the step run op by op") {
