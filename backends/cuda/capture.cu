@@ -73,8 +73,7 @@ void CudaBackend::begin_capture() {
 
 // Back to the backend's stream for everything; the allocator stops reserving.
 void CudaBackend::end_recording_state() noexcept {
-  recording_.store(false, std::memory_order_release);
-  recording_thread_ = {};
+  recording_.store(false, std::memory_order_release);  // recording_thread_ is read only while true
   cublas_library().set_stream(cublas_, stream_);
   if (cudnn_) cudnnSetStream(cudnn_, stream_);
   std::lock_guard lock(allocator_mutex_);

@@ -54,14 +54,19 @@ StepPass forward_only(Model& model, ModelState& st, const utils::Batch& batch) {
 
 CapturedStep::~CapturedStep() { drop_recording(); }
 
-// Everything the recording fixed: the batch's backends, types and shapes, the variables it
-// differentiates, and the loss scale it multiplied by.
+// Everything the recording fixed: the batch's backends, types and shapes, the weights it reads
+// (and, training, differentiates), and the loss scale it multiplied by.
 std::string CapturedStep::key_of(const ModelState& st, const utils::Batch& batch,
                                  const std::vector<VariablePtr>& variables) const {
   std::string key;
   each_tensor(batch, [&](const Tensor& t) { describe_tensor(key, t); });
   key += batch.sample_weight.defined() ? "w;" : "-;";
-  for (const auto& v : variables) key += std::to_string(reinterpret_cast<std::uintptr_t>(v.get())) + ',';
+  // The recording reads and writes the weights where they are stored: the key is that address.
+  for (const auto& v : variables) {
+    const Tensor value = v->value();
+    key += std::to_string(reinterpret_cast<std::uintptr_t>(raw_data(value))) + ' ' + to_string(value.dtype()) + ' ' +
+           to_string(value.shape()) + ',';
+  }
   if (const auto* scaled = dynamic_cast<const optimizers::LossScaleOptimizer*>(st.training.optimizer.get())) {
     key += "scale " + std::to_string(scaled->dynamic_scale());
   }

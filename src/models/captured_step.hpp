@@ -51,6 +51,7 @@ class CapturedStep {
 
   // Runs the pass of `batch` by replaying the recording, recording it first when this is the
   // second batch in a row of these shapes; false when the caller must run it op by op.
+  // `variables`: the trainable weights (training) or all the weights (test), part of the key.
   bool run(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables,
            const std::vector<Tensor>& values, StepPass& pass);
 

@@ -392,7 +392,7 @@ bool replayed_pass(Model& model, internal::ModelState& st, const utils::Batch& b
   if (!device.supports_capture()) return false;
   auto& captured = training ? t.captured_step : t.captured_test_step;
   if (!captured || &captured->backend() != &device) captured = std::make_shared<internal::CapturedStep>(device, training);
-  return captured->run(model, st, batch, vars, values, pass);
+  return captured->run(model, st, batch, weights, values, pass);
 }
 
 // A training step of data-parallel training across processes: the replicas' gradients are

@@ -98,6 +98,34 @@ TEST_CASE("a replayed training step gives bit for bit the weights of the step ru
   CHECK(eager.losses == replayed.losses);
 }
 
+TEST_CASE("freezing a layer and compiling again records the step anew, still matching op by op") {
+  ActiveBackend device("emulated_device");
+  std::vector<std::vector<std::vector<float>>> weights;
+  std::vector<std::uint64_t> captures;
+  for (const bool jit : {false, true}) {
+    utils::set_random_seed(11);
+    Sequential model = make_model(jit);
+    const Data d = make_data(16);
+    const auto before = testing::emulated_device_capture_counts(backend::get());
+    model.fit(d.x, d.y, {.batch_size = 8, .epochs = 2, .verbose = 0});
+    model.layers().front()->trainable = false;  // the convolution: fewer gradients
+    model.compile({.optimizer = optimizers::Adam({.learning_rate = 0.01}),  // as Keras needs after that
+                   .loss = "sparse_categorical_crossentropy",
+                   .jit_compile = jit});
+    model.fit(d.x, d.y, {.batch_size = 8, .epochs = 2, .verbose = 0});
+    captures.push_back(testing::emulated_device_capture_counts(backend::get()).captures - before.captures);
+    weights.emplace_back();
+    for (const auto& v : model.weights()) weights.back().push_back(v->value().to_vector<float>());
+  }
+  CHECK(captures[0] == 0);
+  CHECK(captures[1] == 2);
+  REQUIRE(weights[0].size() == weights[1].size());
+  for (std::size_t i = 0; i < weights[0].size(); ++i) {
+    CAPTURE(i);
+    CHECK(bitwise_equal(weights[0][i], weights[1][i]));
+  }
+}
+
 TEST_CASE("a replayed test step gives evaluate's figures exactly") {
   ActiveBackend device("emulated_device");
   const Data d = make_data(40);
