@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "keras/core/autograd.hpp"
+#include "keras/core/errors.hpp"
 #include "keras/internal/deferred_checks.hpp"
 #include "keras/models/model.hpp"
 #include "keras/optimizers/loss_scale_optimizer.hpp"
@@ -133,7 +134,7 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
     }
     draws_ = recording.take_draws();
     checks_ = recording.take_checks();
-  } catch (const std::exception& e) {
+  } catch (const BackendError& e) {  // what the backend refused while recording
     failure_ = e.what();
     drop_recording();
     std::fprintf(stderr,
@@ -141,6 +142,9 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
                  "by op (compile(jit_compile=false) turns recording off)\n",
                  training_ ? "training" : "test", st.name.c_str(), backend_.name().c_str(), failure_.c_str());
     return false;
+  } catch (...) {  // the step's own error (a wrong shape, say): op by op it would fail alike
+    drop_recording();
+    throw;
   }
   seeds_.clear();
   for (const auto& d : draws_) seeds_.push_back(d.value);  // the recorded step's own draws

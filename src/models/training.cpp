@@ -49,18 +49,17 @@ Verbosity::Verbosity(const char* mode) {
     throw ValueError(std::string("verbose must be 0, 1, 2 or \"auto\", got \"") + mode + "\"");
   }
 }
-JitCompile::JitCompile(const char* mode) {
-  if (std::string(mode) != "auto") {
-    throw ValueError(std::string("jit_compile must be true, false or \"auto\", got \"") + mode + "\"");
-  }
-}
-
 int Verbosity::resolve() const {
   if (level_ == -1) return utils::stdout_is_terminal() ? 1 : 2;
   if (level_ < 0 || level_ > 2) throw ValueError("verbose must be 0, 1, 2 or \"auto\", got " + std::to_string(level_));
   return level_;
 }
 
+JitCompile::JitCompile(const char* mode) {
+  if (std::string(mode) != "auto") {
+    throw ValueError(std::string("jit_compile must be true, false or \"auto\", got \"") + mode + "\"");
+  }
+}
 
 namespace {
 
