@@ -95,12 +95,13 @@ class EmulatedDevice final : public Backend {
       std::lock_guard lock(mutex_);
       for (const Work& w : recording->work) queue_.push_back(w);
       ++replays_;
+      ++enqueued_;
     }
     changed_.notify_all();
   }
-  std::pair<std::uint64_t, std::uint64_t> capture_counts() {
+  std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> capture_counts() {
     std::lock_guard lock(mutex_);
-    return {captures_, replays_};
+    return {captures_, replays_, enqueued_};
   }
   void hold(bool held) {
     {
@@ -435,6 +436,7 @@ class EmulatedDevice final : public Backend {
         return;
       }
       queue_.push_back({kernel, std::move(work)});
+      if (std::strncmp(kernel, "deallocate", 10) != 0) ++enqueued_;  // a free is no launch on a GPU
     }
     changed_.notify_all();
   }
@@ -535,7 +537,7 @@ class EmulatedDevice final : public Backend {
   std::uint64_t capture_id_ = 0, next_capture_id_ = 1;
   std::vector<Work> recorded_;
   internal::CapturedMemory captured_memory_;
-  std::uint64_t captures_ = 0, replays_ = 0;
+  std::uint64_t captures_ = 0, replays_ = 0, enqueued_ = 0;
   std::thread worker_;
 };
 
@@ -552,8 +554,8 @@ void hold_emulated_device(Backend& backend, bool held) { as_emulated(backend).ho
 std::size_t emulated_device_queue_length(Backend& backend) { return as_emulated(backend).queue_length(); }
 
 EmulatedCaptureCounts emulated_device_capture_counts(Backend& backend) {
-  const auto [captures, replays] = as_emulated(backend).capture_counts();
-  return {captures, replays};
+  const auto [captures, replays, enqueued] = as_emulated(backend).capture_counts();
+  return {captures, replays, enqueued};
 }
 
 std::uintptr_t emulated_device_tag(int index) { return std::uintptr_t(0x40 + index) << 56; }

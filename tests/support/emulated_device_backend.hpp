@@ -23,10 +23,13 @@ std::uintptr_t emulated_device_tag(int index);
 void hold_emulated_device(Backend& device, bool held);
 std::size_t emulated_device_queue_length(Backend& device);
 
-// How many captures began on the device, and how many recordings were replayed.
+// How many captures began on the device, how many recordings were replayed, and how many
+// times work was put on its queue (a kernel, a copy, a whole replay: each is one launch or
+// call on a GPU; frees, which a GPU's caching allocator does on the host, are not counted).
 struct EmulatedCaptureCounts {
   std::uint64_t captures = 0;
   std::uint64_t replays = 0;
+  std::uint64_t enqueued = 0;
 };
 EmulatedCaptureCounts emulated_device_capture_counts(Backend& device);
 
