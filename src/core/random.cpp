@@ -62,7 +62,7 @@ Tensor uniform(const Shape& shape, UniformOptions o) {
   Tensor t = Tensor::empty(shape);
   const std::uint64_t seed = next_seed(o.seed);
   const auto n = static_cast<std::size_t>(t.size());
-  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed)) {
+  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed, t.backend())) {
     t.backend().random_uniform_at(internal::data<float>(t), n, slot, o.minval, o.maxval);
   } else {
     t.backend().random_uniform(internal::data<float>(t), n, seed, o.minval, o.maxval);
@@ -74,7 +74,7 @@ Tensor normal(const Shape& shape, NormalOptions o) {
   Tensor t = Tensor::empty(shape);
   const std::uint64_t seed = next_seed(o.seed);
   const auto n = static_cast<std::size_t>(t.size());
-  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed)) {
+  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed, t.backend())) {
     t.backend().random_normal_at(internal::data<float>(t), n, slot, o.mean, o.stddev);
   } else {
     t.backend().random_normal(internal::data<float>(t), n, seed, o.mean, o.stddev);

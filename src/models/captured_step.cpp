@@ -116,7 +116,7 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
   }
   seed_table_ = static_cast<std::uint64_t*>(backend_.allocate(kSeedSlots * sizeof(std::uint64_t)));
   try {
-    CaptureRecording recording(seed_table_, kSeedSlots);
+    CaptureRecording recording(backend_, seed_table_, kSeedSlots);
     backend_.begin_capture();
     try {
       StepPass p = training_ ? forward_backward(model, st, inputs_, values) : forward_only(model, st, inputs_);

@@ -433,7 +433,7 @@ Tensor dropout(const Tensor& x, float rate, std::uint64_t seed, std::optional<Sh
   if (rate == 0.0f) return x;
   const Shape mask_shape = noise_shape.value_or(x.shape());
   Tensor mask = new_output(mask_shape, x.backend());
-  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed)) {  // a captured step draws anew
+  if (const std::uint64_t* slot = internal::recorded_seed_slot(seed, x.backend())) {  // a captured step draws anew
     x.backend().dropout_mask_at(f32(mask), count(mask), slot, rate);
   } else {
     x.backend().dropout_mask(f32(mask), count(mask), seed, rate);

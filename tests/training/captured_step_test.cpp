@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "keras/internal/default_backend_scope.hpp"
 #include "keras/keras.hpp"
 #include "support/active_backend.hpp"
 #include "support/emulated_device_backend.hpp"
@@ -212,6 +213,22 @@ class Batches final : public utils::Sequence {
  private:
   Data d_;
 };
+
+TEST_CASE("a step that draws random numbers on another backend is not recorded") {
+  ActiveBackend device("emulated_device");
+  // Noise made on the host and uploaded: a recording would upload the same noise every step.
+  auto host_noise = [](const Tensor& x) {
+    Tensor noise;
+    {
+      const keras::internal::DefaultBackendScope on_host(backend::host());
+      noise = random::uniform({1}, {.minval = 0.0f, .maxval = 1e-3f});
+    }
+    return ops::add(x, noise.clone(&x.backend()));
+  };
+  const Run run = train(true, 16, 2, host_noise);
+  CHECK(run.counts.captures == 1);  // tried once, never again
+  CHECK(run.counts.replays == 0);
+}
 
 TEST_CASE("a bad label in a replayed step still raises the label check") {
   ActiveBackend device("emulated_device");

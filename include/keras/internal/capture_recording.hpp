@@ -16,9 +16,9 @@ namespace keras::internal {
 
 class CaptureRecording {
  public:
-  // `seed_table`: device memory of `capacity` uint64 values where the recorded kernels read
-  // their seeds. Becomes this thread's active recording until destroyed.
-  CaptureRecording(std::uint64_t* seed_table, std::size_t capacity);
+  // `seed_table`: memory of `backend` (the one recording) of `capacity` uint64 values where the
+  // recorded kernels read their seeds. Becomes this thread's active recording until destroyed.
+  CaptureRecording(Backend& backend, std::uint64_t* seed_table, std::size_t capacity);
   ~CaptureRecording();
   CaptureRecording(const CaptureRecording&) = delete;
   CaptureRecording& operator=(const CaptureRecording&) = delete;
@@ -27,9 +27,11 @@ class CaptureRecording {
 
   // A seed was drawn; `redraw` draws the value the same stream would give next time.
   void seed_drawn(std::uint64_t value, std::function<std::uint64_t()> redraw);
-  // Where a kernel being recorded reads `seed` from: its slot in the seed table if this step
-  // drew it, else null (a fixed seed, the same at every replay, is passed by value).
-  const std::uint64_t* seed_slot(std::uint64_t seed) const;
+  // Where a kernel of `kernel_backend` being recorded reads `seed` from: its slot in the seed
+  // table if this step drew it, else null (a fixed seed, the same at every replay, is passed by
+  // value). A drawn seed used on another backend (which runs now, not at each replay) makes the
+  // step impossible to record: BackendError.
+  const std::uint64_t* seed_slot(std::uint64_t seed, const Backend& kernel_backend) const;
   void check_deferred(const Tensor& count, std::function<std::string()> describe);
 
   struct Draw {
@@ -47,6 +49,7 @@ class CaptureRecording {
   std::size_t capacity() const { return capacity_; }
 
  private:
+  Backend& backend_;
   std::uint64_t* seed_table_;
   std::size_t capacity_;
   std::vector<Draw> draws_;
@@ -55,9 +58,9 @@ class CaptureRecording {
 };
 
 // The active recording's slot for `seed` (see seed_slot), or null when nothing is recorded.
-inline const std::uint64_t* recorded_seed_slot(std::uint64_t seed) {
+inline const std::uint64_t* recorded_seed_slot(std::uint64_t seed, const Backend& kernel_backend) {
   const CaptureRecording* recording = CaptureRecording::active();
-  return recording ? recording->seed_slot(seed) : nullptr;
+  return recording ? recording->seed_slot(seed, kernel_backend) : nullptr;
 }
 
 }  // namespace keras::internal
