@@ -64,15 +64,15 @@ void Backend::dropout_mask_at(float* mask, std::size_t n, const std::uint64_t* s
   dropout_mask(mask, n, value, rate);
 }
 
-void Backend::begin_capture() {
-  throw BackendError("backend '" + name() + "' does not record work for replay (supports_capture() is false)");
+namespace {
+[[noreturn]] void refuse_capture(const Backend& backend) {
+  throw BackendError("backend '" + backend.name() + "' does not record work for replay (supports_capture() is false)");
 }
-std::unique_ptr<CapturedWork> Backend::end_capture() {
-  throw BackendError("backend '" + name() + "' does not record work for replay (supports_capture() is false)");
-}
-void Backend::replay(CapturedWork&) {
-  throw BackendError("backend '" + name() + "' does not record work for replay (supports_capture() is false)");
-}
+}  // namespace
+
+void Backend::begin_capture() { refuse_capture(*this); }
+std::unique_ptr<CapturedWork> Backend::end_capture() { refuse_capture(*this); }
+void Backend::replay(CapturedWork&) { refuse_capture(*this); }
 
 MemoryStats Backend::memory_stats() const { return {live_bytes_.load(), peak_bytes_.load()}; }
 void Backend::reset_peak_memory() { peak_bytes_.store(live_bytes_.load()); }

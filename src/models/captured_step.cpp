@@ -1,6 +1,7 @@
 #include "captured_step.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <utility>
 
@@ -16,14 +17,6 @@ namespace {
 // Seeds a step may draw for its random kernels (Dropout, GaussianNoise...): one per random
 // layer call, so a few dozen even for deep nets.
 constexpr std::size_t kSeedSlots = 1024;
-
-void describe_tensor(std::string& key, const Tensor& t) {
-  if (!t.defined()) {
-    key += "-;";
-    return;
-  }
-  key += t.backend().name() + ' ' + to_string(t.dtype()) + ' ' + to_string(t.shape()) + ';';
-}
 
 template <class F>
 void each_tensor(const utils::Batch& batch, F f) {
@@ -55,21 +48,25 @@ StepPass forward_only(Model& model, ModelState& st, const utils::Batch& batch) {
 
 CapturedStep::~CapturedStep() { drop_recording(); }
 
-// Everything the recording fixed: the batch's backends, types and shapes, the weights it reads
-// (and, training, differentiates), and the loss scale it multiplied by.
-std::string CapturedStep::key_of(const ModelState& st, const utils::Batch& batch,
-                                 const std::vector<VariablePtr>& variables) const {
-  std::string key;
-  each_tensor(batch, [&](const Tensor& t) { describe_tensor(key, t); });
-  key += batch.sample_weight.defined() ? "w;" : "-;";
-  // The recording reads and writes the weights where they are stored: the key is that address.
+// The batch's backends, dtypes and shapes, the weights the recording reads (and, training,
+// differentiates) by where they are stored, and the loss scale it multiplied by.
+CapturedStep::Key CapturedStep::key_of(const ModelState& st, const utils::Batch& batch,
+                                       const std::vector<VariablePtr>& variables) const {
+  Key key;
+  const auto add_tensor = [&](const void* where, const Tensor& t) {
+    key.push_back(reinterpret_cast<std::uintptr_t>(where));
+    key.push_back(static_cast<std::uint64_t>(t.dtype()));
+    key.push_back(static_cast<std::uint64_t>(t.rank()));
+    for (const std::int64_t d : t.shape().dims()) key.push_back(static_cast<std::uint64_t>(d));
+  };
+  each_tensor(batch, [&](const Tensor& t) { add_tensor(&t.backend(), t); });
+  key.push_back(~std::uint64_t{0});  // the batch ends here (a sample weight or not)
   for (const auto& v : variables) {
     const Tensor value = v->value();
-    key += std::to_string(reinterpret_cast<std::uintptr_t>(raw_data(value))) + ' ' + to_string(value.dtype()) + ' ' +
-           to_string(value.shape()) + ',';
+    add_tensor(raw_data(value), value);
   }
   if (const auto* scaled = dynamic_cast<const optimizers::LossScaleOptimizer*>(st.training.optimizer.get())) {
-    key += "scale " + std::to_string(scaled->dynamic_scale());
+    key.push_back(std::bit_cast<std::uint64_t>(scaled->dynamic_scale()));
   }
   return key;
 }
@@ -79,28 +76,18 @@ bool CapturedStep::run(Model& model, ModelState& st, const utils::Batch& batch,
                        StepPass& pass) {
   bool on_this_backend = true;
   each_tensor(batch, [&](const Tensor& t) { on_this_backend = on_this_backend && &t.backend() == &backend_; });
-  if (!failure_.empty() || !on_this_backend) {
-    ++counts_.uncaptured;
-    return false;
-  }
-  const std::string key = key_of(st, batch, variables);
-  const bool seen_before = key == std::exchange(previous_key_, key);
+  if (!failure_.empty() || !on_this_backend) return false;
+  Key key = key_of(st, batch, variables);
+  const bool seen_before = key == previous_key_;
+  previous_key_ = key;
   if (work_ && key == recorded_key_) {
     replay(batch, true);
-    ++counts_.replays;
     pass = pass_;
     return true;
   }
-  if (!seen_before) {  // shapes not seen in the step before (a last partial batch): op by op
-    ++counts_.uncaptured;
-    return false;
-  }
-  if (!record(model, st, batch, values)) {
-    ++counts_.uncaptured;
-    return false;
-  }
-  recorded_key_ = key;
-  ++counts_.recordings;
+  // Shapes not seen in the step before (a last partial batch) run op by op.
+  if (!seen_before || !record(model, st, batch, values)) return false;
+  recorded_key_ = std::move(key);
   pass = pass_;
   return true;
 }

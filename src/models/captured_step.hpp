@@ -55,24 +55,18 @@ class CapturedStep {
   bool run(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables,
            const std::vector<Tensor>& values, StepPass& pass);
 
-  struct Counts {
-    std::uint64_t recordings = 0;  // steps recorded (each also ran once, as its first replay)
-    std::uint64_t replays = 0;     // later steps that replayed a recording
-    std::uint64_t uncaptured = 0;  // steps this object left to run op by op
-  };
-  Counts counts() const { return counts_; }
-  // Why recording failed, if it did (the step then always runs op by op).
-  const std::string& failure() const { return failure_; }
 
  private:
-  std::string key_of(const ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables) const;
+  // Everything the recording fixed, as numbers: comparing them is cheap, and it happens every step.
+  using Key = std::vector<std::uint64_t>;
+  Key key_of(const ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables) const;
   bool record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values);
   void replay(const utils::Batch& batch, bool redraw);
   void drop_recording();
 
   Backend& backend_;
   const bool training_;
-  std::string previous_key_, recorded_key_;
+  Key previous_key_, recorded_key_;
   utils::Batch inputs_;  // where the recording reads the batch: each batch is copied in
   std::uint64_t* seed_table_ = nullptr;
   std::vector<std::uint64_t> seeds_;
@@ -80,8 +74,7 @@ class CapturedStep {
   std::vector<CaptureRecording::Check> checks_;
   StepPass pass_;  // written by every replay
   std::unique_ptr<CapturedWork> work_;
-  Counts counts_;
-  std::string failure_;
+  std::string failure_;  // why recording failed, if it did: the step then always runs op by op
 };
 
 }  // namespace keras::internal

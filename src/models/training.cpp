@@ -385,7 +385,9 @@ bool replayed_pass(Model& model, internal::ModelState& st, const utils::Batch& b
                    const std::vector<VariablePtr>& vars, const std::vector<Tensor>& values, internal::StepPass& pass) {
   TrainingState& t = st.training;
   if (!t.jit_compile) return false;
-  const std::vector<VariablePtr> weights = training ? vars : model.weights();
+  std::vector<VariablePtr> all_weights;
+  if (!training) all_weights = model.weights();
+  const std::vector<VariablePtr>& weights = training ? vars : all_weights;
   if (weights.empty()) return false;
   Backend& device = weights.front()->value().backend();
   if (!device.supports_capture()) return false;

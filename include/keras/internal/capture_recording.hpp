@@ -29,8 +29,8 @@ class CaptureRecording {
   void seed_drawn(std::uint64_t value, std::function<std::uint64_t()> redraw);
   // Where a kernel of `kernel_backend` being recorded reads `seed` from: its slot in the seed
   // table if this step drew it, else null (a fixed seed, the same at every replay, is passed by
-  // value). A drawn seed used on another backend (which runs now, not at each replay) makes the
-  // step impossible to record: BackendError.
+  // value). A drawn seed used on another backend (which runs now, not at each replay), or
+  // beyond the table's capacity, makes the step impossible to record: BackendError.
   const std::uint64_t* seed_slot(std::uint64_t seed, const Backend& kernel_backend) const;
   void check_deferred(const Tensor& count, std::function<std::string()> describe);
 
@@ -45,8 +45,6 @@ class CaptureRecording {
   // For the captured step once recording ends: the draws in order and the deferred checks.
   std::vector<Draw> take_draws() { return std::move(draws_); }
   std::vector<Check> take_checks() { return std::move(checks_); }
-  // Draws beyond the table's capacity make the step impossible to capture (BackendError).
-  std::size_t capacity() const { return capacity_; }
 
  private:
   Backend& backend_;

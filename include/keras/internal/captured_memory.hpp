@@ -27,7 +27,6 @@ class CapturedMemory {
     recording_.reset();
     reusable_.clear();  // its free blocks stay reserved, for its replays
   }
-  bool recording() const { return recording_.has_value(); }
 
   // `by_recorder`: the call comes from the thread that records (other threads' work is not
   // recorded, so their blocks are ordinary ones).
