@@ -48,6 +48,19 @@ void Backend::sgd_update_group(const SgdTensors* tensors, std::size_t count, flo
   for (std::size_t i = 0; i < count; ++i) sgd_update(tensors[i].var, tensors[i].m, tensors[i].g, tensors[i].n, lr, momentum, nesterov);
 }
 
+void Backend::adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
+                                   float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
+  float value = 0.0f;
+  copy_to_host(&value, alpha, sizeof value);
+  adam_update_group(tensors, count, value, one_minus_beta_1, one_minus_beta_2, epsilon);
+}
+void Backend::sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
+                                  bool nesterov) {
+  float value = 0.0f;
+  copy_to_host(&value, lr, sizeof value);
+  sgd_update_group(tensors, count, value, momentum, nesterov);
+}
+
 void Backend::random_uniform_at(float* y, std::size_t n, const std::uint64_t* seed, float low, float high) {
   std::uint64_t value = 0;
   copy_to_host(&value, seed, sizeof value);

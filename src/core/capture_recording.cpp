@@ -2,14 +2,17 @@
 
 #include "keras/core/backend.hpp"
 #include "keras/core/errors.hpp"
+#include "keras/core/tensor.hpp"
 
 namespace keras::internal {
 namespace {
 thread_local CaptureRecording* t_active = nullptr;
 }  // namespace
 
-CaptureRecording::CaptureRecording(Backend& backend, std::uint64_t* seed_table, std::size_t capacity)
-    : backend_(backend), seed_table_(seed_table), capacity_(capacity), previous_(t_active) {
+CaptureRecording::CaptureRecording(Backend& backend, std::uint64_t* seed_table, std::size_t capacity,
+                                   Tensor scalar_table)
+    : backend_(backend), seed_table_(seed_table), capacity_(capacity), scalar_table_(std::move(scalar_table)),
+      previous_(t_active) {
   t_active = this;
 }
 
@@ -40,6 +43,33 @@ const std::uint64_t* CaptureRecording::seed_slot(std::uint64_t seed, const Backe
 
 void CaptureRecording::check_deferred(const Tensor& count, std::function<std::string()> describe) {
   checks_.push_back({count, std::move(describe)});
+}
+
+Tensor CaptureRecording::per_step_scalar(Backend& backend, std::function<float()> compute) {
+  if (&backend != &backend_) {
+    throw BackendError("the captured step computes a per-step value for '" + backend.name() + "', not for '" +
+                       backend_.name() + "', which records it; it runs uncaptured");
+  }
+  const auto index = static_cast<std::int64_t>(scalars_.size());
+  if (!scalar_table_.defined() || index >= scalar_table_.size()) {
+    throw BackendError("the captured step computes more than " + std::to_string(scalar_table_.size()) +
+                       " per-step values on the host; it runs uncaptured");
+  }
+  scalars_.push_back(std::move(compute));
+  return scalar_table_[index];
+}
+
+Tensor per_step_scalar(Backend& backend, const std::function<float()>& compute) {
+  CaptureRecording* recording = CaptureRecording::active();
+  return recording ? recording->per_step_scalar(backend, compute) : Tensor::scalar(compute(), &backend);
+}
+
+void every_step(const std::function<void()>& work) {
+  if (CaptureRecording* recording = CaptureRecording::active()) {
+    recording->after_replay(work);
+  } else {
+    work();
+  }
 }
 
 }  // namespace keras::internal

@@ -17,6 +17,9 @@ namespace {
 // Seeds a step may draw for its random kernels (Dropout, GaussianNoise...): one per random
 // layer call, so a few dozen even for deep nets.
 constexpr std::size_t kSeedSlots = 1024;
+// Scalars the whole step computes on the host each step: the learning rate or Adam's step
+// size, the weight decay's factor.
+constexpr std::int64_t kScalarSlots = 16;
 
 template <class F>
 void each_tensor(const utils::Batch& batch, F f) {
@@ -71,28 +74,29 @@ CapturedStep::Key CapturedStep::key_of(const ModelState& st, const utils::Batch&
   return key;
 }
 
-bool CapturedStep::run(Model& model, ModelState& st, const utils::Batch& batch,
-                       const std::vector<VariablePtr>& variables, const std::vector<Tensor>& values,
-                       StepPass& pass) {
+Replayed CapturedStep::run(Model& model, ModelState& st, const utils::Batch& batch,
+                           const std::vector<VariablePtr>& variables, const std::vector<Tensor>& values, bool whole,
+                           const std::function<void(const utils::Batch&, const StepPass&)>& rest, StepPass& pass) {
   bool on_this_backend = true;
   each_tensor(batch, [&](const Tensor& t) { on_this_backend = on_this_backend && &t.backend() == &backend_; });
-  if (!failure_.empty() || !on_this_backend) return false;
+  if (!failure_.empty() || !on_this_backend) return Replayed::nothing;
+  whole = whole && !whole_refused_;
   Key key = key_of(st, batch, variables);
+  key.push_back(whole ? 1 : 0);
   const bool seen_before = key == previous_key_;
   previous_key_ = key;
-  if (work_ && key == recorded_key_) {
-    replay(batch, true);
-    pass = pass_;
-    return true;
+  if (!(work_ && key == recorded_key_)) {
+    // Shapes not seen in the step before (a last partial batch) run op by op.
+    if (!seen_before || !record(model, st, batch, values, whole, rest)) return Replayed::nothing;
+    recorded_key_ = std::move(key);
   }
-  // Shapes not seen in the step before (a last partial batch) run op by op.
-  if (!seen_before || !record(model, st, batch, values)) return false;
-  recorded_key_ = std::move(key);
+  replay(batch);
   pass = pass_;
-  return true;
+  return whole_ ? Replayed::whole_step : Replayed::pass;
 }
 
-bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values) {
+bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values,
+                          bool whole, const std::function<void(const utils::Batch&, const StepPass&)>& rest) {
   drop_recording();
   // The recording reads its batch from these, allocated before it so that it does not own them.
   inputs_ = {};
@@ -102,11 +106,17 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
     inputs_.sample_weight = Tensor::empty(batch.sample_weight.shape(), batch.sample_weight.dtype(), &backend_);
   }
   seed_table_ = static_cast<std::uint64_t*>(backend_.allocate(kSeedSlots * sizeof(std::uint64_t)));
+  scalar_table_ = Tensor::empty({kScalarSlots}, float32, &backend_);
+  bool in_rest = false;  // a refusal there leaves the pass recordable alone
   try {
-    CaptureRecording recording(backend_, seed_table_, kSeedSlots);
+    CaptureRecording recording(backend_, seed_table_, kSeedSlots, scalar_table_);
     backend_.begin_capture();
     try {
       StepPass p = training_ ? forward_backward(model, st, inputs_, values) : forward_only(model, st, inputs_);
+      if (whole) {
+        in_rest = true;
+        rest(inputs_, p);
+      }
       // Keep the tensors, not the tape behind them: the recording owns their memory.
       for (auto& o : p.outputs) o = o.detach();
       for (auto& l : p.loss.per_output) l = l.detach();
@@ -121,9 +131,21 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
     }
     draws_ = recording.take_draws();
     checks_ = recording.take_checks();
+    scalars_ = recording.take_scalars();
+    hooks_ = recording.take_hooks();
+    whole_ = whole;
   } catch (const BackendError& e) {  // what the backend refused while recording
-    failure_ = e.what();
     drop_recording();
+    if (in_rest) {  // its host bookkeeping was deferred, so nothing has changed: record the pass alone next time
+      whole_refused_ = true;
+      previous_key_.back() = 0;
+      std::fprintf(stderr,
+                   "kerascpp: the %s step of model '%s' cannot be recorded whole on '%s' (%s); its pass is recorded "
+                   "and the rest runs op by op\n",
+                   training_ ? "training" : "test", st.name.c_str(), backend_.name().c_str(), e.what());
+      return false;
+    }
+    failure_ = e.what();
     std::fprintf(stderr,
                  "kerascpp: the %s step of model '%s' cannot be recorded for replay on '%s' (%s); it runs op "
                  "by op (compile(jit_compile=false) turns recording off)\n",
@@ -135,33 +157,44 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
   }
   seeds_.clear();
   for (const auto& d : draws_) seeds_.push_back(d.value);  // the recorded step's own draws
-  replay(batch, false);
+  first_replay_ = true;
   return true;
 }
 
-void CapturedStep::replay(const utils::Batch& batch, bool redraw) {
+void CapturedStep::replay(const utils::Batch& batch) {
   NoGradGuard no_grad;
   for (std::size_t i = 0; i < batch.x.size(); ++i) inputs_.x[i].assign(batch.x[i]);
   for (std::size_t i = 0; i < batch.y.size(); ++i) inputs_.y[i].assign(batch.y[i]);
   if (batch.sample_weight.defined()) inputs_.sample_weight.assign(batch.sample_weight);
-  if (redraw) {
+  if (!std::exchange(first_replay_, false)) {
     // The same streams' next values, in the recorded order: what the step op by op would draw.
+    // (The recording drew the first replay's.)
     for (std::size_t i = 0; i < draws_.size(); ++i) seeds_[i] = draws_[i].redraw();
   }
   if (!seeds_.empty()) {
     const std::size_t slots = std::min(seeds_.size(), kSeedSlots);
     backend_.copy_from_host(seed_table_, seeds_.data(), slots * sizeof(std::uint64_t));
   }
+  if (!scalars_.empty()) {
+    values_.clear();
+    for (const auto& compute : scalars_) values_.push_back(compute());
+    backend_.copy_from_host(raw_data(scalar_table_), values_.data(), values_.size() * sizeof(float));
+  }
   backend_.replay(*work_);
   for (const auto& c : checks_) defer_check(c.count, c.describe);
+  for (const auto& hook : hooks_) hook();
 }
 
 void CapturedStep::drop_recording() {
   pass_ = {};
   checks_.clear();
   draws_.clear();
+  scalars_.clear();
+  hooks_.clear();
+  whole_ = false;
   work_.reset();  // frees what only the recording held, after its queued replays
   inputs_ = {};
+  scalar_table_ = {};
   if (seed_table_) backend_.deallocate(seed_table_);
   seed_table_ = nullptr;
   recorded_key_.clear();

@@ -1,16 +1,18 @@
 #pragma once
-// The training step's forward and backward pass (and the test step's forward pass) recorded
-// once on a backend that can replay work (a CUDA graph) and replayed for each later batch of
-// the same shapes: one launch instead of one per op, and none of the host's per-op work (tape,
-// shapes, allocation). The optimizer update, the trackers and the metrics run as usual after
-// it, on the replay's outputs; they read the learning rate and the step count on the host,
-// which a replay would not.
+// The training step (and the test step) recorded once on a backend that can replay work (a
+// CUDA graph) and replayed for each later batch of the same shapes: one launch instead of one
+// per op, and none of the host's per-op work (tape, shapes, allocation). The whole step is
+// recorded (pass, trackers, optimizer update, metrics) when the optimizer's update can be: its
+// per-step scalars are uploaded before each replay and its step counter and the metrics' host
+// counts advanced after it. Otherwise (an optimizer that reads values on the host or passes
+// its scalars by value) only the pass is recorded and the rest runs op by op after it.
 //
 // A step is recorded the second time in a row that the batch's shapes are seen (the first runs
 // op by op: it builds the optimizer's slots and the backend's algorithm caches, which must not
 // happen while recording), so a last partial batch, seen once per epoch, runs op by op and
 // leaves the recording in place. docs/decisions.md ("jit_compile") has the rest.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +42,9 @@ struct StepPass {
 StepPass forward_backward(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values);
 StepPass forward_only(Model& model, ModelState& st, const utils::Batch& batch);
 
+// How much of a step a replay did.
+enum class Replayed { nothing, pass, whole_step };
+
 class CapturedStep {
  public:
   // `training`: the training step's pass (forward_backward), else the test step's (forward_only).
@@ -49,19 +54,24 @@ class CapturedStep {
   CapturedStep(const CapturedStep&) = delete;
   CapturedStep& operator=(const CapturedStep&) = delete;
 
-  // Runs the pass of `batch` by replaying the recording, recording it first when this is the
-  // second batch in a row of these shapes; false when the caller must run it op by op.
-  // `variables`: the trainable weights (training) or all the weights (test), part of the key.
-  bool run(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables,
-           const std::vector<Tensor>& values, StepPass& pass);
+  // Runs the step of `batch` by replaying the recording, recording it first when this is the
+  // second batch in a row of these shapes. `rest`: the step after its pass (trackers, update,
+  // metrics), recorded too when `whole` allows. Returns what the replay did: nothing (the
+  // caller runs the step op by op), the pass (written to `pass`; the caller runs `rest`), or
+  // the whole step. `variables`: the trainable weights (training) or all the weights (test),
+  // part of the key.
+  Replayed run(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables,
+               const std::vector<Tensor>& values, bool whole, const std::function<void(const utils::Batch&, const StepPass&)>& rest,
+               StepPass& pass);
 
 
  private:
   // Everything the recording fixed, as numbers: comparing them is cheap, and it happens every step.
   using Key = std::vector<std::uint64_t>;
   Key key_of(const ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables) const;
-  bool record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values);
-  void replay(const utils::Batch& batch, bool redraw);
+  bool record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values, bool whole,
+              const std::function<void(const utils::Batch&, const StepPass&)>& rest);
+  void replay(const utils::Batch& batch);
   void drop_recording();
 
   Backend& backend_;
@@ -72,6 +82,13 @@ class CapturedStep {
   std::vector<std::uint64_t> seeds_;
   std::vector<CaptureRecording::Draw> draws_;
   std::vector<CaptureRecording::Check> checks_;
+  Tensor scalar_table_;  // where the recording reads its per-step scalars
+  std::vector<std::function<float()>> scalars_;
+  std::vector<float> values_;
+  std::vector<std::function<void()>> hooks_;
+  bool whole_ = false;          // the recording holds the whole step
+  bool first_replay_ = false;   // the next replay is the recorded step's own (its seeds are drawn)
+  bool whole_refused_ = false;  // recording the whole step failed: record the pass alone
   StepPass pass_;  // written by every replay
   std::unique_ptr<CapturedWork> work_;
   std::string failure_;  // why recording failed, if it did: the step then always runs op by op

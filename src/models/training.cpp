@@ -3,6 +3,7 @@
 // accumulated over the epoch, validation split taken from the end before shuffling.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <tuple>
@@ -379,21 +380,24 @@ internal::CompiledLoss internal::compiled_loss(const TrainingState& t, const std
 
 namespace {
 
-// The step's pass replayed from a recording of it, when compile(jit_compile) allows and the
-// weights' backend can replay work; false when it must run op by op.
-bool replayed_pass(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training,
-                   const std::vector<VariablePtr>& vars, const std::vector<Tensor>& values, internal::StepPass& pass) {
+// The step replayed from a recording of it, when compile(jit_compile) allows and the weights'
+// backend can replay work: the whole step, or its pass (then `rest` is the caller's to run).
+internal::Replayed replayed_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training,
+                                 const std::vector<VariablePtr>& vars, const std::vector<Tensor>& values,
+                                 const std::function<void(const utils::Batch&, const internal::StepPass&)>& rest,
+                                 internal::StepPass& pass) {
   TrainingState& t = st.training;
-  if (!t.jit_compile) return false;
+  if (!t.jit_compile) return internal::Replayed::nothing;
   std::vector<VariablePtr> all_weights;
   if (!training) all_weights = model.weights();
   const std::vector<VariablePtr>& weights = training ? vars : all_weights;
-  if (weights.empty()) return false;
+  if (weights.empty()) return internal::Replayed::nothing;
   Backend& device = weights.front()->value().backend();
-  if (!device.supports_capture()) return false;
+  if (!device.supports_capture()) return internal::Replayed::nothing;
   auto& captured = training ? t.captured_step : t.captured_test_step;
   if (!captured || &captured->backend() != &device) captured = std::make_shared<internal::CapturedStep>(device, training);
-  return captured->run(model, st, batch, weights, values, pass);
+  const bool whole = !training || t.optimizer->records_update(vars);
+  return captured->run(model, st, batch, weights, values, whole, rest, pass);
 }
 
 // A training step of data-parallel training across processes: the replicas' gradients are
@@ -446,17 +450,28 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
     vars = model.trainable_weights();
     for (const auto& v : vars) values.push_back(v->value());
   }
+  // Everything after the pass; recorded with it where the optimizer's update can be.
+  const auto rest = [&](const utils::Batch& batch, const internal::StepPass& pass) {
+    for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
+      t.output_loss_trackers[k].update(pass.loss.per_output[k].detach(), n);
+    }
+    if (training) t.optimizer->apply(pass.gradients, vars);
+    t.loss_tracker.update(pass.total.detach(), n);
+    for (std::size_t k = 0; k < pass.outputs.size(); ++k) {
+      for (auto& m : t.metrics[k]) m->update_state(batch.y[k], pass.outputs[k].detach(), batch.sample_weight);
+    }
+  };
   internal::StepPass pass;
-  if (!replayed_pass(model, st, batch, training, vars, values, pass)) {
-    pass = training ? internal::forward_backward(model, st, batch, values) : internal::forward_only(model, st, batch);
-  }
-  for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
-    t.output_loss_trackers[k].update(pass.loss.per_output[k].detach(), n);
-  }
-  if (training) t.optimizer->apply(pass.gradients, vars);
-  t.loss_tracker.update(pass.total.detach(), n);
-  for (std::size_t k = 0; k < pass.outputs.size(); ++k) {
-    for (auto& m : t.metrics[k]) m->update_state(batch.y[k], pass.outputs[k].detach(), batch.sample_weight);
+  switch (replayed_step(model, st, batch, training, vars, values, rest, pass)) {
+    case internal::Replayed::whole_step:
+      break;
+    case internal::Replayed::pass:
+      rest(batch, pass);
+      break;
+    case internal::Replayed::nothing:
+      pass = training ? internal::forward_backward(model, st, batch, values) : internal::forward_only(model, st, batch);
+      rest(batch, pass);
+      break;
   }
   return n;
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "keras/core/autograd.hpp"
+#include "keras/internal/capture_recording.hpp"
 #include "keras/ops/math.hpp"
 
 namespace keras::optimizers {
@@ -72,6 +73,9 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
                      std::to_string(variables.size()) + " variables");
   }
   NoGradGuard no_grad;
+  if (internal::CaptureRecording::active() && !records_update(variables)) {  // the engine asks first
+    throw BackendError(name_ + "'s update cannot be recorded for replay");
+  }
   build_for(variables);
   std::vector<Tensor> grads = gradients;
   for (std::size_t i = 0; i < grads.size(); ++i) {
@@ -106,13 +110,22 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
     for (auto& g : grads) g = ops::clip(g, -v, v);
   }
   const double lr = learning_rate();
-  if (common_.weight_decay && *common_.weight_decay != 0.0) {
-    const auto keep = static_cast<float>(1.0 - *common_.weight_decay * lr);
-    for (const auto& v : variables) v->assign(v->value() * keep);
+  if (common_.weight_decay && *common_.weight_decay != 0.0 && !variables.empty()) {
+    if (internal::CaptureRecording::active()) {  // the factor follows the learning rate at each replay
+      const Tensor keep = internal::per_step_scalar(variables.front()->value().backend(), [this, wd = *common_.weight_decay] {
+        return static_cast<float>(1.0 - wd * learning_rate());
+      });
+      for (const auto& v : variables) v->assign(ops::multiply(v->value(), keep));
+    } else {
+      const auto keep = static_cast<float>(1.0 - *common_.weight_decay * lr);
+      for (const auto& v : variables) v->assign(v->value() * keep);
+    }
   }
   update_steps(grads, variables, lr);
-  ++iterations_;
+  internal::every_step([this] { ++iterations_; });
 }
+
+bool Optimizer::records_update(const std::vector<VariablePtr>&) const { return false; }
 
 void Optimizer::update_steps(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables,
                              double learning_rate) {

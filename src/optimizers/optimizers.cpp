@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "keras/internal/capture_recording.hpp"
 #include "keras/internal/name_lookup.hpp"
 
 namespace keras::optimizers {
@@ -49,11 +50,19 @@ class SGDOptimizer final : public Optimizer {
     var.value().backend().sgd_update(t.var, t.m, t.g, t.n, static_cast<float>(lr), static_cast<float>(momentum_),
                                      nesterov_);
   }
+  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr) override {
     Backend* backend = one_backend(vars);
     if (!backend) return Optimizer::update_steps(grads, vars, lr);
     std::vector<SgdTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
+    if (internal::CaptureRecording::active()) {
+      const Tensor lr_now =
+          internal::per_step_scalar(*backend, [this] { return static_cast<float>(learning_rate()); });
+      backend->sgd_update_group_at(group.data(), group.size(), internal::data<float>(lr_now),
+                                   static_cast<float>(momentum_), nesterov_);
+      return;
+    }
     backend->sgd_update_group(group.data(), group.size(), static_cast<float>(lr), static_cast<float>(momentum_),
                               nesterov_);
   }
@@ -96,13 +105,20 @@ class AdamOptimizer final : public Optimizer {
     var.value().backend().adam_update(t.var, t.m, t.v, t.v_max, t.g, t.n, alpha(lr), static_cast<float>(1.0 - beta_1_),
                                       static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
   }
+  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr) override {
     Backend* backend = one_backend(vars);
     if (!backend) return Optimizer::update_steps(grads, vars, lr);
     std::vector<AdamTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
-    backend->adam_update_group(group.data(), group.size(), alpha(lr), static_cast<float>(1.0 - beta_1_),
-                               static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
+    const auto b1 = static_cast<float>(1.0 - beta_1_), b2 = static_cast<float>(1.0 - beta_2_);
+    if (internal::CaptureRecording::active()) {  // alpha follows the step counter at each replay
+      const Tensor alpha_now = internal::per_step_scalar(*backend, [this] { return alpha(learning_rate()); });
+      backend->adam_update_group_at(group.data(), group.size(), internal::data<float>(alpha_now), b1, b2,
+                                    static_cast<float>(epsilon_));
+      return;
+    }
+    backend->adam_update_group(group.data(), group.size(), alpha(lr), b1, b2, static_cast<float>(epsilon_));
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "keras/core/autograd.hpp"
+#include "keras/internal/capture_recording.hpp"
 #include "keras/internal/name_lookup.hpp"
 #include "keras/ops/array.hpp"
 #include "keras/ops/math.hpp"
@@ -18,8 +19,23 @@ Tensor as_float(const Tensor& t) { return t.dtype() == float32 ? t : t.astype(fl
 
 std::int64_t samples_of(const Tensor& t) { return t.rank() ? t.dim(0) : 1; }
 
-// Adds `value` to the accumulator (creating it on value's backend).
-void accumulate(Tensor& into, const Tensor& value) { into = into.defined() ? ops::add(into, value) : value; }
+// Adds `value` to the accumulator, in place (a recorded step writes the same memory at every
+// replay), creating it on value's backend the first time.
+void accumulate(Tensor& into, const Tensor& value) {
+  if (into.defined()) {
+    into.assign(ops::add(into, value));
+    return;
+  }
+  if (internal::CaptureRecording::active()) {  // the engine records a step only after running it once
+    throw BackendError("a metric's accumulator would be created while a step is recorded");
+  }
+  into = value.clone();
+}
+
+// Zeroes an accumulator in place, keeping its memory (see accumulate).
+void clear(Tensor& accumulator) {
+  if (accumulator.defined()) accumulator.assign(Tensor::zeros(accumulator.shape(), float32, &accumulator.backend()));
+}
 
 double read(const Tensor& t) { return t.defined() ? static_cast<double>(t.item<float>()) : 0.0; }
 
@@ -73,7 +89,7 @@ class MeanScore : public Metric {
       accumulate(count_, ops::sum(w));
     } else {
       accumulate(total_, ops::sum(scores));
-      unweighted_ += static_cast<double>(n);
+      internal::every_step([this, n] { unweighted_ += static_cast<double>(n); });
     }
   }
   double result() const override {
@@ -81,7 +97,8 @@ class MeanScore : public Metric {
     return count > 0 ? read(total_) / count : 0.0;
   }
   void reset_state() override {
-    total_ = count_ = Tensor();
+    clear(total_);
+    clear(count_);
     unweighted_ = 0.0;
   }
 
@@ -151,7 +168,9 @@ class ThresholdCounts : public Metric {
     };
     return reduce_({host(tp_), host(fp_), host(tn_), host(fn_)});
   }
-  void reset_state() override { tp_ = fp_ = tn_ = fn_ = Tensor(); }
+  void reset_state() override {
+    for (Tensor* c : {&tp_, &fp_, &tn_, &fn_}) clear(*c);
+  }
 
  private:
   std::vector<double> thresholds_;
@@ -191,7 +210,7 @@ class AutoAccuracy final : public Metric {
 void Mean::update(const Tensor& value, double weight) {
   NoGradGuard no_grad;
   accumulate(total_, weight == 1.0 ? as_float(value) : ops::affine(as_float(value), static_cast<float>(weight), 0.0f));
-  host_count_ += weight;
+  internal::every_step([this, weight] { host_count_ += weight; });
 }
 
 void Mean::update_state(const Tensor&, const Tensor& values, const Tensor& sample_weight) {
@@ -203,7 +222,7 @@ void Mean::update_state(const Tensor&, const Tensor& values, const Tensor& sampl
     accumulate(count_, ops::sum(w));
   } else {
     accumulate(total_, ops::sum(v));
-    host_count_ += static_cast<double>(values.size());
+    internal::every_step([this, count = static_cast<double>(values.size())] { host_count_ += count; });
   }
 }
 
@@ -213,7 +232,8 @@ double Mean::result() const {
 }
 
 void Mean::reset_state() {
-  total_ = count_ = Tensor();
+  clear(total_);
+  clear(count_);
   host_count_ = 0.0;
 }
 

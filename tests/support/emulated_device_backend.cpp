@@ -370,6 +370,23 @@ class EmulatedDevice final : public Backend {
                   bool nesterov) override {
     enqueue("sgd_update", [=](Backend& k, auto var, auto m, auto g) { k.sgd_update(var, m, g, n, lr, momentum, nesterov); }, var, m, g);
   }
+  // A group is one queued kernel, as on cuda; the _at forms read their scalar when it runs.
+  void adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float one_minus_beta_1,
+                         float one_minus_beta_2, float epsilon) override {
+    adam_group("adam_update_group", tensors, count, nullptr, alpha, one_minus_beta_1, one_minus_beta_2, epsilon);
+  }
+  void adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
+                            float one_minus_beta_1, float one_minus_beta_2, float epsilon) override {
+    adam_group("adam_update_group_at", tensors, count, alpha, 0.0f, one_minus_beta_1, one_minus_beta_2, epsilon);
+  }
+  void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
+                        bool nesterov) override {
+    sgd_group("sgd_update_group", tensors, count, nullptr, lr, momentum, nesterov);
+  }
+  void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
+                           bool nesterov) override {
+    sgd_group("sgd_update_group_at", tensors, count, lr, 0.0f, momentum, nesterov);
+  }
   void rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
                       std::size_t n, float lr, float rho, float momentum, float epsilon) override {
     enqueue("rmsprop_update", [=](Backend& k, auto var, auto velocity, auto momentum_slot, auto average, auto g) {
@@ -426,6 +443,28 @@ class EmulatedDevice final : public Backend {
     submit(kernel, [this, f = std::move(f), real]() mutable {
       std::apply([&](auto... p) { f(*kernels_, p...); }, real);
     });
+  }
+
+  // `scalar_at` (this device's memory) when given, else `scalar`, is read when the kernel runs.
+  void adam_group(const char* kernel, const AdamTensors* tensors, std::size_t count, const float* scalar_at,
+                  float scalar, float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
+    check_host(tensors, kernel);
+    std::vector<AdamTensors> group(tensors, tensors + count);  // host memory: consumed now
+    for (auto& t : group) {
+      t = {untag(t.var, kernel), untag(t.m, kernel), untag(t.v, kernel), untag(t.v_max, kernel), untag(t.g, kernel), t.n};
+    }
+    enqueue(kernel, [=, group = std::move(group)](Backend& k, auto at) {
+      k.adam_update_group(group.data(), group.size(), at ? *at : scalar, one_minus_beta_1, one_minus_beta_2, epsilon);
+    }, scalar_at);
+  }
+  void sgd_group(const char* kernel, const SgdTensors* tensors, std::size_t count, const float* scalar_at, float scalar,
+                 float momentum, bool nesterov) {
+    check_host(tensors, kernel);
+    std::vector<SgdTensors> group(tensors, tensors + count);
+    for (auto& t : group) t = {untag(t.var, kernel), untag(t.m, kernel), untag(t.g, kernel), t.n};
+    enqueue(kernel, [=, group = std::move(group)](Backend& k, auto at) {
+      k.sgd_update_group(group.data(), group.size(), at ? *at : scalar, momentum, nesterov);
+    }, scalar_at);
   }
 
   void submit(const char* kernel, std::function<void()> work) {

@@ -337,6 +337,13 @@ class Backend {
                                  float one_minus_beta_2, float epsilon);
   virtual void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
                                 bool nesterov);
+  // The same with the step's learning-rate scalar (Adam's alpha, SGD's lr) read from this
+  // backend's memory when the kernel runs, so that a replayed capture uses each step's value.
+  // The default reads it on the host (it synchronizes), which is free on host backends.
+  virtual void adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
+                                    float one_minus_beta_1, float one_minus_beta_2, float epsilon);
+  virtual void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
+                                   bool nesterov);
 
   // --- image augmentation ------------------------------------------------------------
   // `transforms` (a.batch of them) is host memory, consumed before the call returns.

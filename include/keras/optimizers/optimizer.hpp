@@ -28,6 +28,12 @@ class Optimizer {
   const std::string& name() const { return name_; }
   // Updates each variable with its gradient (same order), then counts one step.
   virtual void apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables);
+  // Whether apply() on these variables can be recorded into a replayed training step
+  // (compile(jit_compile)): its update kernels read the step's scalars (learning rate, bias
+  // correction) from the backend's memory, refreshed before each replay. False (the default)
+  // for an update that passes its scalars by value or reads values on the host; the step's
+  // pass is then recorded without it.
+  virtual bool records_update(const std::vector<VariablePtr>& variables) const;
   // What training differentiates instead of the loss: the loss itself, or (loss scaling) a
   // multiple of it whose gradients apply() divides back.
   virtual Tensor scale_loss(const Tensor& loss) const { return loss; }
