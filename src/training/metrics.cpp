@@ -23,6 +23,7 @@ std::int64_t samples_of(const Tensor& t) { return t.rank() ? t.dim(0) : 1; }
 // replay), creating it on value's backend the first time.
 void accumulate(Tensor& into, const Tensor& value) {
   if (into.defined()) {
+    if (&into.backend() != &value.backend()) into = into.clone(&value.backend());  // the model moved
     into.assign(ops::add(into, value));
     return;
   }

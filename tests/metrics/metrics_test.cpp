@@ -66,3 +66,24 @@ TEST_CASE("compile with the mae metric logs mae and val_mae") {
   CHECK(history.history.count("mae") == 1);
   CHECK(history.history.count("val_mae") == 1);
 }
+
+// Metrics accumulate and reset in place (a recorded training step keeps writing the same
+// accumulators); one updated on another backend after a reset moves its accumulators there.
+TEST_CASE("a reset metric starts from zero, also on another backend and with weights") {
+  Backend& host = backend::get("reference");
+  Backend& other = backend::get("cpu");
+  const std::vector<float> p{0.1f, 0.9f, 0.8f, 0.2f};
+  for (const auto& metric : {metrics::get("accuracy"), metrics::AUC({.num_thresholds = 5})}) {
+    CAPTURE(metric->name());
+    const bool auc = metric->name() == "auc";
+    const Tensor y = auc ? Tensor::from_vector<float>({0, 1, 1, 0}, {2, 2}, &host)
+                         : Tensor::from_vector<std::int32_t>({1, 1}, {2}, &host);
+    metric->update_state(y, Tensor::from_vector(p, {2, 2}, &host));
+    const double once = metric->result();
+    metric->update_state(y, Tensor::from_vector(p, {2, 2}, &host), Tensor::from_vector<float>({2, 0}, {2}, &host));
+    metric->reset_state();
+    CHECK(metric->result() == 0.0);
+    metric->update_state(y.clone(&other), Tensor::from_vector(p, {2, 2}, &other));
+    CHECK(metric->result() == doctest::Approx(once));
+  }
+}

@@ -1,8 +1,10 @@
 // compile(jit_compile): the training and test steps recorded once and replayed (a CUDA graph on
 // the cuda backend; the emulated device records its queued kernels the same way). A replayed step must
-// give exactly the weights of the step run op by op, draw its dropout masks anew each step as
-// the op-by-op step does, fall back on a new shape and on a step that cannot be recorded, and
-// still raise the deferred label checks.
+// give exactly the weights, optimizer state, step count and logs of the step run op by op (the
+// optimizer's per-step scalars and the host counts redone per replay), draw its dropout masks
+// anew each step as the op-by-op step does, fall back on a new shape, to the pass alone for an
+// update or metric that cannot be recorded, and to op by op for a pass that cannot, and still
+// raise the deferred label checks.
 #include <doctest/doctest.h>
 
 #include <algorithm>
