@@ -49,6 +49,13 @@ StepPass forward_only(Model& model, ModelState& st, const utils::Batch& batch) {
   return p;
 }
 
+StepPass forward_predict(Model& model, const utils::Batch& batch) {
+  const NoGradGuard no_grad;
+  StepPass p;
+  p.outputs = model(batch.x, false);
+  return p;
+}
+
 CapturedStep::~CapturedStep() { drop_recording(); }
 
 // The batch's backends, dtypes and shapes, the weights the recording reads (and, training,
@@ -112,7 +119,9 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
     CaptureRecording recording(backend_, seed_table_, kSeedSlots, scalar_table_);
     backend_.begin_capture();
     try {
-      StepPass p = training_ ? forward_backward(model, st, inputs_, values) : forward_only(model, st, inputs_);
+      StepPass p = kind_ == StepKind::train  ? forward_backward(model, st, inputs_, values)
+                   : kind_ == StepKind::test ? forward_only(model, st, inputs_)
+                                             : forward_predict(model, inputs_);
       if (whole) {
         in_rest = true;
         rest(inputs_, p);
@@ -120,8 +129,8 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
       // Keep the tensors, not the tape behind them: the recording owns their memory.
       for (auto& o : p.outputs) o = o.detach();
       for (auto& l : p.loss.per_output) l = l.detach();
-      p.loss.total = p.loss.total.detach();
-      p.total = p.total.detach();
+      if (p.loss.total.defined()) p.loss.total = p.loss.total.detach();
+      if (p.total.defined()) p.total = p.total.detach();
       pass_ = std::move(p);
       work_ = backend_.end_capture();
     } catch (...) {
@@ -142,14 +151,14 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
       std::fprintf(stderr,
                    "kerascpp: the %s step of model '%s' cannot be recorded whole on '%s' (%s); its pass is recorded "
                    "and the rest runs op by op\n",
-                   training_ ? "training" : "test", st.name.c_str(), backend_.name().c_str(), e.what());
+                   kind_name(), st.name.c_str(), backend_.name().c_str(), e.what());
       return false;
     }
     failure_ = e.what();
     std::fprintf(stderr,
                  "kerascpp: the %s step of model '%s' cannot be recorded for replay on '%s' (%s); it runs op "
                  "by op (compile(jit_compile=false) turns recording off)\n",
-                 training_ ? "training" : "test", st.name.c_str(), backend_.name().c_str(), failure_.c_str());
+                 kind_name(), st.name.c_str(), backend_.name().c_str(), failure_.c_str());
     return false;
   } catch (...) {  // the step's own error (a wrong shape, say): op by op it would fail alike
     drop_recording();
@@ -183,6 +192,10 @@ void CapturedStep::replay(const utils::Batch& batch) {
   backend_.replay(*work_);
   for (const auto& c : checks_) defer_check(c.count, c.describe);
   for (const auto& hook : hooks_) hook();
+}
+
+const char* CapturedStep::kind_name() const {
+  return kind_ == StepKind::train ? "training" : kind_ == StepKind::test ? "test" : "predict";
 }
 
 void CapturedStep::drop_recording() {

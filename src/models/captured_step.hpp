@@ -38,17 +38,21 @@ struct StepPass {
 };
 
 // The pass itself, op by op (both the uncaptured step and the recording run exactly this):
-// a training step's, with the gradients of `values`, and a test step's (no gradients).
+// a training step's, with the gradients of `values`, a test step's (no gradients), and a
+// prediction's (the outputs alone).
 StepPass forward_backward(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values);
 StepPass forward_only(Model& model, ModelState& st, const utils::Batch& batch);
+StepPass forward_predict(Model& model, const utils::Batch& batch);
+
+enum class StepKind { train, test, predict };
 
 // How much of a step a replay did.
 enum class Replayed { nothing, pass, whole_step };
 
 class CapturedStep {
  public:
-  // `training`: the training step's pass (forward_backward), else the test step's (forward_only).
-  CapturedStep(Backend& backend, bool training) : backend_(backend), training_(training) {}
+  // Which pass: forward_backward, forward_only or forward_predict.
+  CapturedStep(Backend& backend, StepKind kind) : backend_(backend), kind_(kind) {}
   Backend& backend() const { return backend_; }
   ~CapturedStep();
   CapturedStep(const CapturedStep&) = delete;
@@ -58,8 +62,8 @@ class CapturedStep {
   // second batch in a row of these shapes. `rest`: the step after its pass (trackers, update,
   // metrics), recorded too when `whole` allows. Returns what the replay did: nothing (the
   // caller runs the step op by op), the pass (written to `pass`; the caller runs `rest`), or
-  // the whole step. `variables`: the trainable weights (training) or all the weights (test),
-  // part of the key.
+  // the whole step. `variables`: the trainable weights (training) or all the weights (test,
+  // predict), part of the key.
   Replayed run(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables,
                const std::vector<Tensor>& values, bool whole, const std::function<void(const utils::Batch&, const StepPass&)>& rest,
                StepPass& pass);
@@ -73,9 +77,10 @@ class CapturedStep {
               const std::function<void(const utils::Batch&, const StepPass&)>& rest);
   void replay(const utils::Batch& batch);
   void drop_recording();
+  const char* kind_name() const;
 
   Backend& backend_;
-  const bool training_;
+  const StepKind kind_;
   Key previous_key_, recorded_key_;
   utils::Batch inputs_;  // where the recording reads the batch: each batch is copied in
   std::uint64_t* seed_table_ = nullptr;

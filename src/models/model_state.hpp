@@ -28,10 +28,11 @@ struct TrainingState {
   metrics::Mean loss_tracker{"loss"};
   std::vector<metrics::Mean> output_loss_trackers;       // multi-output only
   int steps_per_execution = 1;
-  // compile(jit_compile): record the training and test steps for replay where the backend
-  // can (captured_step.hpp); the recordings are made by the first steps of fit and evaluate.
+  // compile(jit_compile): record the training, test and predict steps for replay where the
+  // backend can (captured_step.hpp); the recordings are made by the first steps of fit,
+  // evaluate and predict.
   bool jit_compile = true;
-  std::shared_ptr<CapturedStep> captured_step, captured_test_step;
+  std::shared_ptr<CapturedStep> captured_step, captured_test_step, captured_predict_step;
   bool stop_training = false;
   // Set by BackupAndRestore in on_train_begin: the epoch a resumed fit starts at.
   std::optional<int> resume_epoch;

@@ -233,6 +233,7 @@ void Model::compile(CompileOptions o) {
   t.jit_compile = o.jit_compile.enabled();
   t.captured_step.reset();
   t.captured_test_step.reset();
+  t.captured_predict_step.reset();
   t.optimizer = o.optimizer.get();
   // Keras 3 wraps the optimizer for dynamic loss scaling when the policy is mixed_float16.
   if (mixed_precision::global_policy().name() == "mixed_float16" &&
@@ -395,9 +396,34 @@ internal::Replayed replayed_step(Model& model, internal::ModelState& st, const u
   Backend& device = weights.front()->value().backend();
   if (!device.supports_capture()) return internal::Replayed::nothing;
   auto& captured = training ? t.captured_step : t.captured_test_step;
-  if (!captured || &captured->backend() != &device) captured = std::make_shared<internal::CapturedStep>(device, training);
+  if (!captured || &captured->backend() != &device) {
+    captured = std::make_shared<internal::CapturedStep>(device, training ? internal::StepKind::train
+                                                                         : internal::StepKind::test);
+  }
   const bool whole = !training || t.optimizer->records_update(vars);
   return captured->run(model, st, batch, weights, values, whole, rest, pass);
+}
+
+// A batch's predictions, replayed from a recording of the model call where the step of
+// training would be (compile(jit_compile), a backend that replays work); op by op otherwise.
+std::vector<Tensor> predict_step(Model& model, internal::ModelState& st, const utils::Batch& source_batch) {
+  TrainingState& t = st.training;
+  const utils::Batch batch{source_batch.x, {}, {}};  // a data source's targets play no part
+  const std::vector<VariablePtr> weights = t.jit_compile ? model.weights() : std::vector<VariablePtr>{};
+  if (!weights.empty() && weights.front()->value().backend().supports_capture()) {
+    Backend& device = weights.front()->value().backend();
+    auto& captured = t.captured_predict_step;
+    if (!captured || &captured->backend() != &device) {
+      captured = std::make_shared<internal::CapturedStep>(device, internal::StepKind::predict);
+    }
+    internal::StepPass pass;
+    if (captured->run(model, st, batch, weights, {}, false, {}, pass) != internal::Replayed::nothing) {
+      // The recording's outputs are written again by the next replay: keep copies.
+      for (auto& o : pass.outputs) o = o.clone();
+      return pass.outputs;
+    }
+  }
+  return internal::forward_predict(model, batch).outputs;
 }
 
 // A training step of data-parallel training across processes: the replicas' gradients are
@@ -826,8 +852,8 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
 
 namespace {
 // The outputs of the first `steps` batches of `batches` (cycled), concatenated per output.
-std::vector<Tensor> predict_batches(Model& model, std::size_t outputs, utils::Sequence& batches, std::int64_t steps,
-                                    const PredictOptions& o) {
+std::vector<Tensor> predict_batches(Model& model, internal::ModelState& st, std::size_t outputs,
+                                    utils::Sequence& batches, std::int64_t steps, const PredictOptions& o) {
   CallbackList cbs;
   if (const int verbose = o.verbose.resolve(); verbose > 0) {
     auto progbar = std::make_shared<callbacks::ProgbarLogger>(verbose);
@@ -843,7 +869,7 @@ std::vector<Tensor> predict_batches(Model& model, std::size_t outputs, utils::Se
   for (std::int64_t step = 0; step < steps; ++step) {
     Logs batch_logs;
     cbs.each([&](auto& c) { c.on_predict_batch_begin(static_cast<int>(step), batch_logs); });
-    const auto outs = model(batches.get(static_cast<std::size_t>(step) % batches.size()).x, false);
+    const auto outs = predict_step(model, st, batches.get(static_cast<std::size_t>(step) % batches.size()));
     for (std::size_t k = 0; k < outs.size(); ++k) per_output[k].push_back(outs[k]);
     cbs.each([&](auto& c) { c.on_predict_batch_end(static_cast<int>(step), batch_logs); });
   }
@@ -862,7 +888,8 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, PredictOptions 
   const std::int64_t batch_size = o.batch_size.value_or(32);
   if (batch_size < 1) throw ValueError("predict: batch_size must be positive");
   ArraySequence batches(data, batch_size, false);
-  return predict_batches(*this, st.outputs.size(), batches, o.steps.value_or(static_cast<std::int64_t>(batches.size())), o);
+  return predict_batches(*this, st, st.outputs.size(), batches,
+                         o.steps.value_or(static_cast<std::int64_t>(batches.size())), o);
 }
 
 Tensor Model::predict(utils::Sequence& data, PredictOptions o) {
@@ -875,7 +902,7 @@ Tensor Model::predict(utils::Sequence& data, PredictOptions o) {
                      "with a vector of input arrays instead)");
   }
   if (o.steps && *o.steps < 1) throw ValueError("predict: steps must be positive");
-  return predict_batches(*this, 1, data, o.steps.value_or(static_cast<std::int64_t>(data.size())), o).front();
+  return predict_batches(*this, st, 1, data, o.steps.value_or(static_cast<std::int64_t>(data.size())), o).front();
 }
 
 callbacks::Logs Model::train_on_batch(const Tensor& x, const Tensor& y, BatchOptions o) {

@@ -369,3 +369,24 @@ TEST_CASE("a metric that reads on the host has the pass recorded alone, and the 
   CHECK(replayed.iterations == eager.iterations);
   for (const double sum : replayed.history.history.at("host_sum")) CHECK(sum == doctest::Approx(32.0).epsilon(1e-4));
 }
+
+TEST_CASE("a replayed predict gives exactly the predictions made op by op") {
+  ActiveBackend device("emulated_device");
+  const Data d = make_data(44);  // batches of 8: five full ones, then 4
+  std::vector<std::vector<float>> predictions;
+  std::vector<testing::EmulatedCaptureCounts> counts;
+  for (const bool jit : {false, true}) {
+    utils::set_random_seed(3);
+    Sequential model = make_model(jit);
+    const auto before = testing::emulated_device_capture_counts(backend::get());
+    predictions.push_back(model.predict(d.x, {.batch_size = 8, .verbose = 0}).to_vector<float>());
+    const auto after = testing::emulated_device_capture_counts(backend::get());
+    counts.push_back({after.captures - before.captures, after.replays - before.replays, 0});
+  }
+  // Each batch's rows differ, so a replay whose outputs were not copied out would repeat the
+  // last batch's predictions.
+  CHECK(bitwise_equal(predictions[0], predictions[1]));
+  CHECK(counts[0].captures == 0);
+  CHECK(counts[1].captures == 1);  // op by op, recorded, three more replays, the partial batch op by op
+  CHECK(counts[1].replays == 4);
+}
