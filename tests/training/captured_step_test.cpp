@@ -257,18 +257,38 @@ TEST_CASE("cuda backend: a training step replayed from a CUDA graph matches the 
     return;
   }
   ActiveBackend device("cuda");
-  const Run eager = train(false, 20, 3);
-  const Run replayed = train(true, 20, 3);
-  REQUIRE(eager.weights.size() == replayed.weights.size());
   // The same kernels and cuDNN algorithms in the same order; cuDNN's backward-filter
   // algorithms may sum in a different order from run to run, hence a tolerance.
-  for (std::size_t i = 0; i < eager.weights.size(); ++i) {
-    CAPTURE(i);
-    REQUIRE(eager.weights[i].size() == replayed.weights[i].size());
-    for (std::size_t j = 0; j < eager.weights[i].size(); ++j) {
-      CHECK(replayed.weights[i][j] == doctest::Approx(eager.weights[i][j]).epsilon(1e-4).scale(1.0));
+  const auto check_close = [](const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(a[i].size() == b[i].size());
+      for (std::size_t j = 0; j < a[i].size(); ++j) CHECK(b[i][j] == doctest::Approx(a[i][j]).epsilon(1e-4).scale(1.0));
     }
+  };
+  // The whole step in the graph (Adam's grouped update reading its step size from the table).
+  const Run eager = train(false, 20, 3);
+  const Run replayed = train(true, 20, 3);
+  check_close(eager.weights, replayed.weights);
+  check_close(eager.optimizer_state, replayed.optimizer_state);
+  CHECK(eager.iterations == replayed.iterations);
+  // SGD under a learning-rate callback, with weight decay: per-step scalars.
+  StepSetup setup;
+  setup.optimizer = [] {
+    return optimizers::SGD({.learning_rate = 0.05, .momentum = 0.9, .common = {.weight_decay = 0.01}});
+  };
+  FitOptions options;
+  options.callbacks = {callbacks::LearningRateScheduler([](int epoch, double lr) { return epoch ? lr * 0.5 : lr; })};
+  check_close(train(false, 24, 3, {}, setup, options).weights, train(true, 24, 3, {}, setup, options).weights);
+  // predict replayed.
+  const Data d = make_data(44);
+  std::vector<std::vector<float>> predictions;
+  for (const bool jit : {false, true}) {
+    utils::set_random_seed(3);
+    predictions.push_back(make_model(jit).predict(d.x, {.batch_size = 8, .verbose = 0}).to_vector<float>());
   }
+  check_close({predictions[0]}, {predictions[1]});
 }
 
 TEST_CASE("a step that reads a value on the host is not recorded and runs op by op") {
