@@ -83,7 +83,7 @@ CapturedStep::Key CapturedStep::key_of(const ModelState& st, const utils::Batch&
 
 Replayed CapturedStep::run(Model& model, ModelState& st, const utils::Batch& batch,
                            const std::vector<VariablePtr>& variables, const std::vector<Tensor>& values, bool whole,
-                           const std::function<void(const utils::Batch&, const StepPass&)>& rest, StepPass& pass) {
+                           const Rest& rest, StepPass& pass) {
   bool on_this_backend = true;
   each_tensor(batch, [&](const Tensor& t) { on_this_backend = on_this_backend && &t.backend() == &backend_; });
   if (!failure_.empty() || !on_this_backend) return Replayed::nothing;
@@ -103,7 +103,7 @@ Replayed CapturedStep::run(Model& model, ModelState& st, const utils::Batch& bat
 }
 
 bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values,
-                          bool whole, const std::function<void(const utils::Batch&, const StepPass&)>& rest) {
+                          bool whole, const Rest& rest) {
   drop_recording();
   // The recording reads its batch from these, allocated before it so that it does not own them.
   inputs_ = {};

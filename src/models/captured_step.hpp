@@ -64,17 +64,16 @@ class CapturedStep {
   // caller runs the step op by op), the pass (written to `pass`; the caller runs `rest`), or
   // the whole step. `variables`: the trainable weights (training) or all the weights (test,
   // predict), part of the key.
+  using Rest = std::function<void(const utils::Batch&, const StepPass&)>;
   Replayed run(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables,
-               const std::vector<Tensor>& values, bool whole, const std::function<void(const utils::Batch&, const StepPass&)>& rest,
-               StepPass& pass);
-
+               const std::vector<Tensor>& values, bool whole, const Rest& rest, StepPass& pass);
 
  private:
   // Everything the recording fixed, as numbers: comparing them is cheap, and it happens every step.
   using Key = std::vector<std::uint64_t>;
   Key key_of(const ModelState& st, const utils::Batch& batch, const std::vector<VariablePtr>& variables) const;
   bool record(Model& model, ModelState& st, const utils::Batch& batch, const std::vector<Tensor>& values, bool whole,
-              const std::function<void(const utils::Batch&, const StepPass&)>& rest);
+              const Rest& rest);
   void replay(const utils::Batch& batch);
   void drop_recording();
   const char* kind_name() const;

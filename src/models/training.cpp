@@ -385,8 +385,7 @@ namespace {
 // backend can replay work: the whole step, or its pass (then `rest` is the caller's to run).
 internal::Replayed replayed_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training,
                                  const std::vector<VariablePtr>& vars, const std::vector<Tensor>& values,
-                                 const std::function<void(const utils::Batch&, const internal::StepPass&)>& rest,
-                                 internal::StepPass& pass) {
+                                 const internal::CapturedStep::Rest& rest, internal::StepPass& pass) {
   TrainingState& t = st.training;
   if (!t.jit_compile) return internal::Replayed::nothing;
   std::vector<VariablePtr> all_weights;
@@ -477,14 +476,15 @@ double run_step(Model& model, internal::ModelState& st, const utils::Batch& batc
     for (const auto& v : vars) values.push_back(v->value());
   }
   // Everything after the pass; recorded with it where the optimizer's update can be.
-  const auto rest = [&](const utils::Batch& batch, const internal::StepPass& pass) {
+  // (The recording runs it on the batch buffers it reads, hence the batch as an argument.)
+  const auto rest = [&](const utils::Batch& in, const internal::StepPass& p) {
     for (std::size_t k = 0; k < t.output_loss_trackers.size(); ++k) {
-      t.output_loss_trackers[k].update(pass.loss.per_output[k].detach(), n);
+      t.output_loss_trackers[k].update(p.loss.per_output[k].detach(), n);
     }
-    if (training) t.optimizer->apply(pass.gradients, vars);
-    t.loss_tracker.update(pass.total.detach(), n);
-    for (std::size_t k = 0; k < pass.outputs.size(); ++k) {
-      for (auto& m : t.metrics[k]) m->update_state(batch.y[k], pass.outputs[k].detach(), batch.sample_weight);
+    if (training) t.optimizer->apply(p.gradients, vars);
+    t.loss_tracker.update(p.total.detach(), n);
+    for (std::size_t k = 0; k < p.outputs.size(); ++k) {
+      for (auto& m : t.metrics[k]) m->update_state(in.y[k], p.outputs[k].detach(), in.sample_weight);
     }
   };
   internal::StepPass pass;

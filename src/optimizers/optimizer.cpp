@@ -112,9 +112,9 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
   const double lr = learning_rate();
   if (common_.weight_decay && *common_.weight_decay != 0.0 && !variables.empty()) {
     if (internal::CaptureRecording::active()) {  // the factor follows the learning rate at each replay
-      const Tensor keep = internal::per_step_scalar(variables.front()->value().backend(), [this, wd = *common_.weight_decay] {
-        return static_cast<float>(1.0 - wd * learning_rate());
-      });
+      const double wd = *common_.weight_decay;
+      const Tensor keep = internal::per_step_scalar(variables.front()->value().backend(),
+                                                    [this, wd] { return static_cast<float>(1.0 - wd * learning_rate()); });
       for (const auto& v : variables) v->assign(ops::multiply(v->value(), keep));
     } else {
       const auto keep = static_cast<float>(1.0 - *common_.weight_decay * lr);

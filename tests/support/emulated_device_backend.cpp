@@ -451,7 +451,8 @@ class EmulatedDevice final : public Backend {
     check_host(tensors, kernel);
     std::vector<AdamTensors> group(tensors, tensors + count);  // host memory: consumed now
     for (auto& t : group) {
-      t = {untag(t.var, kernel), untag(t.m, kernel), untag(t.v, kernel), untag(t.v_max, kernel), untag(t.g, kernel), t.n};
+      t = {untag(t.var, kernel), untag(t.m, kernel), untag(t.v, kernel), untag(t.v_max, kernel), untag(t.g, kernel),
+           t.n};
     }
     enqueue(kernel, [=, group = std::move(group)](Backend& k, auto at) {
       k.adam_update_group(group.data(), group.size(), at ? *at : scalar, one_minus_beta_1, one_minus_beta_2, epsilon);

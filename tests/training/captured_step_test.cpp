@@ -377,7 +377,9 @@ class HostSumMetric final : public metrics::Metric {
 TEST_CASE("a metric that reads on the host has the pass recorded alone, and the step counted once") {
   ActiveBackend device("emulated_device");
   StepSetup setup;
-  setup.metrics = [] { return std::vector<MetricSpec>{"accuracy", metrics::MetricPtr(std::make_shared<HostSumMetric>())}; };
+  setup.metrics = [] {
+    return std::vector<MetricSpec>{"accuracy", metrics::MetricPtr(std::make_shared<HostSumMetric>())};
+  };
   const Run eager = train(false, 32, 2, {}, setup);
   const Run replayed = train(true, 32, 2, {}, setup);
   // Step 1 op by op; step 2 tried whole (refused in the metric, before anything ran) and ran
