@@ -67,10 +67,10 @@ Flops count_flops(keras::Sequential& model, std::int64_t side) {
 
 // How the steps are timed. train_on_batch: each training step returns its loss to the host
 // and each inference batch its outputs (Keras' train_on_batch and predict_on_batch), so every
-// step ends with a synchronization. fit: one fit() over `iterations` batches, and the model
-// called on the batch for inference, each timed loop synchronizing once at its end, as
+// step ends with a synchronization. fit: one fit() over `iterations` batches, and one
+// predict() over as many for inference, each timed loop synchronizing once at its end, as
 // PyTorch's loop in pytorch_seed_models.py does; on a device backend the host then enqueues
-// the next step while the device runs this one.
+// the next step while the device runs this one (and replays recorded steps, jit_compile).
 enum class Loop { train_on_batch, fit };
 Loop g_loop = Loop::train_on_batch;
 // compile(jit_compile): on a backend that records steps (cuda), whether fit replays a CUDA graph
@@ -90,18 +90,21 @@ void bench(const char* label, keras::Model& model, const Flops& flops, std::int6
                  .jit_compile = g_jit_compile});
   keras::Backend& be = keras::backend::get();
   const keras::FitOptions one_pass{.batch_size = batch, .epochs = 1, .verbose = 0, .shuffle = false};
-  auto forward = [&] {
-    if (fit_loop) {
-      const keras::NoGradGuard no_grad;
-      model(x, false);
-    } else {
-      model.predict_on_batch(x);
-    }
-  };
-  forward();  // warm-up: first-touch allocations, primitive creation
+  const keras::PredictOptions predict_batches{.batch_size = batch, .verbose = 0};
+  // Warm-up: first-touch allocations, primitive creation; for predict two batches, so that a
+  // recording backend records the model call before the timing.
+  if (fit_loop) {
+    model.predict(x_all.slice(0, std::min(rows, 2 * batch)), predict_batches);
+  } else {
+    model.predict_on_batch(x);
+  }
   be.synchronize();
   auto start = Clock::now();
-  for (int i = 0; i < iterations; ++i) forward();
+  if (fit_loop) {
+    model.predict(x_all, predict_batches);
+  } else {
+    for (int i = 0; i < iterations; ++i) model.predict_on_batch(x);
+  }
   be.synchronize();
   const double infer = seconds_since(start) / iterations;
   double step = 0;

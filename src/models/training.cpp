@@ -405,6 +405,8 @@ internal::Replayed replayed_step(Model& model, internal::ModelState& st, const u
 
 // A batch's predictions, replayed from a recording of the model call where the step of
 // training would be (compile(jit_compile), a backend that replays work); op by op otherwise.
+// Replayed outputs are the recording's memory, written again by the next replay: the caller
+// copies them out first.
 std::vector<Tensor> predict_step(Model& model, internal::ModelState& st, const utils::Batch& source_batch) {
   TrainingState& t = st.training;
   const utils::Batch batch{source_batch.x, {}, {}};  // a data source's targets play no part
@@ -417,8 +419,6 @@ std::vector<Tensor> predict_step(Model& model, internal::ModelState& st, const u
     }
     internal::StepPass pass;
     if (captured->run(model, st, batch, weights, {}, false, {}, pass) != internal::Replayed::nothing) {
-      // The recording's outputs are written again by the next replay: keep copies.
-      for (auto& o : pass.outputs) o = o.clone();
       return pass.outputs;
     }
   }
@@ -865,17 +865,40 @@ std::vector<Tensor> predict_batches(Model& model, internal::ModelState& st, std:
   NoGradGuard no_grad;
   Logs logs;
   cbs.each([&](auto& c) { c.on_predict_begin(logs); });
-  std::vector<std::vector<Tensor>> per_output(outputs);
+  // Each batch's outputs are copied into one buffer per output, sized for `steps` batches like
+  // the first and grown if a later one is larger: a replayed batch's outputs are overwritten
+  // by the next replay, and holding every batch's tensors until one concatenation fragmented
+  // the host heap (training after a long predict ran a third slower on the cpu backend).
+  std::vector<Tensor> result(outputs);
+  std::int64_t rows = 0;
   for (std::int64_t step = 0; step < steps; ++step) {
     Logs batch_logs;
     cbs.each([&](auto& c) { c.on_predict_batch_begin(static_cast<int>(step), batch_logs); });
     const auto outs = predict_step(model, st, batches.get(static_cast<std::size_t>(step) % batches.size()));
-    for (std::size_t k = 0; k < outs.size(); ++k) per_output[k].push_back(outs[k]);
+    const std::int64_t n = outs.front().rank() ? outs.front().dim(0) : 0;
+    for (std::size_t k = 0; k < outs.size(); ++k) {
+      if (outs[k].rank() == 0 || outs[k].dim(0) != n) {
+        throw ShapeError("predict: model '" + model.name() + "' output " + std::to_string(k) + " has shape " +
+                         to_string(outs[k].shape()) + " for a batch of " + std::to_string(n) +
+                         " rows; predict stacks outputs with the batch as their first axis");
+      }
+      if (!result[k].defined() || rows + n > result[k].dim(0)) {
+        const std::int64_t capacity = std::max(rows + n, step == 0 ? n * steps : 2 * result[k].dim(0));
+        std::vector<std::int64_t> dims(outs[k].shape().dims().begin(), outs[k].shape().dims().end());
+        dims.front() = capacity;
+        Tensor grown = Tensor::empty(Shape(dims), outs[k].dtype(), &outs[k].backend());
+        if (rows > 0) grown.slice(0, rows).assign(result[k].slice(0, rows));
+        result[k] = grown;
+      }
+      result[k].slice(rows, rows + n).assign(outs[k]);
+    }
+    rows += n;
     cbs.each([&](auto& c) { c.on_predict_batch_end(static_cast<int>(step), batch_logs); });
   }
   cbs.each([&](auto& c) { c.on_predict_end(logs); });
-  std::vector<Tensor> result;
-  for (auto& parts : per_output) result.push_back(parts.size() == 1 ? parts.front() : ops::concatenate(parts, 0));
+  for (auto& r : result) {
+    if (r.dim(0) != rows) r = r.slice(0, rows);
+  }
   return result;
 }
 }  // namespace

@@ -228,3 +228,41 @@ TEST_CASE("fit takes a data source as validation_data, and predict takes a data 
   model.compile({.optimizer = "sgd", .loss = "mse"});
   CHECK_THROWS_WITH_AS(model.fit(x, y, {.verbose = 0, .validation_data = empty}), doctest::Contains("no batches"), ValueError);
 }
+
+namespace {
+// Batches of 1, 3 and 2 rows: predict's buffer, sized from the first batch, must grow.
+class GrowingBatches final : public utils::Sequence {
+ public:
+  explicit GrowingBatches(Tensor x) : x_(std::move(x)) {}
+  std::size_t size() const override { return 3; }
+  utils::Batch get(std::size_t i) override {
+    const std::int64_t starts[] = {0, 1, 4, 6};
+    return {{x_.slice(starts[i], starts[i + 1])}, {}, {}};
+  }
+
+ private:
+  Tensor x_;
+};
+}  // namespace
+
+TEST_CASE("predict stacks batches of any size in order, cycling a data source for steps") {
+  const Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {6, 2});
+  utils::set_random_seed(4);
+  Sequential model({Input({2}), Dense(3, {.activation = "relu"}), Dense(2)});
+  GrowingBatches batches(x);
+  // Five steps: the batches of 1, 3, 2 rows, then of 1 and 3 again.
+  const Tensor got = model.predict(batches, {.verbose = 0, .steps = 5});
+  REQUIRE(got.shape() == Shape({10, 2}));
+  std::vector<float> want;
+  for (const std::size_t i : {0, 1, 2, 0, 1}) {
+    const auto rows = model(batches.get(i).x.front(), false).to_vector<float>();
+    want.insert(want.end(), rows.begin(), rows.end());
+  }
+  const auto values = got.to_vector<float>();
+  REQUIRE(values.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) CHECK(values[i] == doctest::Approx(want[i]).epsilon(1e-6));
+  // An output without the batch axis cannot be stacked.
+  Sequential scalar({Input({2}), Lambda([](const Tensor& t) { return ops::sum(t); })});
+  CHECK_THROWS_WITH_AS(scalar.predict(x, {.batch_size = 4, .verbose = 0}), doctest::Contains("batch as their first axis"),
+                       ShapeError);
+}
