@@ -1,11 +1,12 @@
 #pragma once
-// The training step (and the test step) recorded once on a backend that can replay work (a
-// CUDA graph) and replayed for each later batch of the same shapes: one launch instead of one
-// per op, and none of the host's per-op work (tape, shapes, allocation). The whole step is
-// recorded (pass, trackers, optimizer update, metrics) when the optimizer's update can be: its
-// per-step scalars are uploaded before each replay and its step counter and the metrics' host
-// counts advanced after it. Otherwise (an optimizer that reads values on the host or passes
-// its scalars by value) only the pass is recorded and the rest runs op by op after it.
+// The training step (and the test and predict steps) recorded once on a backend that can
+// replay work (a CUDA graph) and replayed for each later batch of the same shapes: one launch
+// instead of one per op, and none of the host's per-op work (tape, shapes, allocation). The
+// whole step is recorded (pass, trackers, optimizer update, metrics) when the optimizer's
+// update can be: its per-step scalars are uploaded before each replay and its step counter
+// and the metrics' host counts advanced after it. Otherwise (an optimizer that reads values
+// on the host or passes its scalars by value) only the pass is recorded and the rest runs op
+// by op after it. A prediction records the model call alone.
 //
 // A step is recorded the second time in a row that the batch's shapes are seen (the first runs
 // op by op: it builds the optimizer's slots and the backend's algorithm caches, which must not
