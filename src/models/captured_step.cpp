@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "keras/core/autograd.hpp"
@@ -19,7 +20,7 @@ namespace {
 constexpr std::size_t kSeedSlots = 1024;
 // Scalars the whole step computes on the host each step: the learning rate or Adam's step
 // size, the weight decay's factor.
-constexpr std::int64_t kScalarSlots = 16;
+constexpr std::size_t kScalarSlots = 16;
 
 template <class F>
 void each_tensor(const utils::Batch& batch, F f) {
@@ -112,11 +113,13 @@ bool CapturedStep::record(Model& model, ModelState& st, const utils::Batch& batc
   if (batch.sample_weight.defined()) {
     inputs_.sample_weight = Tensor::empty(batch.sample_weight.shape(), batch.sample_weight.dtype(), &backend_);
   }
-  seed_table_ = static_cast<std::uint64_t*>(backend_.allocate(kSeedSlots * sizeof(std::uint64_t)));
-  scalar_table_ = Tensor::empty({kScalarSlots}, float32, &backend_);
+  // The per-step scalars, then the seeds (64-bit, two float32 elements each): one upload per replay.
+  tables_ = Tensor::empty({static_cast<std::int64_t>(kScalarSlots + 2 * kSeedSlots)}, float32, &backend_);
+  auto* seed_table = reinterpret_cast<std::uint64_t*>(internal::data<float>(tables_) + kScalarSlots);
   bool in_rest = false;  // a refusal there leaves the pass recordable alone
   try {
-    CaptureRecording recording(backend_, seed_table_, kSeedSlots, scalar_table_);
+    CaptureRecording recording(backend_, seed_table, kSeedSlots,
+                               tables_.slice(0, static_cast<std::int64_t>(kScalarSlots)));
     backend_.begin_capture();
     try {
       StepPass p = kind_ == StepKind::train  ? forward_backward(model, st, inputs_, values)
@@ -180,14 +183,14 @@ void CapturedStep::replay(const utils::Batch& batch) {
     // (The recording drew the first replay's.)
     for (std::size_t i = 0; i < draws_.size(); ++i) seeds_[i] = draws_[i].redraw();
   }
-  if (!seeds_.empty()) {
-    const std::size_t slots = std::min(seeds_.size(), kSeedSlots);
-    backend_.copy_from_host(seed_table_, seeds_.data(), slots * sizeof(std::uint64_t));
-  }
-  if (!scalars_.empty()) {
-    values_.clear();
-    for (const auto& compute : scalars_) values_.push_back(compute());
-    backend_.copy_from_host(raw_data(scalar_table_), values_.data(), values_.size() * sizeof(float));
+  if (!seeds_.empty() || !scalars_.empty()) {  // laid out as in tables_, up to the last seed used
+    float scalars[kScalarSlots] = {};
+    for (std::size_t i = 0; i < scalars_.size(); ++i) scalars[i] = scalars_[i]();
+    const std::size_t seeds = std::min(seeds_.size(), kSeedSlots) * sizeof(std::uint64_t);
+    upload_.resize(sizeof scalars + seeds);
+    std::memcpy(upload_.data(), scalars, sizeof scalars);
+    if (seeds) std::memcpy(upload_.data() + sizeof scalars, seeds_.data(), seeds);
+    backend_.copy_from_host(raw_data(tables_), upload_.data(), upload_.size());
   }
   backend_.replay(*work_);
   for (const auto& c : checks_) defer_check(c.count, c.describe);
@@ -207,9 +210,7 @@ void CapturedStep::drop_recording() {
   whole_ = false;
   work_.reset();  // frees what only the recording held, after its queued replays
   inputs_ = {};
-  scalar_table_ = {};
-  if (seed_table_) backend_.deallocate(seed_table_);
-  seed_table_ = nullptr;
+  tables_ = {};
   recorded_key_.clear();
 }
 

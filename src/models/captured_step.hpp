@@ -83,13 +83,12 @@ class CapturedStep {
   const StepKind kind_;
   Key previous_key_, recorded_key_;
   utils::Batch inputs_;  // where the recording reads the batch: each batch is copied in
-  std::uint64_t* seed_table_ = nullptr;
+  Tensor tables_;  // where the recording reads its per-step scalars and its seeds
   std::vector<std::uint64_t> seeds_;
   std::vector<CaptureRecording::Draw> draws_;
   std::vector<CaptureRecording::Check> checks_;
-  Tensor scalar_table_;  // where the recording reads its per-step scalars
   std::vector<std::function<float()>> scalars_;
-  std::vector<float> values_;
+  std::vector<unsigned char> upload_;  // tables_' contents for the next replay
   std::vector<std::function<void()>> hooks_;
   bool whole_ = false;          // the recording holds the whole step
   bool first_replay_ = false;   // the next replay is the recorded step's own (its seeds are drawn)

@@ -175,8 +175,9 @@ TEST_CASE("a replayed training step puts a few calls on the device queue instead
   const double per_step_replayed = static_cast<double>(replayed.counts.enqueued) / 64.0;
   MESSAGE("device queue calls per training step: op by op " << per_step_eager << ", replayed " << per_step_replayed);
   CHECK(replayed.counts.replays == 63);
-  // What remains per step: the shuffled batch's gathers and copies, the seed and scalar
-  // uploads, the replay (the optimizer update, the trackers and the metrics are in it).
+  // What remains per step: the shuffled batch's gathers and copies, one upload of the seeds
+  // and per-step scalars, the replay (the optimizer update, the trackers and the metrics are
+  // in it).
   CHECK(per_step_replayed < per_step_eager / 5);
 }
 
