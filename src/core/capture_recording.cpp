@@ -59,11 +59,6 @@ Tensor CaptureRecording::per_step_scalar(Backend& backend, std::function<float()
   return scalar_table_[index];
 }
 
-Tensor per_step_scalar(Backend& backend, const std::function<float()>& compute) {
-  CaptureRecording* recording = CaptureRecording::active();
-  return recording ? recording->per_step_scalar(backend, compute) : Tensor::scalar(compute(), &backend);
-}
-
 void every_step(const std::function<void()>& work) {
   if (CaptureRecording* recording = CaptureRecording::active()) {
     recording->after_replay(work);

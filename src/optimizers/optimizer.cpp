@@ -111,10 +111,10 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
   }
   const double lr = learning_rate();
   if (common_.weight_decay && *common_.weight_decay != 0.0 && !variables.empty()) {
-    if (internal::CaptureRecording::active()) {  // the factor follows the learning rate at each replay
+    if (auto* recording = internal::CaptureRecording::active()) {  // the factor follows the learning rate at each replay
       const double wd = *common_.weight_decay;
-      const Tensor keep = internal::per_step_scalar(variables.front()->value().backend(),
-                                                    [this, wd] { return static_cast<float>(1.0 - wd * learning_rate()); });
+      const Tensor keep = recording->per_step_scalar(
+          variables.front()->value().backend(), [this, wd] { return static_cast<float>(1.0 - wd * learning_rate()); });
       for (const auto& v : variables) v->assign(ops::multiply(v->value(), keep));
     } else {
       const auto keep = static_cast<float>(1.0 - *common_.weight_decay * lr);

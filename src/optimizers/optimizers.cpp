@@ -56,9 +56,8 @@ class SGDOptimizer final : public Optimizer {
     if (!backend) return Optimizer::update_steps(grads, vars, lr);
     std::vector<SgdTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
-    if (internal::CaptureRecording::active()) {
-      const Tensor lr_now =
-          internal::per_step_scalar(*backend, [this] { return static_cast<float>(learning_rate()); });
+    if (auto* recording = internal::CaptureRecording::active()) {
+      const Tensor lr_now = recording->per_step_scalar(*backend, [this] { return static_cast<float>(learning_rate()); });
       backend->sgd_update_group_at(group.data(), group.size(), internal::data<float>(lr_now),
                                    static_cast<float>(momentum_), nesterov_);
       return;
@@ -112,8 +111,8 @@ class AdamOptimizer final : public Optimizer {
     std::vector<AdamTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
     const auto b1 = static_cast<float>(1.0 - beta_1_), b2 = static_cast<float>(1.0 - beta_2_);
-    if (internal::CaptureRecording::active()) {  // alpha follows the step counter at each replay
-      const Tensor alpha_now = internal::per_step_scalar(*backend, [this] { return alpha(learning_rate()); });
+    if (auto* recording = internal::CaptureRecording::active()) {  // alpha follows the step counter at each replay
+      const Tensor alpha_now = recording->per_step_scalar(*backend, [this] { return alpha(learning_rate()); });
       backend->adam_update_group_at(group.data(), group.size(), internal::data<float>(alpha_now), b1, b2,
                                     static_cast<float>(epsilon_));
       return;

@@ -78,9 +78,6 @@ inline const std::uint64_t* recorded_seed_slot(std::uint64_t seed, const Backend
   return recording ? recording->seed_slot(seed, kernel_backend) : nullptr;
 }
 
-// compute() as a float32 scalar on `backend` for this step: uploaded now, or, in a recording,
-// memory that receives compute() again before each replay.
-Tensor per_step_scalar(Backend& backend, const std::function<float()>& compute);
 // Runs `work` (host bookkeeping of a step) now, or, in a recording, after each replay.
 void every_step(const std::function<void()>& work);
 
