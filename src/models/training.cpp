@@ -381,6 +381,13 @@ internal::CompiledLoss internal::compiled_loss(const TrainingState& t, const std
 
 namespace {
 
+// The model's recording of a kind of step for `device`, made anew when the weights moved.
+internal::CapturedStep& captured_on(std::shared_ptr<internal::CapturedStep>& slot, Backend& device,
+                                    internal::StepKind kind) {
+  if (!slot || &slot->backend() != &device) slot = std::make_shared<internal::CapturedStep>(device, kind);
+  return *slot;
+}
+
 // The step replayed from a recording of it, when compile(jit_compile) allows and the weights'
 // backend can replay work: the whole step, or its pass (then `rest` is the caller's to run).
 internal::Replayed replayed_step(Model& model, internal::ModelState& st, const utils::Batch& batch, bool training,
@@ -394,13 +401,11 @@ internal::Replayed replayed_step(Model& model, internal::ModelState& st, const u
   if (weights.empty()) return internal::Replayed::nothing;
   Backend& device = weights.front()->value().backend();
   if (!device.supports_capture()) return internal::Replayed::nothing;
-  auto& captured = training ? t.captured_step : t.captured_test_step;
-  if (!captured || &captured->backend() != &device) {
-    captured = std::make_shared<internal::CapturedStep>(device, training ? internal::StepKind::train
-                                                                         : internal::StepKind::test);
-  }
+  internal::CapturedStep& captured =
+      training ? captured_on(t.captured_step, device, internal::StepKind::train)
+               : captured_on(t.captured_test_step, device, internal::StepKind::test);
   const bool whole = !training || t.optimizer->records_update(vars);
-  return captured->run(model, st, batch, weights, values, whole, rest, pass);
+  return captured.run(model, st, batch, weights, values, whole, rest, pass);
 }
 
 // A batch's predictions, replayed from a recording of the model call where the step of
@@ -412,13 +417,10 @@ std::vector<Tensor> predict_step(Model& model, internal::ModelState& st, const u
   const utils::Batch batch{source_batch.x, {}, {}};  // a data source's targets play no part
   const std::vector<VariablePtr> weights = t.jit_compile ? model.weights() : std::vector<VariablePtr>{};
   if (!weights.empty() && weights.front()->value().backend().supports_capture()) {
-    Backend& device = weights.front()->value().backend();
-    auto& captured = t.captured_predict_step;
-    if (!captured || &captured->backend() != &device) {
-      captured = std::make_shared<internal::CapturedStep>(device, internal::StepKind::predict);
-    }
+    internal::CapturedStep& captured =
+        captured_on(t.captured_predict_step, weights.front()->value().backend(), internal::StepKind::predict);
     internal::StepPass pass;
-    if (captured->run(model, st, batch, weights, {}, false, {}, pass) != internal::Replayed::nothing) {
+    if (captured.run(model, st, batch, weights, {}, false, {}, pass) != internal::Replayed::nothing) {
       return pass.outputs;
     }
   }
