@@ -35,7 +35,8 @@ void accumulate(Tensor& into, const Tensor& value) {
 
 // Zeroes an accumulator in place, keeping its memory (see accumulate).
 void clear(Tensor& accumulator) {
-  if (accumulator.defined()) accumulator.assign(Tensor::zeros(accumulator.shape(), float32, &accumulator.backend()));
+  if (!accumulator.defined()) return;
+  accumulator.backend().fill(internal::data<float>(accumulator), static_cast<std::size_t>(accumulator.size()), 0.0f);
 }
 
 double read(const Tensor& t) { return t.defined() ? static_cast<double>(t.item<float>()) : 0.0; }
