@@ -144,10 +144,10 @@ class CudaBackend final : public Backend {
                          float one_minus_beta_2, float epsilon) override;
   void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
                         bool nesterov) override;
-  void adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
+  void adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha, const float* gate,
                             float one_minus_beta_1, float one_minus_beta_2, float epsilon) override;
-  void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
-                           bool nesterov) override;
+  void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, const float* gate,
+                           float momentum, bool nesterov) override;
 
   // For the tests and error messages.
   CachingAllocator::Stats allocator_stats() const;

@@ -49,9 +49,12 @@ __device__ std::size_t owner_of(const std::size_t* starts, std::size_t count, st
   return lo;
 }
 // alpha_at / lr_at, when given, is read when the kernel runs (a replayed CUDA graph's per-step
-// value); otherwise the value passed.
+// value); otherwise the value passed. A gate that reads 0 then leaves everything as it was (the
+// same value for every thread, so the whole grid returns).
 __global__ void adam_group_kernel(const AdamTensors* t, const std::size_t* starts, std::size_t count, std::size_t total,
-                                  const float* alpha_at, float alpha, float b1, float b2, float epsilon) {
+                                  const float* alpha_at, float alpha, const float* gate, float b1, float b2,
+                                  float epsilon) {
+  if (gate && *gate == 0.0f) return;
   if (alpha_at) alpha = *alpha_at;
   KERASCPP_GRID_STRIDE(e, total) {
     const AdamTensors& a = t[owner_of(starts, count, e)];
@@ -60,7 +63,8 @@ __global__ void adam_group_kernel(const AdamTensors* t, const std::size_t* start
   }
 }
 __global__ void sgd_group_kernel(const SgdTensors* t, const std::size_t* starts, std::size_t count, std::size_t total,
-                                 const float* lr_at, float lr, float momentum, bool nesterov) {
+                                 const float* lr_at, float lr, const float* gate, float momentum, bool nesterov) {
+  if (gate && *gate == 0.0f) return;
   if (lr_at) lr = *lr_at;
   KERASCPP_GRID_STRIDE(e, total) {
     const SgdTensors& a = t[owner_of(starts, count, e)];
@@ -97,28 +101,30 @@ void CudaBackend::adam_update_group(const AdamTensors* tensors, std::size_t coun
   if (count == 0) return;
   const GroupTable<AdamTensors> group(*this, tensors, count);
   launch(*this, "adam_update_group", group.total, adam_group_kernel, group.tensors, group.starts, count, group.total,
-         static_cast<const float*>(nullptr), alpha, one_minus_beta_1, one_minus_beta_2, epsilon);
+         static_cast<const float*>(nullptr), alpha, static_cast<const float*>(nullptr), one_minus_beta_1,
+         one_minus_beta_2, epsilon);
 }
 void CudaBackend::adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
-                                       float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
+                                       const float* gate, float one_minus_beta_1, float one_minus_beta_2,
+                                       float epsilon) {
   if (count == 0) return;
   const GroupTable<AdamTensors> group(*this, tensors, count);
   launch(*this, "adam_update_group_at", group.total, adam_group_kernel, group.tensors, group.starts, count, group.total,
-         alpha, 0.0f, one_minus_beta_1, one_minus_beta_2, epsilon);
+         alpha, 0.0f, gate, one_minus_beta_1, one_minus_beta_2, epsilon);
 }
 void CudaBackend::sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
                                    bool nesterov) {
   if (count == 0) return;
   const GroupTable<SgdTensors> group(*this, tensors, count);
   launch(*this, "sgd_update_group", group.total, sgd_group_kernel, group.tensors, group.starts, count, group.total,
-         static_cast<const float*>(nullptr), lr, momentum, nesterov);
+         static_cast<const float*>(nullptr), lr, static_cast<const float*>(nullptr), momentum, nesterov);
 }
-void CudaBackend::sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
-                                      bool nesterov) {
+void CudaBackend::sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr,
+                                      const float* gate, float momentum, bool nesterov) {
   if (count == 0) return;
   const GroupTable<SgdTensors> group(*this, tensors, count);
   launch(*this, "sgd_update_group_at", group.total, sgd_group_kernel, group.tensors, group.starts, count, group.total,
-         lr, 0.0f, momentum, nesterov);
+         lr, 0.0f, gate, momentum, nesterov);
 }
 
 void CudaBackend::adam_update(float* var, float* m, float* v, float* v_max, const float* g, std::size_t n, float alpha,

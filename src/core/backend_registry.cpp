@@ -48,14 +48,26 @@ void Backend::sgd_update_group(const SgdTensors* tensors, std::size_t count, flo
   for (std::size_t i = 0; i < count; ++i) sgd_update(tensors[i].var, tensors[i].m, tensors[i].g, tensors[i].n, lr, momentum, nesterov);
 }
 
+namespace {
+// A gated update's gate, read on the host: whether the update takes effect.
+bool gate_open(Backend& backend, const float* gate) {
+  if (!gate) return true;
+  float value = 0.0f;
+  backend.copy_to_host(&value, gate, sizeof value);
+  return value != 0.0f;
+}
+}  // namespace
+
 void Backend::adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
-                                   float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
+                                   const float* gate, float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
+  if (!gate_open(*this, gate)) return;
   float value = 0.0f;
   copy_to_host(&value, alpha, sizeof value);
   adam_update_group(tensors, count, value, one_minus_beta_1, one_minus_beta_2, epsilon);
 }
-void Backend::sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
-                                  bool nesterov) {
+void Backend::sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, const float* gate,
+                                  float momentum, bool nesterov) {
+  if (!gate_open(*this, gate)) return;
   float value = 0.0f;
   copy_to_host(&value, lr, sizeof value);
   sgd_update_group(tensors, count, value, momentum, nesterov);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "keras/core/autograd.hpp"
+#include "keras/internal/capture_recording.hpp"
 #include "keras/ops/math.hpp"
 
 namespace keras::optimizers {
@@ -36,6 +37,10 @@ void LossScaleOptimizer::update_step(const Tensor& gradient, Variable& variable,
   inner_->update_step(gradient, variable, index, learning_rate);
 }
 
+bool LossScaleOptimizer::records_update(const std::vector<VariablePtr>& variables) const {
+  return inner_->records_update(variables);
+}
+
 void LossScaleOptimizer::apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables) {
   NoGradGuard no_grad;
   build_for(variables);
@@ -45,18 +50,35 @@ void LossScaleOptimizer::apply(const std::vector<Tensor>& gradients, const std::
     const Tensor s = ops::sum(ops::subtract(g, g));
     probe = probe.defined() ? probe + s : s;
   }
+  const auto unscaled = [&] {
+    std::vector<Tensor> out;
+    out.reserve(gradients.size());
+    for (const auto& g : gradients) {
+      out.push_back(ops::divide(g, Tensor::scalar(static_cast<float>(scale_), &g.backend())));
+    }
+    return out;
+  };
+  if (internal::CaptureRecording::active()) {
+    // Recorded whole, the host cannot look at the gradients: their finiteness becomes a device
+    // flag that lets the inner update happen or not when it runs, and is read after each replay
+    // (one synchronization per step, as op by op) to count the step and move the scale.
+    const Tensor finite = probe.defined() ? ops::equal(probe, Tensor::scalar(0.0f, &probe.backend())) : Tensor{};
+    inner_->update(unscaled(), variables, finite);
+    internal::every_step([this, finite] { count_step(!finite.defined() || finite.item<float>() != 0.0f); });
+    return;
+  }
   const bool finite = !probe.defined() || std::isfinite(probe.item<float>());
-  if (!finite) {  // skip the step
+  if (finite) inner_->update(unscaled(), variables, Tensor{});
+  count_step(finite);
+}
+
+void LossScaleOptimizer::count_step(bool finite) {
+  if (!finite) {  // the step was skipped
     step_counter_ = 0;
     scale_ *= 0.5;
     return;
   }
-  std::vector<Tensor> unscaled;
-  unscaled.reserve(gradients.size());
-  for (const auto& g : gradients) {
-    unscaled.push_back(ops::divide(g, Tensor::scalar(static_cast<float>(scale_), &g.backend())));
-  }
-  inner_->apply(unscaled, variables);
+  ++inner_->iterations_;
   if (step_counter_ == dynamic_growth_steps_ - 1) {
     step_counter_ = 0;
     scale_ *= 2.0;

@@ -1,6 +1,7 @@
 #include "keras/optimizers/optimizer.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "keras/core/autograd.hpp"
 #include "keras/internal/capture_recording.hpp"
@@ -68,6 +69,12 @@ void Optimizer::restore(std::int64_t iterations, const std::vector<Tensor>& slot
 }
 
 void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables) {
+  update(gradients, variables, Tensor{});
+  internal::every_step([this] { ++iterations_; });
+}
+
+void Optimizer::update(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables,
+                       const Tensor& gate) {
   if (gradients.size() != variables.size()) {
     throw ValueError(name_ + ": " + std::to_string(gradients.size()) + " gradients for " +
                      std::to_string(variables.size()) + " variables");
@@ -75,6 +82,9 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
   NoGradGuard no_grad;
   if (internal::CaptureRecording::active() && !records_update(variables)) {  // the engine asks first
     throw BackendError(name_ + "'s update cannot be recorded for replay");
+  }
+  if (gate.defined() && !internal::CaptureRecording::active()) {
+    throw std::logic_error(name_ + ": a gated update is only recorded (op by op the caller reads the gate first)");
   }
   build_for(variables);
   std::vector<Tensor> grads = gradients;
@@ -113,22 +123,24 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const std::vector<Va
   if (common_.weight_decay && *common_.weight_decay != 0.0 && !variables.empty()) {
     if (auto* recording = internal::CaptureRecording::active()) {  // the factor follows the learning rate at each replay
       const double wd = *common_.weight_decay;
-      const Tensor keep = recording->per_step_scalar(
+      Tensor keep = recording->per_step_scalar(
           variables.front()->value().backend(), [this, wd] { return static_cast<float>(1.0 - wd * learning_rate()); });
+      // Gated: keep * gate + (1 - gate), exactly keep when open and 1 when shut.
+      if (gate.defined()) keep = ops::add(ops::multiply(keep, gate), ops::affine(gate, -1.0f, 1.0f));
       for (const auto& v : variables) v->assign(ops::multiply(v->value(), keep));
     } else {
       const auto keep = static_cast<float>(1.0 - *common_.weight_decay * lr);
       for (const auto& v : variables) v->assign(v->value() * keep);
     }
   }
-  update_steps(grads, variables, lr);
-  internal::every_step([this] { ++iterations_; });
+  update_steps(grads, variables, lr, gate.defined() ? internal::data<float>(gate) : nullptr);
 }
 
 bool Optimizer::records_update(const std::vector<VariablePtr>&) const { return false; }
 
 void Optimizer::update_steps(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables,
-                             double learning_rate) {
+                             double learning_rate, const float* gate) {
+  if (gate) throw std::logic_error(name_ + ": its per-variable updates cannot be gated (records_update is false)");
   for (std::size_t i = 0; i < variables.size(); ++i) update_step(gradients[i], *variables[i], i, learning_rate);
 }
 

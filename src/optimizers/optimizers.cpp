@@ -51,14 +51,15 @@ class SGDOptimizer final : public Optimizer {
                                      nesterov_);
   }
   bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
-  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr) override {
+  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
+                    const float* gate) override {
     Backend* backend = one_backend(vars);
-    if (!backend) return Optimizer::update_steps(grads, vars, lr);
+    if (!backend) return Optimizer::update_steps(grads, vars, lr, gate);
     std::vector<SgdTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
     if (auto* recording = internal::CaptureRecording::active()) {
       const Tensor lr_now = recording->per_step_scalar(*backend, [this] { return static_cast<float>(learning_rate()); });
-      backend->sgd_update_group_at(group.data(), group.size(), internal::data<float>(lr_now),
+      backend->sgd_update_group_at(group.data(), group.size(), internal::data<float>(lr_now), gate,
                                    static_cast<float>(momentum_), nesterov_);
       return;
     }
@@ -105,15 +106,16 @@ class AdamOptimizer final : public Optimizer {
                                       static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
   }
   bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
-  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr) override {
+  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
+                    const float* gate) override {
     Backend* backend = one_backend(vars);
-    if (!backend) return Optimizer::update_steps(grads, vars, lr);
+    if (!backend) return Optimizer::update_steps(grads, vars, lr, gate);
     std::vector<AdamTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
     const auto b1 = static_cast<float>(1.0 - beta_1_), b2 = static_cast<float>(1.0 - beta_2_);
     if (auto* recording = internal::CaptureRecording::active()) {  // alpha follows the step counter at each replay
       const Tensor alpha_now = recording->per_step_scalar(*backend, [this] { return alpha(learning_rate()); });
-      backend->adam_update_group_at(group.data(), group.size(), internal::data<float>(alpha_now), b1, b2,
+      backend->adam_update_group_at(group.data(), group.size(), internal::data<float>(alpha_now), gate, b1, b2,
                                     static_cast<float>(epsilon_));
       return;
     }

@@ -373,19 +373,20 @@ class EmulatedDevice final : public Backend {
   // A group is one queued kernel, as on cuda; the _at forms read their scalar when it runs.
   void adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float one_minus_beta_1,
                          float one_minus_beta_2, float epsilon) override {
-    adam_group("adam_update_group", tensors, count, nullptr, alpha, one_minus_beta_1, one_minus_beta_2, epsilon);
+    adam_group("adam_update_group", tensors, count, nullptr, alpha, nullptr, one_minus_beta_1, one_minus_beta_2,
+               epsilon);
   }
-  void adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
+  void adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha, const float* gate,
                             float one_minus_beta_1, float one_minus_beta_2, float epsilon) override {
-    adam_group("adam_update_group_at", tensors, count, alpha, 0.0f, one_minus_beta_1, one_minus_beta_2, epsilon);
+    adam_group("adam_update_group_at", tensors, count, alpha, 0.0f, gate, one_minus_beta_1, one_minus_beta_2, epsilon);
   }
   void sgd_update_group(const SgdTensors* tensors, std::size_t count, float lr, float momentum,
                         bool nesterov) override {
-    sgd_group("sgd_update_group", tensors, count, nullptr, lr, momentum, nesterov);
+    sgd_group("sgd_update_group", tensors, count, nullptr, lr, nullptr, momentum, nesterov);
   }
-  void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
-                           bool nesterov) override {
-    sgd_group("sgd_update_group_at", tensors, count, lr, 0.0f, momentum, nesterov);
+  void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, const float* gate,
+                           float momentum, bool nesterov) override {
+    sgd_group("sgd_update_group_at", tensors, count, lr, 0.0f, gate, momentum, nesterov);
   }
   void rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
                       std::size_t n, float lr, float rho, float momentum, float epsilon) override {
@@ -447,25 +448,27 @@ class EmulatedDevice final : public Backend {
 
   // `scalar_at` (this device's memory) when given, else `scalar`, is read when the kernel runs.
   void adam_group(const char* kernel, const AdamTensors* tensors, std::size_t count, const float* scalar_at,
-                  float scalar, float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
+                  float scalar, const float* gate, float one_minus_beta_1, float one_minus_beta_2, float epsilon) {
     check_host(tensors, kernel);
     std::vector<AdamTensors> group(tensors, tensors + count);  // host memory: consumed now
     for (auto& t : group) {
       t = {untag(t.var, kernel), untag(t.m, kernel), untag(t.v, kernel), untag(t.v_max, kernel), untag(t.g, kernel),
            t.n};
     }
-    enqueue(kernel, [=, group = std::move(group)](Backend& k, auto at) {
+    enqueue(kernel, [=, group = std::move(group)](Backend& k, auto at, auto open) {
+      if (open && *open == 0.0f) return;
       k.adam_update_group(group.data(), group.size(), at ? *at : scalar, one_minus_beta_1, one_minus_beta_2, epsilon);
-    }, scalar_at);
+    }, scalar_at, gate);
   }
   void sgd_group(const char* kernel, const SgdTensors* tensors, std::size_t count, const float* scalar_at, float scalar,
-                 float momentum, bool nesterov) {
+                 const float* gate, float momentum, bool nesterov) {
     check_host(tensors, kernel);
     std::vector<SgdTensors> group(tensors, tensors + count);
     for (auto& t : group) t = {untag(t.var, kernel), untag(t.m, kernel), untag(t.g, kernel), t.n};
-    enqueue(kernel, [=, group = std::move(group)](Backend& k, auto at) {
+    enqueue(kernel, [=, group = std::move(group)](Backend& k, auto at, auto open) {
+      if (open && *open == 0.0f) return;
       k.sgd_update_group(group.data(), group.size(), at ? *at : scalar, momentum, nesterov);
-    }, scalar_at);
+    }, scalar_at, gate);
   }
 
   void submit(const char* kernel, std::function<void()> work) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "keras/internal/default_backend_scope.hpp"
 #include "keras/keras.hpp"
@@ -33,12 +34,20 @@ Data make_data(std::int64_t n, std::int32_t bad_label_at = -1) {
   return {Tensor::from_vector(x, {n, 6, 6, 2}), Tensor::from_vector(y, {n})};
 }
 
-// The step's optimizer and metrics; Adam and two accuracies unless a test says otherwise.
+// Restores the dtype policy a test changed.
+struct PolicyGuard {
+  mixed_precision::DTypePolicy saved = mixed_precision::global_policy();
+  explicit PolicyGuard(const std::string& policy) { mixed_precision::set_global_policy(policy); }
+  ~PolicyGuard() { mixed_precision::set_global_policy(saved); }
+};
+
+// The step's optimizer, metrics and data; Adam, two accuracies and make_data unless a test says otherwise.
 struct StepSetup {
   std::function<optimizers::OptimizerPtr()> optimizer = [] { return optimizers::Adam({.learning_rate = 0.01}); };
   std::function<std::vector<MetricSpec>()> metrics = [] {
     return std::vector<MetricSpec>{"accuracy", metrics::SparseTopKCategoricalAccuracy({.k = 2})};
   };
+  std::function<Data(std::int64_t)> data = [](std::int64_t n) { return make_data(n); };
 };
 
 // Convolution, batch normalization (moving statistics updated inside the step), dropout (a
@@ -64,6 +73,7 @@ struct Run {
   callbacks::History history;
   std::int64_t iterations = 0;
   std::vector<std::vector<float>> optimizer_state;
+  double loss_scale = 0.0;  // under mixed_float16
   testing::EmulatedCaptureCounts counts;
 };
 
@@ -73,7 +83,7 @@ Run train(bool jit_compile, std::int64_t samples, int epochs, std::function<Tens
   Backend& device = backend::get();
   utils::set_random_seed(11);
   Sequential model = make_model(jit_compile, std::move(extra), setup);
-  const Data d = make_data(samples);
+  const Data d = setup.data(samples);
   const bool emulated = device.device().kind == DeviceKind::emulated;
   const auto before = emulated ? testing::emulated_device_capture_counts(device) : testing::EmulatedCaptureCounts{};
   options.batch_size = 8;
@@ -85,7 +95,12 @@ Run train(bool jit_compile, std::int64_t samples, int epochs, std::function<Tens
   run.losses = history.history.at("loss");
   run.history = history;
   run.iterations = model.optimizer()->iterations();
-  for (const auto& slot : model.optimizer()->variables()) run.optimizer_state.push_back(slot.to_vector<float>());
+  for (const auto& slot : optimizers::saved_optimizer(*model.optimizer()).variables()) {
+    run.optimizer_state.push_back(slot.to_vector<float>());
+  }
+  if (const auto* scaled = dynamic_cast<const optimizers::LossScaleOptimizer*>(model.optimizer().get())) {
+    run.loss_scale = scaled->dynamic_scale();
+  }
   if (emulated) {
     const auto after = testing::emulated_device_capture_counts(device);
     run.counts = {after.captures - before.captures, after.replays - before.replays, after.enqueued - before.enqueued};
@@ -195,7 +210,29 @@ void check_same_training(const Run& eager, const Run& replayed) {
     CHECK(bitwise_equal(eager.optimizer_state[i], replayed.optimizer_state[i]));
   }
   CHECK(eager.iterations == replayed.iterations);
-  CHECK(eager.history.history == replayed.history.history);
+  CHECK(eager.loss_scale == replayed.loss_scale);
+  REQUIRE(eager.history.history.size() == replayed.history.history.size());
+  for (const auto& [name, values] : eager.history.history) {  // bit for bit, so that NaN equals NaN
+    CAPTURE(name);
+    const auto& other = replayed.history.history.at(name);
+    CHECK((values.size() == other.size() &&
+           std::memcmp(values.data(), other.data(), values.size() * sizeof(double)) == 0));
+  }
+}
+
+// 64 samples (8 batches of 8, not shuffled) whose fifth batch holds a NaN: under loss scaling
+// its gradients are not finite and the step is skipped, every epoch.
+StepSetup nan_in_fifth_batch(std::function<optimizers::OptimizerPtr()> optimizer) {
+  StepSetup setup;
+  setup.optimizer = std::move(optimizer);
+  setup.data = [](std::int64_t n) {
+    Data d = make_data(n);
+    std::vector<float> x = d.x.to_vector<float>();
+    x[33 * 6 * 6 * 2 + 5] = std::numeric_limits<float>::quiet_NaN();  // sample 33
+    d.x = Tensor::from_vector(x, d.x.shape());
+    return d;
+  };
+  return setup;
 }
 }  // namespace
 
@@ -236,6 +273,33 @@ TEST_CASE("the whole step replayed: SGD with Nesterov momentum under a LearningR
   check_same_training(eager, replayed);
   CHECK(replayed.counts.captures == 1);
   CHECK(replayed.counts.replays == 8);
+}
+
+TEST_CASE("the whole step replayed under mixed_float16: loss scaling skips a non-finite step on the device") {
+  ActiveBackend device("emulated_device");
+  const PolicyGuard policy("mixed_float16");
+  for (const bool adam : {true, false}) {
+    CAPTURE(adam);
+    const StepSetup setup = nan_in_fifth_batch([adam]() -> optimizers::OptimizerPtr {
+      if (adam) return optimizers::Adam({.learning_rate = 0.01});
+      return optimizers::SGD({.learning_rate = 0.05, .momentum = 0.9, .common = {.weight_decay = 0.01}});
+    });
+    FitOptions options;
+    options.shuffle = false;
+    const Run eager = train(false, 64, 2, {}, setup, options);
+    const Run replayed = train(true, 64, 2, {}, setup, options);
+    check_same_training(eager, replayed);
+    // After the first step, float16 overflows at Keras' initial scale (2^15) until it is 2^12:
+    // steps 2 to 4 skipped; then the NaN's step (the fifth) of each epoch: 5 of 16 skipped.
+    CHECK(eager.iterations == 11);
+    CHECK(eager.loss_scale == 32768.0 / 32);
+    // Epoch 1: the first step op by op; the second recorded, skipped in its replay (only the
+    // device knew); the next three op by op (a new scale each: skipped); the sixth op by op, the
+    // seventh recorded, one replay. Epoch 2: replays up to the fifth (skipped in the replay),
+    // then as epoch 1 from the sixth.
+    CHECK(replayed.counts.captures == 3);
+    CHECK(replayed.counts.replays == 3 + 7);
+  }
 }
 
 TEST_CASE("an optimizer whose update passes its scalars by value has the pass recorded alone") {
@@ -290,6 +354,17 @@ TEST_CASE("cuda backend: a training step replayed from a CUDA graph matches the 
     predictions.push_back(make_model(jit).predict(d.x, {.batch_size = 8, .verbose = 0}).to_vector<float>());
   }
   check_close({predictions[0]}, {predictions[1]});
+  // mixed_float16: the step with a NaN skipped by the gated update in the graph.
+  const PolicyGuard policy("mixed_float16");
+  const StepSetup scaled = nan_in_fifth_batch([] { return optimizers::Adam({.learning_rate = 0.01}); });
+  FitOptions unshuffled;
+  unshuffled.shuffle = false;
+  const Run scaled_eager = train(false, 64, 2, {}, scaled, unshuffled);
+  const Run scaled_replayed = train(true, 64, 2, {}, scaled, unshuffled);
+  check_close(scaled_eager.weights, scaled_replayed.weights);
+  check_close(scaled_eager.optimizer_state, scaled_replayed.optimizer_state);
+  CHECK(scaled_eager.iterations == scaled_replayed.iterations);
+  CHECK(scaled_eager.loss_scale == scaled_replayed.loss_scale);
 }
 
 TEST_CASE("a step that reads a value on the host is not recorded and runs op by op") {

@@ -339,11 +339,14 @@ class Backend {
                                 bool nesterov);
   // The same with the step's learning-rate scalar (Adam's alpha, SGD's lr) read from this
   // backend's memory when the kernel runs, so that a replayed capture uses each step's value.
-  // The default reads it on the host (it synchronizes), which is free on host backends.
+  // `gate`, when not null, is also read then: 0 leaves every variable and slot as it was (a
+  // loss-scaled step whose gradients are not all finite is skipped on the device). The default
+  // reads both on the host (it synchronizes), which is free on host backends.
   virtual void adam_update_group_at(const AdamTensors* tensors, std::size_t count, const float* alpha,
-                                    float one_minus_beta_1, float one_minus_beta_2, float epsilon);
-  virtual void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, float momentum,
-                                   bool nesterov);
+                                    const float* gate, float one_minus_beta_1, float one_minus_beta_2,
+                                    float epsilon);
+  virtual void sgd_update_group_at(const SgdTensors* tensors, std::size_t count, const float* lr, const float* gate,
+                                   float momentum, bool nesterov);
 
   // --- image augmentation ------------------------------------------------------------
   // `transforms` (a.batch of them) is host memory, consumed before the call returns.

@@ -6,7 +6,9 @@
 // optimizer update (after `dynamic_growth_steps` such steps in a row the scale doubles); any
 // infinity or NaN, the step is skipped and the scale halves. The finiteness of a step's
 // gradients is read on the host (one synchronization per step): whether the inner optimizer
-// runs, and so its step counter, is host state.
+// ran, and so its step counter, is host state. In a recorded whole step (compile's
+// jit_compile) the finiteness is a device flag that gates the inner update where it runs, and
+// the host reads it after each replay.
 #include <cstdint>
 
 #include "keras/optimizers/optimizer.hpp"
@@ -19,6 +21,8 @@ class LossScaleOptimizer : public Optimizer {
                               std::int64_t dynamic_growth_steps = 2000);
 
   void apply(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables) override;
+  // As the inner optimizer's: a recorded step gates its update on the gradients' finiteness.
+  bool records_update(const std::vector<VariablePtr>& variables) const override;
   Tensor scale_loss(const Tensor& loss) const override;
   // The learning rate and step counter are the inner optimizer's (Keras' properties).
   double learning_rate() const override { return inner_->learning_rate(); }
@@ -39,6 +43,9 @@ class LossScaleOptimizer : public Optimizer {
                    double learning_rate) override;
 
  private:
+  // After a step: counts it on the inner optimizer and grows the scale, or (not finite) halves it.
+  void count_step(bool finite);
+
   OptimizerPtr inner_;
   double initial_scale_;
   std::int64_t dynamic_growth_steps_;
