@@ -138,6 +138,13 @@ class CudaBackend final : public Backend {
   void nadam_update(float* var, float* m, float* v, const float* g, std::size_t n, float one_minus_beta_1,
                     float one_minus_beta_2, float m_scale, float g_scale, float v_divisor, float lr,
                     float epsilon) override;
+  void rmsprop_update_at(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
+                         std::size_t n, const float* lr, const float* gate, float rho, float momentum,
+                         float epsilon) override;
+  void adagrad_update_at(float* var, float* accumulator, const float* g, std::size_t n, const float* lr,
+                         const float* gate, float epsilon) override;
+  void nadam_update_at(float* var, float* m, float* v, const float* g, std::size_t n, float one_minus_beta_1,
+                       float one_minus_beta_2, const float* scalars, const float* gate, float epsilon) override;
   void augment_images(const ImageAugmentation& a, const ImageTransform* transforms, const void* x,
                       void* y) override;
   void adam_update_group(const AdamTensors* tensors, std::size_t count, float alpha, float one_minus_beta_1,

@@ -19,18 +19,34 @@ __global__ void adam_kernel(float* var, float* m, float* v, float* v_max, const 
 __global__ void sgd_kernel(float* var, float* m, const float* g, std::size_t n, float lr, float momentum, bool nesterov) {
   KERASCPP_GRID_STRIDE(i, n) rules::sgd_element(var[i], m ? m + i : nullptr, g[i], lr, momentum, nesterov);
 }
+// The per-variable updates' _at forms pass lr_at (Nadam: scalars_at, four floats) and gate,
+// read when the kernel runs, as the grouped kernels below do; the by-value forms pass nulls.
 __global__ void rmsprop_kernel(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
-                               std::size_t n, float lr, float rho, float momentum, float epsilon) {
+                               std::size_t n, const float* lr_at, const float* gate, float lr, float rho,
+                               float momentum, float epsilon) {
+  if (gate && *gate == 0.0f) return;
+  if (lr_at) lr = *lr_at;
   KERASCPP_GRID_STRIDE(i, n) {
     rules::rmsprop_element(var[i], velocity[i], momentum_slot ? momentum_slot + i : nullptr,
                            average ? average + i : nullptr, g[i], lr, rho, momentum, epsilon);
   }
 }
-__global__ void adagrad_kernel(float* var, float* accumulator, const float* g, std::size_t n, float lr, float epsilon) {
+__global__ void adagrad_kernel(float* var, float* accumulator, const float* g, std::size_t n, const float* lr_at,
+                               const float* gate, float lr, float epsilon) {
+  if (gate && *gate == 0.0f) return;
+  if (lr_at) lr = *lr_at;
   KERASCPP_GRID_STRIDE(i, n) rules::adagrad_element(var[i], accumulator[i], g[i], lr, epsilon);
 }
 __global__ void nadam_kernel(float* var, float* m, float* v, const float* g, std::size_t n, float b1, float b2,
-                             float m_scale, float g_scale, float v_divisor, float lr, float epsilon) {
+                             const float* scalars_at, const float* gate, float m_scale, float g_scale,
+                             float v_divisor, float lr, float epsilon) {
+  if (gate && *gate == 0.0f) return;
+  if (scalars_at) {
+    m_scale = scalars_at[0];
+    g_scale = scalars_at[1];
+    v_divisor = scalars_at[2];
+    lr = scalars_at[3];
+  }
   KERASCPP_GRID_STRIDE(i, n) rules::nadam_element(var[i], m[i], v[i], g[i], b1, b2, m_scale, g_scale, v_divisor, lr, epsilon);
 }
 // Grouped updates: one grid over the concatenation of every variable's elements. starts[i] is
@@ -137,17 +153,36 @@ void CudaBackend::sgd_update(float* var, float* m, const float* g, std::size_t n
 }
 void CudaBackend::rmsprop_update(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
                                  std::size_t n, float lr, float rho, float momentum, float epsilon) {
-  launch(*this, "rmsprop_update", n, rmsprop_kernel, var, velocity, momentum_slot, average, g, n, lr, rho, momentum, epsilon);
+  launch(*this, "rmsprop_update", n, rmsprop_kernel, var, velocity, momentum_slot, average, g, n,
+         static_cast<const float*>(nullptr), static_cast<const float*>(nullptr), lr, rho, momentum, epsilon);
+}
+void CudaBackend::rmsprop_update_at(float* var, float* velocity, float* momentum_slot, float* average,
+                                    const float* g, std::size_t n, const float* lr, const float* gate, float rho,
+                                    float momentum, float epsilon) {
+  launch(*this, "rmsprop_update_at", n, rmsprop_kernel, var, velocity, momentum_slot, average, g, n, lr, gate, 0.0f,
+         rho, momentum, epsilon);
 }
 void CudaBackend::adagrad_update(float* var, float* accumulator, const float* g, std::size_t n, float lr,
                                  float epsilon) {
-  launch(*this, "adagrad_update", n, adagrad_kernel, var, accumulator, g, n, lr, epsilon);
+  launch(*this, "adagrad_update", n, adagrad_kernel, var, accumulator, g, n, static_cast<const float*>(nullptr),
+         static_cast<const float*>(nullptr), lr, epsilon);
+}
+void CudaBackend::adagrad_update_at(float* var, float* accumulator, const float* g, std::size_t n, const float* lr,
+                                    const float* gate, float epsilon) {
+  launch(*this, "adagrad_update_at", n, adagrad_kernel, var, accumulator, g, n, lr, gate, 0.0f, epsilon);
 }
 void CudaBackend::nadam_update(float* var, float* m, float* v, const float* g, std::size_t n, float one_minus_beta_1,
                                float one_minus_beta_2, float m_scale, float g_scale, float v_divisor, float lr,
                                float epsilon) {
-  launch(*this, "nadam_update", n, nadam_kernel, var, m, v, g, n, one_minus_beta_1, one_minus_beta_2, m_scale, g_scale,
-         v_divisor, lr, epsilon);
+  launch(*this, "nadam_update", n, nadam_kernel, var, m, v, g, n, one_minus_beta_1, one_minus_beta_2,
+         static_cast<const float*>(nullptr), static_cast<const float*>(nullptr), m_scale, g_scale, v_divisor, lr,
+         epsilon);
+}
+void CudaBackend::nadam_update_at(float* var, float* m, float* v, const float* g, std::size_t n,
+                                  float one_minus_beta_1, float one_minus_beta_2, const float* scalars,
+                                  const float* gate, float epsilon) {
+  launch(*this, "nadam_update_at", n, nadam_kernel, var, m, v, g, n, one_minus_beta_1, one_minus_beta_2, scalars, gate,
+         0.0f, 0.0f, 0.0f, 0.0f, epsilon);
 }
 
 }  // namespace keras::cuda_backend

@@ -73,6 +73,29 @@ void Backend::sgd_update_group_at(const SgdTensors* tensors, std::size_t count, 
   sgd_update_group(tensors, count, value, momentum, nesterov);
 }
 
+void Backend::rmsprop_update_at(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
+                                std::size_t n, const float* lr, const float* gate, float rho, float momentum,
+                                float epsilon) {
+  if (!gate_open(*this, gate)) return;
+  float value = 0.0f;
+  copy_to_host(&value, lr, sizeof value);
+  rmsprop_update(var, velocity, momentum_slot, average, g, n, value, rho, momentum, epsilon);
+}
+void Backend::adagrad_update_at(float* var, float* accumulator, const float* g, std::size_t n, const float* lr,
+                                const float* gate, float epsilon) {
+  if (!gate_open(*this, gate)) return;
+  float value = 0.0f;
+  copy_to_host(&value, lr, sizeof value);
+  adagrad_update(var, accumulator, g, n, value, epsilon);
+}
+void Backend::nadam_update_at(float* var, float* m, float* v, const float* g, std::size_t n, float one_minus_beta_1,
+                              float one_minus_beta_2, const float* scalars, const float* gate, float epsilon) {
+  if (!gate_open(*this, gate)) return;
+  float values[4] = {};
+  copy_to_host(values, scalars, sizeof values);
+  nadam_update(var, m, v, g, n, one_minus_beta_1, one_minus_beta_2, values[0], values[1], values[2], values[3], epsilon);
+}
+
 void Backend::random_uniform_at(float* y, std::size_t n, const std::uint64_t* seed, float low, float high) {
   std::uint64_t value = 0;
   copy_to_host(&value, seed, sizeof value);

@@ -1,5 +1,7 @@
 #include "keras/internal/capture_recording.hpp"
 
+#include <memory>
+
 #include "keras/core/backend.hpp"
 #include "keras/core/errors.hpp"
 #include "keras/core/tensor.hpp"
@@ -57,6 +59,16 @@ Tensor CaptureRecording::per_step_scalar(Backend& backend, std::function<float()
   }
   scalars_.push_back(std::move(compute));
   return scalar_table_[index];
+}
+
+Tensor CaptureRecording::per_step_scalars(Backend& backend, std::size_t count,
+                                          std::function<std::vector<float>()> compute) {
+  const auto first = static_cast<std::int64_t>(scalars_.size());
+  auto shared = std::make_shared<std::function<std::vector<float>()>>(std::move(compute));
+  for (std::size_t i = 0; i < count; ++i) {  // each element computes the lot: a few host flops
+    per_step_scalar(backend, [shared, i] { return (*shared)().at(i); });
+  }
+  return scalar_table_.slice(first, first + static_cast<std::int64_t>(count));
 }
 
 void every_step(const std::function<void()>& work) {

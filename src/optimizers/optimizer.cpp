@@ -125,22 +125,27 @@ void Optimizer::update(const std::vector<Tensor>& gradients, const std::vector<V
       const double wd = *common_.weight_decay;
       Tensor keep = recording->per_step_scalar(
           variables.front()->value().backend(), [this, wd] { return static_cast<float>(1.0 - wd * learning_rate()); });
-      // Gated: keep * gate + (1 - gate), exactly keep when open and 1 when shut.
-      if (gate.defined()) keep = ops::add(ops::multiply(keep, gate), ops::affine(gate, -1.0f, 1.0f));
+      if (gate.defined()) keep = gated(gate, keep, Tensor::scalar(1.0f, &keep.backend()));
       for (const auto& v : variables) v->assign(ops::multiply(v->value(), keep));
     } else {
       const auto keep = static_cast<float>(1.0 - *common_.weight_decay * lr);
       for (const auto& v : variables) v->assign(v->value() * keep);
     }
   }
-  update_steps(grads, variables, lr, gate.defined() ? internal::data<float>(gate) : nullptr);
+  update_steps(grads, variables, lr, gate);
+}
+
+Tensor Optimizer::gated(const Tensor& gate, const Tensor& open, const Tensor& shut) {
+  if (!gate.defined()) return open;
+  // open * 1 + shut * 0 and open * 0 + shut * 1 round to nothing: exactly open or shut.
+  return ops::add(ops::multiply(open, gate), ops::multiply(shut, ops::affine(gate, -1.0f, 1.0f)));
 }
 
 bool Optimizer::records_update(const std::vector<VariablePtr>&) const { return false; }
 
 void Optimizer::update_steps(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables,
-                             double learning_rate, const float* gate) {
-  if (gate) throw std::logic_error(name_ + ": its per-variable updates cannot be gated (records_update is false)");
+                             double learning_rate, const Tensor& gate) {
+  if (gate.defined()) throw std::logic_error(name_ + ": its per-variable updates cannot be gated (records_update is false)");
   for (std::size_t i = 0; i < variables.size(); ++i) update_step(gradients[i], *variables[i], i, learning_rate);
 }
 

@@ -24,6 +24,9 @@ Backend* one_backend(const std::vector<VariablePtr>& vars) {
   return b;
 }
 
+// A gated update's gate as the `_at` kernels read it: null when there is none.
+const float* gate_data(const Tensor& gate) { return gate.defined() ? internal::data<float>(gate) : nullptr; }
+
 void check_unit_interval(double v, const char* what, const char* optimizer) {
   if (!(v >= 0.0 && v < 1.0)) {
     throw ValueError(std::string(optimizer) + ": " + what + " must be in [0, 1), got " + std::to_string(v));
@@ -52,14 +55,14 @@ class SGDOptimizer final : public Optimizer {
   }
   bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
-                    const float* gate) override {
+                    const Tensor& gate) override {
     Backend* backend = one_backend(vars);
     if (!backend) return Optimizer::update_steps(grads, vars, lr, gate);
     std::vector<SgdTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
     if (auto* recording = internal::CaptureRecording::active()) {
       const Tensor lr_now = recording->per_step_scalar(*backend, [this] { return static_cast<float>(learning_rate()); });
-      backend->sgd_update_group_at(group.data(), group.size(), internal::data<float>(lr_now), gate,
+      backend->sgd_update_group_at(group.data(), group.size(), internal::data<float>(lr_now), gate_data(gate),
                                    static_cast<float>(momentum_), nesterov_);
       return;
     }
@@ -107,7 +110,7 @@ class AdamOptimizer final : public Optimizer {
   }
   bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
-                    const float* gate) override {
+                    const Tensor& gate) override {
     Backend* backend = one_backend(vars);
     if (!backend) return Optimizer::update_steps(grads, vars, lr, gate);
     std::vector<AdamTensors> group;
@@ -115,8 +118,8 @@ class AdamOptimizer final : public Optimizer {
     const auto b1 = static_cast<float>(1.0 - beta_1_), b2 = static_cast<float>(1.0 - beta_2_);
     if (auto* recording = internal::CaptureRecording::active()) {  // alpha follows the step counter at each replay
       const Tensor alpha_now = recording->per_step_scalar(*backend, [this] { return alpha(learning_rate()); });
-      backend->adam_update_group_at(group.data(), group.size(), internal::data<float>(alpha_now), gate, b1, b2,
-                                    static_cast<float>(epsilon_));
+      backend->adam_update_group_at(group.data(), group.size(), internal::data<float>(alpha_now), gate_data(gate), b1,
+                                    b2, static_cast<float>(epsilon_));
       return;
     }
     backend->adam_update_group(group.data(), group.size(), alpha(lr), b1, b2, static_cast<float>(epsilon_));
@@ -165,15 +168,31 @@ class RMSpropOptimizer final : public Optimizer {
     return {{"rho", o_.rho}, {"momentum", o_.momentum}, {"epsilon", o_.epsilon}, {"centered", o_.centered ? 1.0 : 0.0}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    float* momentum = o_.momentum > 0.0 ? internal::data<float>(slot(count_ + i)) : nullptr;
-    float* average = o_.centered ? internal::data<float>(slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i)) : nullptr;
-    var.value().backend().rmsprop_update(internal::data<float>(var.value()), internal::data<float>(slot(i)), momentum,
-                                         average, internal::data<float>(g), g.size(), static_cast<float>(lr),
-                                         static_cast<float>(o_.rho), static_cast<float>(o_.momentum),
-                                         static_cast<float>(o_.epsilon));
+    var.value().backend().rmsprop_update(internal::data<float>(var.value()), internal::data<float>(slot(i)),
+                                         momentum_slot(i), average(i), internal::data<float>(g), g.size(),
+                                         static_cast<float>(lr), static_cast<float>(o_.rho),
+                                         static_cast<float>(o_.momentum), static_cast<float>(o_.epsilon));
+  }
+  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
+  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
+                    const Tensor& gate) override {
+    auto* recording = internal::CaptureRecording::active();
+    if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
+    Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
+    const Tensor lr_now = recording->per_step_scalar(backend, [this] { return static_cast<float>(learning_rate()); });
+    for (std::size_t i = 0; i < vars.size(); ++i) {
+      backend.rmsprop_update_at(internal::data<float>(vars[i]->value()), internal::data<float>(slot(i)),
+                                momentum_slot(i), average(i), internal::data<float>(grads[i]), grads[i].size(),
+                                internal::data<float>(lr_now), gate_data(gate), static_cast<float>(o_.rho),
+                                static_cast<float>(o_.momentum), static_cast<float>(o_.epsilon));
+    }
   }
 
  private:
+  float* momentum_slot(std::size_t i) { return o_.momentum > 0.0 ? internal::data<float>(slot(count_ + i)) : nullptr; }
+  float* average(std::size_t i) {
+    return o_.centered ? internal::data<float>(slot((o_.momentum > 0.0 ? 2 : 1) * count_ + i)) : nullptr;
+  }
   RMSpropOptions o_;
   std::size_t count_ = 0;
 };
@@ -194,6 +213,19 @@ class AdagradOptimizer final : public Optimizer {
     var.value().backend().adagrad_update(internal::data<float>(var.value()), internal::data<float>(slot(i)),
                                          internal::data<float>(g), g.size(), static_cast<float>(lr),
                                          static_cast<float>(o_.epsilon));
+  }
+  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
+  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
+                    const Tensor& gate) override {
+    auto* recording = internal::CaptureRecording::active();
+    if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
+    Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
+    const Tensor lr_now = recording->per_step_scalar(backend, [this] { return static_cast<float>(learning_rate()); });
+    for (std::size_t i = 0; i < vars.size(); ++i) {
+      backend.adagrad_update_at(internal::data<float>(vars[i]->value()), internal::data<float>(slot(i)),
+                                internal::data<float>(grads[i]), grads[i].size(), internal::data<float>(lr_now),
+                                gate_data(gate), static_cast<float>(o_.epsilon));
+    }
   }
 
  private:
@@ -220,34 +252,72 @@ class NadamOptimizer final : public Optimizer {
     return {{"beta_1", o_.beta_1}, {"beta_2", o_.beta_2}, {"epsilon", o_.epsilon}};
   }
   void update_step(const Tensor& g, Variable& var, std::size_t i, double lr) override {
-    // Keras' momentum schedule: u_t = beta_1 (1 - 0.5 * 0.96^t); the product of the u's is
-    // advanced once per step, on its first variable.
-    // Scalars in float32, as Keras computes them (see Adam).
-    const auto t = static_cast<float>(iterations() + 1);
-    const auto b1 = static_cast<float>(o_.beta_1), b2 = static_cast<float>(o_.beta_2);
-    const float u_t = b1 * (1.0f - 0.5f * std::pow(0.96f, t));
-    const float u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
-    // The product lives on the host (the step's scalars need it there) and is uploaded to its
-    // slot, which saving reads; a restored state is read back once in state_restored().
-    if (i == 0) {
-      u_product_ *= u_t;
-      slot(2 * count_).set<float>({}, u_product_);
+    if (i == 0) {  // the step's scalars; the product of the u's is advanced and saved once per step
+      step_ = step_scalars();
+      slot(2 * count_).set<float>({}, step_.u_product);
     }
-    const float u_product = u_product_;
-    const float u_product_next = u_product * u_next;
-    var.value().backend().nadam_update(
-        internal::data<float>(var.value()), internal::data<float>(slot(2 * i)), internal::data<float>(slot(2 * i + 1)),
-        internal::data<float>(g), g.size(), 1.0f - b1, 1.0f - b2, u_next / (1.0f - u_product_next),
-        (1.0f - u_t) / (1.0f - u_product), 1.0f - std::pow(b2, t), static_cast<float>(lr),
-        static_cast<float>(o_.epsilon));
+    var.value().backend().nadam_update(internal::data<float>(var.value()), internal::data<float>(slot(2 * i)),
+                                       internal::data<float>(slot(2 * i + 1)), internal::data<float>(g), g.size(),
+                                       one_minus(o_.beta_1), one_minus(o_.beta_2), step_.m_scale, step_.g_scale,
+                                       step_.v_divisor, static_cast<float>(lr), static_cast<float>(o_.epsilon));
+  }
+  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
+  void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
+                    const Tensor& gate) override {
+    auto* recording = internal::CaptureRecording::active();
+    if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
+    Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
+    // m_scale, g_scale, v_divisor and lr as nadam_update_at reads them, then the product of the u's.
+    const Tensor scalars = recording->per_step_scalars(backend, 5, [this] {
+      const StepScalars now = step_scalars();
+      return std::vector<float>{now.m_scale, now.g_scale, now.v_divisor, static_cast<float>(learning_rate()),
+                                now.u_product};
+    });
+    Tensor& product = slot(2 * count_);
+    product.assign(gated(gate, scalars[4], product));
+    for (std::size_t i = 0; i < vars.size(); ++i) {
+      backend.nadam_update_at(internal::data<float>(vars[i]->value()), internal::data<float>(slot(2 * i)),
+                              internal::data<float>(slot(2 * i + 1)), internal::data<float>(grads[i]),
+                              grads[i].size(), one_minus(o_.beta_1), one_minus(o_.beta_2),
+                              internal::data<float>(scalars), gate_data(gate), static_cast<float>(o_.epsilon));
+    }
   }
 
  private:
-  void state_restored() override { u_product_ = slot(2 * count_).item<float>(); }
+  // Keras' momentum schedule, u_t = beta_1 (1 - 0.5 * 0.96^t), and the scalars of step t
+  // computed from it, in float32 as Keras computes them (see Adam).
+  struct StepScalars {
+    float m_scale, g_scale, v_divisor, u_product;
+  };
+  float u(float t) const { return static_cast<float>(o_.beta_1) * (1.0f - 0.5f * std::pow(0.96f, t)); }
+  StepScalars step_scalars() {
+    const auto t = static_cast<float>(iterations() + 1);
+    const auto b2 = static_cast<float>(o_.beta_2);
+    const float u_t = u(t);
+    const float u_next = u(t + 1.0f);
+    const float u_product = u_product_through(iterations()) * u_t;
+    const float u_product_next = u_product * u_next;
+    return {u_next / (1.0f - u_product_next), (1.0f - u_t) / (1.0f - u_product), 1.0f - std::pow(b2, t), u_product};
+  }
+  // The product of the u's of steps 1 to `steps`: a function of the step counter alone (a
+  // skipped step counts no step and multiplies no u), advanced from the last one known, so it
+  // needs no bookkeeping after a replayed step. Kept on the host (the step's scalars need it);
+  // a restored state's is read back once in state_restored().
+  float u_product_through(std::int64_t steps) {
+    for (; u_product_steps_ < steps; ++u_product_steps_) u_product_ *= u(static_cast<float>(u_product_steps_ + 1));
+    return u_product_;
+  }
+  static float one_minus(double beta) { return 1.0f - static_cast<float>(beta); }
+  void state_restored() override {
+    u_product_ = slot(2 * count_).item<float>();
+    u_product_steps_ = iterations();
+  }
 
   NadamOptions o_;
   std::size_t count_ = 0;
   float u_product_ = 1.0f;
+  std::int64_t u_product_steps_ = 0;
+  StepScalars step_{};
 };
 
 }  // namespace

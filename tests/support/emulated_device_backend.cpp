@@ -405,6 +405,29 @@ class EmulatedDevice final : public Backend {
       k.nadam_update(var, m, v, g, n, one_minus_beta_1, one_minus_beta_2, m_scale, g_scale, v_divisor, lr, epsilon);
     }, var, m, v, g);
   }
+  void rmsprop_update_at(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
+                         std::size_t n, const float* lr, const float* gate, float rho, float momentum,
+                         float epsilon) override {
+    enqueue("rmsprop_update_at", [=](Backend& k, auto var, auto velocity, auto momentum_slot, auto average, auto g,
+                                     auto lr, auto open) {
+      if (open && *open == 0.0f) return;
+      k.rmsprop_update(var, velocity, momentum_slot, average, g, n, *lr, rho, momentum, epsilon);
+    }, var, velocity, momentum_slot, average, g, lr, gate);
+  }
+  void adagrad_update_at(float* var, float* accumulator, const float* g, std::size_t n, const float* lr,
+                         const float* gate, float epsilon) override {
+    enqueue("adagrad_update_at", [=](Backend& k, auto var, auto accumulator, auto g, auto lr, auto open) {
+      if (open && *open == 0.0f) return;
+      k.adagrad_update(var, accumulator, g, n, *lr, epsilon);
+    }, var, accumulator, g, lr, gate);
+  }
+  void nadam_update_at(float* var, float* m, float* v, const float* g, std::size_t n, float one_minus_beta_1,
+                       float one_minus_beta_2, const float* scalars, const float* gate, float epsilon) override {
+    enqueue("nadam_update_at", [=](Backend& k, auto var, auto m, auto v, auto g, auto at, auto open) {
+      if (open && *open == 0.0f) return;
+      k.nadam_update(var, m, v, g, n, one_minus_beta_1, one_minus_beta_2, at[0], at[1], at[2], at[3], epsilon);
+    }, var, m, v, g, scalars, gate);
+  }
 
   void augment_images(const ImageAugmentation& a, const ImageTransform* transforms, const void* x,
                       void* y) override {

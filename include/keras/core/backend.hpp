@@ -381,6 +381,17 @@ class Backend {
   virtual void nadam_update(float* var, float* m, float* v, const float* g, std::size_t n,
                             float one_minus_beta_1, float one_minus_beta_2, float m_scale,
                             float g_scale, float v_divisor, float lr, float epsilon) = 0;
+  // The same with the step's scalars read from this backend's memory when the kernel runs, and
+  // an optional gate, as the grouped `_at` updates (a replayed capture; the defaults read both
+  // on the host). Nadam's `scalars` are four consecutive floats: m_scale, g_scale, v_divisor, lr.
+  virtual void rmsprop_update_at(float* var, float* velocity, float* momentum_slot, float* average, const float* g,
+                                 std::size_t n, const float* lr, const float* gate, float rho, float momentum,
+                                 float epsilon);
+  virtual void adagrad_update_at(float* var, float* accumulator, const float* g, std::size_t n, const float* lr,
+                                 const float* gate, float epsilon);
+  virtual void nadam_update_at(float* var, float* m, float* v, const float* g, std::size_t n,
+                               float one_minus_beta_1, float one_minus_beta_2, const float* scalars,
+                               const float* gate, float epsilon);
 
  private:
   std::atomic<std::int64_t> live_bytes_{0}, peak_bytes_{0};

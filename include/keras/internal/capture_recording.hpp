@@ -40,6 +40,8 @@ class CaptureRecording {
   // The next element of the scalar table, as a float32 scalar that receives compute() before
   // each replay (the first included: nothing has run yet).
   Tensor per_step_scalar(Backend& backend, std::function<float()> compute);
+  // `count` consecutive elements, as a float32 vector, that receive compute()'s values.
+  Tensor per_step_scalars(Backend& backend, std::size_t count, std::function<std::vector<float>()> compute);
   // Host work of the step (a step counter, a sample count), done after each replay instead of
   // now (the first included), so that a recording that fails changes nothing on the host. The
   // step's later code must not read what it changes.

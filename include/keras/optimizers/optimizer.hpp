@@ -68,14 +68,17 @@ class Optimizer {
   virtual void update_step(const Tensor& gradient, Variable& variable, std::size_t index,
                            double learning_rate) = 0;
   // Every variable's update of one step; the default calls update_step for each in turn.
-  // Optimizers whose update the backends run for a group (Adam, SGD) do it in one call. `gate`
-  // (null unless recording, see update()) is the backend scalar that lets the update happen.
+  // Optimizers whose update the backends run for a group (Adam, SGD) do it in one call; every
+  // built-in optimizer overrides it to record its update. `gate` (undefined unless recording,
+  // see update()) is the backend scalar that lets the update happen.
   virtual void update_steps(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables,
-                            double learning_rate, const float* gate);
+                            double learning_rate, const Tensor& gate);
   // apply() without counting the step. A defined `gate` (a float32 scalar on the variables'
   // backend, computed by the recorded step) makes the weight decay and the update take effect
   // only where it reads nonzero when they run; only a recording with records_update() takes one.
   void update(const std::vector<Tensor>& gradients, const std::vector<VariablePtr>& variables, const Tensor& gate);
+  // `open` where a defined gate reads 1 and `shut` where it reads 0, exactly (finite values).
+  static Tensor gated(const Tensor& gate, const Tensor& open, const Tensor& shut);
   Tensor& add_slot(const Shape& shape, float initial_value = 0.0f);
   // Called after restore() wrote the slots, for state an optimizer mirrors on the host.
   virtual void state_restored() {}
