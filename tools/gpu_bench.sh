@@ -14,10 +14,10 @@ python3 -c 'import torch; print("pytorch", torch.__version__, "cuda", torch.vers
 unpack_bundle
 
 step "seed models, kerascpp cuda against PyTorch (eager, channels_last, autocast, torch.compile)"
-timeout 420 python3 bench/compare_gpu_with_pytorch.py --bench build/bench/model_step_bench --iterations 10 \
+bounded 420 python3 bench/compare_gpu_with_pytorch.py --bench build/bench/model_step_bench --iterations 10 \
   2>"$logs/compare.log" | tee "$logs/compare.md"
 
 step "seed 004's recipe: one epoch of 40,000 augmented images, 10,000 validated"
-timeout 150 build/bench/augmented_fit_bench --backend cuda --images 40000 --validation 10000 --epochs 1 2>&1 |
+bounded 150 build/bench/augmented_fit_bench --backend cuda --images 40000 --validation 10000 --epochs 1 2>&1 |
   tee "$logs/epoch.log"
 step "done"

@@ -6,6 +6,21 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 logs=${OUT:-gpu_logs}
 mkdir -p "$logs"
 step() { echo; echo "=== $* ($(date +%T))"; }
+# A session's device time is short (one command at most 600 s, about 15 minutes in all, start
+# included): GPU_BUDGET_S, when set, bounds the whole script from its start. `bounded SECONDS
+# command...` runs a step under `timeout` for its own bound or what the budget leaves (less 20 s
+# to send the logs back), whichever is smaller, and skips it, saying so, when under 10 s are
+# left; the scripts run their most important steps first.
+budget_end=$((SECONDS + ${GPU_BUDGET_S:-1000000}))
+bounded() {
+  local own=$1 left=$((budget_end - SECONDS - 20))
+  shift
+  if ((left < 10)); then
+    echo "skipped, GPU_BUDGET_S spent: $*"
+    return 124
+  fi
+  timeout $((own < left ? own : left)) "$@"
+}
 unpack_bundle() {
   tar -xJf .gpu_bundle/kerascpp.tar.xz || exit 1
   local nvidia_libs
