@@ -59,6 +59,7 @@ void HistoryCallback::on_epoch_end(int epoch, Logs& logs) {
 
 struct ProgbarLogger::State {
   std::unique_ptr<utils::Progbar> bar;
+  bool draws = false;  // after the current batch
 };
 
 ProgbarLogger::ProgbarLogger(int verbose) : state_(std::make_shared<State>()), verbose_(verbose) {}
@@ -80,8 +81,25 @@ void ProgbarLogger::on_epoch_begin(int epoch, Logs&) {
   if (epochs_ > 1) std::cout << "Epoch " << epoch + 1 << "/" << epochs_ << "\n";
   state_->bar = new_bar(steps_, verbose_);
 }
+bool ProgbarLogger::reads_batch_logs() const { return verbose_ == 1 && state_->draws; }
+
+namespace {
+// A batch's progress: drawn with its logs when they were read (for this bar or another
+// callback), else only timed.
+void show_batch(utils::Progbar& bar, int batch, const Logs& logs) {
+  if (logs.empty()) {
+    bar.advance(batch + 1);
+  } else {
+    bar.update(batch + 1, values_of(logs), false);
+  }
+}
+}  // namespace
+
+void ProgbarLogger::on_train_batch_begin(int batch, Logs&) {
+  state_->draws = state_->bar && state_->bar->due(batch + 1, false);
+}
 void ProgbarLogger::on_train_batch_end(int batch, Logs& logs) {
-  if (state_->bar) state_->bar->update(batch + 1, values_of(logs), false);
+  if (state_->bar) show_batch(*state_->bar, batch, logs);
 }
 void ProgbarLogger::on_epoch_end(int, Logs& logs) {
   if (state_->bar) state_->bar->update(steps_, values_of(logs), true);
@@ -90,8 +108,11 @@ void ProgbarLogger::on_epoch_end(int, Logs& logs) {
 void ProgbarLogger::on_test_begin(Logs&) {
   if (!in_fit) state_->bar = new_bar(steps_, verbose_);
 }
+void ProgbarLogger::on_test_batch_begin(int batch, Logs&) {
+  state_->draws = !in_fit && state_->bar && state_->bar->due(batch + 1, false);
+}
 void ProgbarLogger::on_test_batch_end(int batch, Logs& logs) {
-  if (!in_fit && state_->bar) state_->bar->update(batch + 1, values_of(logs), false);
+  if (!in_fit && state_->bar) show_batch(*state_->bar, batch, logs);
 }
 void ProgbarLogger::on_test_end(Logs& logs) {
   if (!in_fit && state_->bar) state_->bar->update(steps_, values_of(logs), true);

@@ -35,6 +35,20 @@ std::string Progbar::format_time_per_unit(double t) const {
   return buf;
 }
 
+bool Progbar::due_at(double now, bool finalize) const {
+  if (finalize) return true;
+  if (o_.verbose == 2 || !o_.dynamic) return false;
+  return now - last_update_ >= o_.interval;
+}
+
+bool Progbar::due(std::int64_t current, std::optional<bool> finalize) const {
+  return due_at(seconds_since_start(), finalize.value_or(target_ > 0 && current >= target_));
+}
+
+void Progbar::advance(std::int64_t current) {
+  if (current == 1) time_after_first_step_ = seconds_since_start();
+}
+
 void Progbar::update(std::int64_t current, const std::vector<std::pair<std::string, double>>& values,
                      std::optional<bool> finalize_option) {
   const bool finalize = finalize_option.value_or(target_ > 0 && current >= target_);
@@ -46,11 +60,7 @@ void Progbar::update(std::int64_t current, const std::vector<std::pair<std::stri
                                                            : now / double(current);
     if (current == 1) time_after_first_step_ = now;
   }
-  if (o_.verbose == 2 || !o_.dynamic) {
-    if (!finalize) return;
-  } else if (now - last_update_ < o_.interval && !finalize) {
-    return;
-  }
+  if (!due_at(now, finalize)) return;
   last_update_ = now;
   const int digits = target_ > 0 ? static_cast<int>(std::log10(double(target_))) + 1 : 1;
   char count[64];

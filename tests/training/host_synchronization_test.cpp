@@ -35,15 +35,15 @@ SyncCounts operator-(const SyncCounts& a, const SyncCounts& b) {
 }
 
 // The synchronizations of fit(epochs) over n samples in batches of 8, and of evaluate.
-std::pair<SyncCounts, SyncCounts> count_run(std::int64_t n, int epochs) {
+std::pair<SyncCounts, SyncCounts> count_run(std::int64_t n, int epochs, int verbose = 0) {
   Backend& device = backend::get();
   utils::set_random_seed(3);
   Sequential model = make_model();
   const Data d = make_data(n);
   const SyncCounts start = device.sync_counts();
-  model.fit(d.x, d.y, {.batch_size = 8, .epochs = epochs, .verbose = 0});
+  model.fit(d.x, d.y, {.batch_size = 8, .epochs = epochs, .verbose = verbose});
   const SyncCounts fitted = device.sync_counts();
-  model.evaluate(d.x, d.y, {.batch_size = 8, .verbose = 0});
+  model.evaluate(d.x, d.y, {.batch_size = 8, .verbose = verbose});
   return {fitted - start, device.sync_counts() - fitted};
 }
 
@@ -63,6 +63,19 @@ TEST_CASE("fit and evaluate with verbose 0 synchronize a fixed number of times, 
   // A second epoch adds what one epoch's logs cost (a few reads), not 40.
   CHECK(fit_two_epochs.synchronizations - fit_long.synchronizations <= fit_long.synchronizations);
   CHECK(fit_long.synchronizations < 20);
+}
+
+TEST_CASE("with verbose 1 the progress bar reads the batch logs only for its redraws") {
+  ActiveBackend device("emulated_device");
+  const auto [fit_short, evaluate_short] = count_run(8 * 4, 1, 1);
+  const auto [fit_long, evaluate_long] = count_run(8 * 40, 1, 1);
+  if (!utils::stdout_is_terminal()) {
+    // As Keras' bar, it draws once, when the epoch ends, when not on a terminal (ctest).
+    CHECK(fit_long.synchronizations == fit_short.synchronizations);
+    CHECK(evaluate_long.synchronizations == evaluate_short.synchronizations);
+  } else {  // at most every 0.05 s: far fewer than the 36 batches more
+    CHECK(fit_long.synchronizations < fit_short.synchronizations + 18);
+  }
 }
 
 TEST_CASE("a callback that reads batch logs still gets them on a device backend") {

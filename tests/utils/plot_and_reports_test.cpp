@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <sstream>
+#include <thread>
 
 #include "keras/keras.hpp"
 #include "support/temp_path.hpp"
@@ -142,6 +144,24 @@ TEST_CASE("the progress bar prints Keras' lines") {
   line.update(50, {{"loss", 0.5}});
   CHECK(line_out.str().starts_with("50/50 - 0s - "));
   CHECK(line_out.str().ends_with("s/step - loss: 0.5000\n"));
+}
+
+TEST_CASE("the progress bar says when it would draw, so that its values are fetched only then") {
+  std::ostringstream out;
+  utils::Progbar terminal(10, {.verbose = 1, .interval = 0.05, .dynamic = true}, out);
+  CHECK(terminal.due(1));
+  terminal.update(1, {{"loss", 1.0}});
+  CHECK_FALSE(terminal.due(2));  // drawn just now
+  CHECK(terminal.due(10));       // finished: always
+  terminal.advance(2);           // timed, not drawn
+  const auto drawn = out.str();
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  CHECK(terminal.due(3));
+  CHECK(out.str() == drawn);
+  utils::Progbar file(10, {.verbose = 1, .dynamic = false}, out);  // not a terminal: the finished line only
+  CHECK_FALSE(file.due(1));
+  CHECK_FALSE(file.due(10, false));
+  CHECK(file.due(10));
 }
 
 TEST_CASE("to_categorical: CIFAR's (n, 1) labels become (n, classes) one-hot rows, as in Keras") {

@@ -35,9 +35,10 @@ class Callback {
   virtual void on_predict_batch_begin(int /*batch*/, Logs&) {}
   virtual void on_predict_batch_end(int /*batch*/, Logs&) {}
 
-  // Whether on_train_batch_end / on_test_batch_end read their logs. When no callback does, fit
-  // and evaluate pass empty batch logs and skip reading the metrics from the backend, so a
-  // training step does not wait for the device. A callback that does not say is assumed to.
+  // Whether on_train_batch_end / on_test_batch_end read their logs, asked after each batch's
+  // step (the answer may change from batch to batch). When no callback does, fit and evaluate
+  // pass empty batch logs and skip reading the metrics from the backend, so a training step
+  // does not wait for the device. A callback that does not say is assumed to.
   virtual bool reads_batch_logs() const { return true; }
 
  private:

@@ -29,13 +29,17 @@ class HistoryCallback final : public Callback {
 // Prints Keras' progress bar (verbose 1) or one line per epoch (verbose 2).
 class ProgbarLogger final : public Callback {
  public:
-  bool reads_batch_logs() const override { return verbose_ == 1; }  // verbose 2 prints epochs only
+  // Only for a batch after which the bar will redraw (verbose 1 on a terminal, at most every
+  // 0.05 s, as Keras' bar), decided when the batch begins: reading the logs waits for the device.
+  bool reads_batch_logs() const override;
   explicit ProgbarLogger(int verbose = 1);
   void set_params(int epochs, std::int64_t steps);
   void on_epoch_begin(int epoch, Logs&) override;
+  void on_train_batch_begin(int batch, Logs&) override;
   void on_train_batch_end(int batch, Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
   void on_test_begin(Logs&) override;
+  void on_test_batch_begin(int batch, Logs&) override;
   void on_test_batch_end(int batch, Logs& logs) override;
   void on_test_end(Logs& logs) override;
   void on_predict_begin(Logs&) override;

@@ -27,8 +27,15 @@ class Progbar {
   // `finalize` unset: finished when current reaches the target (Keras' finalize=None).
   void update(std::int64_t current, const std::vector<std::pair<std::string, double>>& values,
               std::optional<bool> finalize = std::nullopt);
+  // Whether update(current, ..., finalize) would draw now: on a terminal at most every
+  // `interval` seconds, else (and with verbose 2) only when finished. Lets a caller fetch the
+  // values only for a draw.
+  bool due(std::int64_t current, std::optional<bool> finalize = std::nullopt) const;
+  // update() for a step whose values were not fetched: its timing, no drawing.
+  void advance(std::int64_t current);
 
  private:
+  bool due_at(double now, bool finalize) const;
   std::string format_values(const std::vector<std::pair<std::string, double>>& values) const;
   std::string format_time_per_unit(double seconds) const;
   double seconds_since_start() const;
