@@ -33,10 +33,25 @@ void check_unit_interval(double v, const char* what, const char* optimizer) {
   }
 }
 
-class SGDOptimizer final : public Optimizer {
+// What the built-in optimizers share: their update kernels read the step's scalars from the
+// backend's memory, so their update is recorded with the step when all variables are on one
+// backend.
+class BuiltinOptimizer : public Optimizer {
+ public:
+  using Optimizer::Optimizer;
+  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
+
+ protected:
+  // While recording: the learning rate, a per-step scalar of `backend`.
+  Tensor recorded_learning_rate(internal::CaptureRecording& recording, Backend& backend) {
+    return recording.per_step_scalar(backend, [this] { return static_cast<float>(learning_rate()); });
+  }
+};
+
+class SGDOptimizer final : public BuiltinOptimizer {
  public:
   explicit SGDOptimizer(const SGDOptions& o)
-      : Optimizer("SGD", o.learning_rate, o.common), momentum_(o.momentum), nesterov_(o.nesterov) {
+      : BuiltinOptimizer("SGD", o.learning_rate, o.common), momentum_(o.momentum), nesterov_(o.nesterov) {
     check_unit_interval(o.momentum, "momentum", "SGD");
   }
 
@@ -53,7 +68,6 @@ class SGDOptimizer final : public Optimizer {
     var.value().backend().sgd_update(t.var, t.m, t.g, t.n, static_cast<float>(lr), static_cast<float>(momentum_),
                                      nesterov_);
   }
-  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
                     const Tensor& gate) override {
     Backend* backend = one_backend(vars);
@@ -61,7 +75,7 @@ class SGDOptimizer final : public Optimizer {
     std::vector<SgdTensors> group;
     for (std::size_t i = 0; i < vars.size(); ++i) group.push_back(tensors(grads[i], *vars[i], i));
     if (auto* recording = internal::CaptureRecording::active()) {
-      const Tensor lr_now = recording->per_step_scalar(*backend, [this] { return static_cast<float>(learning_rate()); });
+      const Tensor lr_now = recorded_learning_rate(*recording, *backend);
       backend->sgd_update_group_at(group.data(), group.size(), internal::data<float>(lr_now), gate_data(gate),
                                    static_cast<float>(momentum_), nesterov_);
       return;
@@ -80,11 +94,11 @@ class SGDOptimizer final : public Optimizer {
 };
 
 // Adam and AdamW share the update; AdamW adds decoupled weight decay through CommonOptions.
-class AdamOptimizer final : public Optimizer {
+class AdamOptimizer final : public BuiltinOptimizer {
  public:
   AdamOptimizer(std::string name, LearningRate lr, double b1, double b2, double eps, bool amsgrad,
                 CommonOptions common)
-      : Optimizer(name, std::move(lr), common), beta_1_(b1), beta_2_(b2), epsilon_(eps), amsgrad_(amsgrad) {
+      : BuiltinOptimizer(name, std::move(lr), common), beta_1_(b1), beta_2_(b2), epsilon_(eps), amsgrad_(amsgrad) {
     check_unit_interval(b1, "beta_1", name.c_str());
     check_unit_interval(b2, "beta_2", name.c_str());
   }
@@ -108,7 +122,6 @@ class AdamOptimizer final : public Optimizer {
     var.value().backend().adam_update(t.var, t.m, t.v, t.v_max, t.g, t.n, alpha(lr), static_cast<float>(1.0 - beta_1_),
                                       static_cast<float>(1.0 - beta_2_), static_cast<float>(epsilon_));
   }
-  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
                     const Tensor& gate) override {
     Backend* backend = one_backend(vars);
@@ -145,10 +158,10 @@ class AdamOptimizer final : public Optimizer {
   std::size_t count_ = 0;
 };
 
-class RMSpropOptimizer final : public Optimizer {
+class RMSpropOptimizer final : public BuiltinOptimizer {
  public:
   explicit RMSpropOptimizer(const RMSpropOptions& o)
-      : Optimizer("RMSprop", o.learning_rate, o.common), o_(o) {
+      : BuiltinOptimizer("RMSprop", o.learning_rate, o.common), o_(o) {
     check_unit_interval(o.rho, "rho", "RMSprop");
     check_unit_interval(o.momentum, "momentum", "RMSprop");
   }
@@ -173,13 +186,12 @@ class RMSpropOptimizer final : public Optimizer {
                                          static_cast<float>(lr), static_cast<float>(o_.rho),
                                          static_cast<float>(o_.momentum), static_cast<float>(o_.epsilon));
   }
-  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
                     const Tensor& gate) override {
     auto* recording = internal::CaptureRecording::active();
     if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
     Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
-    const Tensor lr_now = recording->per_step_scalar(backend, [this] { return static_cast<float>(learning_rate()); });
+    const Tensor lr_now = recorded_learning_rate(*recording, backend);
     for (std::size_t i = 0; i < vars.size(); ++i) {
       backend.rmsprop_update_at(internal::data<float>(vars[i]->value()), internal::data<float>(slot(i)),
                                 momentum_slot(i), average(i), internal::data<float>(grads[i]), grads[i].size(),
@@ -197,10 +209,10 @@ class RMSpropOptimizer final : public Optimizer {
   std::size_t count_ = 0;
 };
 
-class AdagradOptimizer final : public Optimizer {
+class AdagradOptimizer final : public BuiltinOptimizer {
  public:
   explicit AdagradOptimizer(const AdagradOptions& o)
-      : Optimizer("Adagrad", o.learning_rate, o.common), o_(o) {}
+      : BuiltinOptimizer("Adagrad", o.learning_rate, o.common), o_(o) {}
 
  protected:
   void build(const std::vector<VariablePtr>& vars) override {
@@ -214,13 +226,12 @@ class AdagradOptimizer final : public Optimizer {
                                          internal::data<float>(g), g.size(), static_cast<float>(lr),
                                          static_cast<float>(o_.epsilon));
   }
-  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
                     const Tensor& gate) override {
     auto* recording = internal::CaptureRecording::active();
     if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
     Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
-    const Tensor lr_now = recording->per_step_scalar(backend, [this] { return static_cast<float>(learning_rate()); });
+    const Tensor lr_now = recorded_learning_rate(*recording, backend);
     for (std::size_t i = 0; i < vars.size(); ++i) {
       backend.adagrad_update_at(internal::data<float>(vars[i]->value()), internal::data<float>(slot(i)),
                                 internal::data<float>(grads[i]), grads[i].size(), internal::data<float>(lr_now),
@@ -232,9 +243,9 @@ class AdagradOptimizer final : public Optimizer {
   AdagradOptions o_;
 };
 
-class NadamOptimizer final : public Optimizer {
+class NadamOptimizer final : public BuiltinOptimizer {
  public:
-  explicit NadamOptimizer(const NadamOptions& o) : Optimizer("Nadam", o.learning_rate, o.common), o_(o) {
+  explicit NadamOptimizer(const NadamOptions& o) : BuiltinOptimizer("Nadam", o.learning_rate, o.common), o_(o) {
     check_unit_interval(o.beta_1, "beta_1", "Nadam");
     check_unit_interval(o.beta_2, "beta_2", "Nadam");
   }
@@ -261,7 +272,6 @@ class NadamOptimizer final : public Optimizer {
                                        one_minus(o_.beta_1), one_minus(o_.beta_2), step_.m_scale, step_.g_scale,
                                        step_.v_divisor, static_cast<float>(lr), static_cast<float>(o_.epsilon));
   }
-  bool records_update(const std::vector<VariablePtr>& vars) const override { return one_backend(vars) != nullptr; }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
                     const Tensor& gate) override {
     auto* recording = internal::CaptureRecording::active();
