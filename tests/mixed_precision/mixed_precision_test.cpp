@@ -7,19 +7,13 @@
 #include <functional>
 
 #include "keras/keras.hpp"
+#include "support/active_policy.hpp"
 #include "support/stored_values.hpp"
 
 using namespace keras;
 using namespace keras::layers;
 
 namespace {
-
-// Restores the policy a test changed.
-struct PolicyGuard {
-  mixed_precision::DTypePolicy saved = mixed_precision::global_policy();
-  explicit PolicyGuard(const std::string& policy) { mixed_precision::set_global_policy(policy); }
-  ~PolicyGuard() { mixed_precision::set_global_policy(saved); }
-};
 
 std::vector<LayerPtr> conv_net() {
   return {Conv2D(6, 3, {.padding = "same", .activation = "relu"}), BatchNormalization(), MaxPooling2D(2),
@@ -35,7 +29,7 @@ Tensor images(std::int64_t n, std::int64_t side = 8) {
 TEST_CASE("mixed policies: every layer's output has the compute dtype, variables stay float32") {
   for (const auto& [policy, dtype] : {std::pair{"mixed_bfloat16", bfloat16}, std::pair{"mixed_float16", float16}}) {
     CAPTURE(policy);
-    PolicyGuard guard(policy);
+    test_support::ActivePolicy guard(policy);
     Tensor x = images(4);
     for (const LayerPtr& layer : conv_net()) {
       x = (*layer)(x, true);
@@ -55,7 +49,7 @@ TEST_CASE("mixed_bfloat16: a training step's gradients are float32 and close to 
   std::vector<std::vector<float>> grads[2];
   int k = 0;
   for (const char* policy : {"float32", "mixed_bfloat16"}) {
-    PolicyGuard guard(policy);
+    test_support::ActivePolicy guard(policy);
     utils::set_random_seed(11);
     Sequential model({Input({8, 8, 3}), Conv2D(6, 3, {.padding = "same", .activation = "relu"}), BatchNormalization(),
                       MaxPooling2D(2), Flatten(), Dense(10)});
@@ -112,7 +106,7 @@ TEST_CASE("ops::cast: values round to the target dtype and the gradient flows ba
 TEST_CASE("mixed_bfloat16 and mixed_float16: the cpu backend's forward pass matches the reference's") {
   for (const char* policy : {"mixed_bfloat16", "mixed_float16"}) {
     CAPTURE(policy);
-    PolicyGuard guard(policy);
+    test_support::ActivePolicy guard(policy);
     std::vector<float> outputs[2];
     int k = 0;
     for (const char* name : {"reference", "cpu"}) {
@@ -211,7 +205,7 @@ TEST_CASE("mixed_bfloat16 about halves the memory a conv net's training step hol
   std::int64_t peak[2];
   int k = 0;
   for (const char* policy : {"float32", "mixed_bfloat16"}) {
-    PolicyGuard guard(policy);
+    test_support::ActivePolicy guard(policy);
     utils::set_random_seed(4);
     Sequential model({Input({32, 32, 3}), Conv2D(32, 3, {.padding = "same", .activation = "relu"}),
                       Conv2D(32, 3, {.padding = "same", .activation = "relu"}), MaxPooling2D(2),

@@ -15,6 +15,7 @@
 #include "keras/internal/default_backend_scope.hpp"
 #include "keras/keras.hpp"
 #include "support/active_backend.hpp"
+#include "support/active_policy.hpp"
 #include "support/emulated_device_backend.hpp"
 
 using namespace keras;
@@ -35,14 +36,8 @@ Data make_data(std::int64_t n, std::int32_t bad_label_at = -1) {
   return {Tensor::from_vector(x, {n, 6, 6, 2}), Tensor::from_vector(y, {n})};
 }
 
-// Restores the dtype policy a test changed.
-struct PolicyGuard {
-  mixed_precision::DTypePolicy saved = mixed_precision::global_policy();
-  explicit PolicyGuard(const std::string& policy) { mixed_precision::set_global_policy(policy); }
-  ~PolicyGuard() { mixed_precision::set_global_policy(saved); }
-};
-
-// The step's optimizer, metrics and data; Adam, two accuracies and make_data unless a test says otherwise.
+// The step's optimizer, metrics and data; Adam, two accuracies and make_data unless a test
+// says otherwise.
 struct StepSetup {
   std::function<optimizers::OptimizerPtr()> optimizer = [] { return optimizers::Adam({.learning_rate = 0.01}); };
   std::function<std::vector<MetricSpec>()> metrics = [] {
@@ -278,7 +273,7 @@ TEST_CASE("the whole step replayed: SGD with Nesterov momentum under a LearningR
 
 TEST_CASE("the whole step replayed under mixed_float16: loss scaling skips a non-finite step on the device") {
   ActiveBackend device("emulated_device");
-  const PolicyGuard policy("mixed_float16");
+  const test_support::ActivePolicy policy("mixed_float16");
   struct Case {
     std::function<optimizers::OptimizerPtr()> inner;
     std::int64_t steps_counted;
@@ -402,7 +397,7 @@ TEST_CASE("cuda backend: a training step replayed from a CUDA graph matches the 
   }
   check_close({predictions[0]}, {predictions[1]});
   // mixed_float16: the step with a NaN skipped by the gated update in the graph.
-  const PolicyGuard policy("mixed_float16");
+  const test_support::ActivePolicy policy("mixed_float16");
   const StepSetup scaled = nan_in_last_batch([] { return optimizers::Adam({.learning_rate = 0.01}); });
   FitOptions unshuffled;
   unshuffled.shuffle = false;
