@@ -46,6 +46,18 @@ class BuiltinOptimizer : public Optimizer {
   Tensor recorded_learning_rate(internal::CaptureRecording& recording, Backend& backend) {
     return recording.per_step_scalar(backend, [this] { return static_cast<float>(learning_rate()); });
   }
+  // update_steps for an optimizer with a per-variable kernel that takes the learning rate:
+  // op by op, update_step for each variable; while recording, `record(backend, i, lr, gate)`
+  // records variable i's `_at` kernel, reading the recorded learning rate and the gate.
+  template <class Record>
+  void update_each(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
+                   const Tensor& gate, Record record) {
+    auto* recording = internal::CaptureRecording::active();
+    if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
+    Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
+    const Tensor lr_now = recorded_learning_rate(*recording, backend);
+    for (std::size_t i = 0; i < vars.size(); ++i) record(backend, i, internal::data<float>(lr_now), gate_data(gate));
+  }
 };
 
 class SGDOptimizer final : public BuiltinOptimizer {
@@ -188,16 +200,12 @@ class RMSpropOptimizer final : public BuiltinOptimizer {
   }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
                     const Tensor& gate) override {
-    auto* recording = internal::CaptureRecording::active();
-    if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
-    Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
-    const Tensor lr_now = recorded_learning_rate(*recording, backend);
-    for (std::size_t i = 0; i < vars.size(); ++i) {
+    update_each(grads, vars, lr, gate, [&](Backend& backend, std::size_t i, const float* lr_at, const float* gate_at) {
       backend.rmsprop_update_at(internal::data<float>(vars[i]->value()), internal::data<float>(slot(i)),
-                                momentum_slot(i), average(i), internal::data<float>(grads[i]), grads[i].size(),
-                                internal::data<float>(lr_now), gate_data(gate), static_cast<float>(o_.rho),
-                                static_cast<float>(o_.momentum), static_cast<float>(o_.epsilon));
-    }
+                                momentum_slot(i), average(i), internal::data<float>(grads[i]), grads[i].size(), lr_at,
+                                gate_at, static_cast<float>(o_.rho), static_cast<float>(o_.momentum),
+                                static_cast<float>(o_.epsilon));
+    });
   }
 
  private:
@@ -228,15 +236,11 @@ class AdagradOptimizer final : public BuiltinOptimizer {
   }
   void update_steps(const std::vector<Tensor>& grads, const std::vector<VariablePtr>& vars, double lr,
                     const Tensor& gate) override {
-    auto* recording = internal::CaptureRecording::active();
-    if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
-    Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
-    const Tensor lr_now = recorded_learning_rate(*recording, backend);
-    for (std::size_t i = 0; i < vars.size(); ++i) {
+    update_each(grads, vars, lr, gate, [&](Backend& backend, std::size_t i, const float* lr_at, const float* gate_at) {
       backend.adagrad_update_at(internal::data<float>(vars[i]->value()), internal::data<float>(slot(i)),
-                                internal::data<float>(grads[i]), grads[i].size(), internal::data<float>(lr_now),
-                                gate_data(gate), static_cast<float>(o_.epsilon));
-    }
+                                internal::data<float>(grads[i]), grads[i].size(), lr_at, gate_at,
+                                static_cast<float>(o_.epsilon));
+    });
   }
 
  private:
