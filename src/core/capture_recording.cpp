@@ -1,7 +1,5 @@
 #include "keras/internal/capture_recording.hpp"
 
-#include <memory>
-
 #include "keras/core/backend.hpp"
 #include "keras/core/errors.hpp"
 #include "keras/core/tensor.hpp"
@@ -48,27 +46,25 @@ void CaptureRecording::check_deferred(const Tensor& count, std::function<std::st
 }
 
 Tensor CaptureRecording::per_step_scalar(Backend& backend, std::function<float()> compute) {
+  return per_step_scalars(backend, 1, [compute = std::move(compute)](float* out) { *out = compute(); })[0];
+}
+
+Tensor CaptureRecording::per_step_scalars(Backend& backend, std::size_t count,
+                                          std::function<void(float* out)> compute) {
   if (&backend != &backend_) {
     throw BackendError("the captured step computes a per-step value for '" + backend.name() + "', not for '" +
                        backend_.name() + "', which records it; it runs uncaptured");
   }
-  const auto index = static_cast<std::int64_t>(scalars_.size());
-  if (!scalar_table_.defined() || index >= scalar_table_.size()) {
-    throw BackendError("the captured step computes more than " + std::to_string(scalar_table_.size()) +
+  const std::int64_t first = scalars_used_;
+  const std::int64_t end = first + static_cast<std::int64_t>(count);
+  if (!scalar_table_.defined() || end > scalar_table_.size()) {
+    throw BackendError("the captured step computes more than " +
+                       std::to_string(scalar_table_.defined() ? scalar_table_.size() : 0) +
                        " per-step values on the host; it runs uncaptured");
   }
-  scalars_.push_back(std::move(compute));
-  return scalar_table_[index];
-}
-
-Tensor CaptureRecording::per_step_scalars(Backend& backend, std::size_t count,
-                                          std::function<std::vector<float>()> compute) {
-  const auto first = static_cast<std::int64_t>(scalars_.size());
-  auto shared = std::make_shared<std::function<std::vector<float>()>>(std::move(compute));
-  for (std::size_t i = 0; i < count; ++i) {  // each element computes the lot: a few host flops
-    per_step_scalar(backend, [shared, i] { return (*shared)().at(i); });
-  }
-  return scalar_table_.slice(first, first + static_cast<std::int64_t>(count));
+  scalars_.push_back({count, std::move(compute)});
+  scalars_used_ = end;
+  return scalar_table_.slice(first, end);
 }
 
 void every_step(const std::function<void()>& work) {

@@ -19,7 +19,7 @@ namespace {
 // layer call, so a few dozen even for deep nets.
 constexpr std::size_t kSeedSlots = 1024;
 // Scalars the whole step computes on the host each step: the learning rate or Adam's step
-// size, the weight decay's factor.
+// size, the weight decay's factor, Nadam's five.
 constexpr std::size_t kScalarSlots = 16;
 
 template <class F>
@@ -185,7 +185,11 @@ void CapturedStep::replay(const utils::Batch& batch) {
   }
   if (!seeds_.empty() || !scalars_.empty()) {  // laid out as in tables_, up to the last seed used
     float scalars[kScalarSlots] = {};
-    for (std::size_t i = 0; i < scalars_.size(); ++i) scalars[i] = scalars_[i]();
+    float* next = scalars;
+    for (const auto& s : scalars_) {
+      s.compute(next);
+      next += s.count;
+    }
     const std::size_t seeds = std::min(seeds_.size(), kSeedSlots) * sizeof(std::uint64_t);
     upload_.resize(sizeof scalars + seeds);
     std::memcpy(upload_.data(), scalars, sizeof scalars);

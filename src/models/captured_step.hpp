@@ -4,8 +4,8 @@
 // instead of one per op, and none of the host's per-op work (tape, shapes, allocation). The
 // whole step is recorded (pass, trackers, optimizer update, metrics) when the optimizer's
 // update can be: its per-step scalars are uploaded before each replay and its step counter
-// and the metrics' host counts advanced after it. Otherwise (an optimizer that reads values
-// on the host or passes its scalars by value) only the pass is recorded and the rest runs op
+// and the metrics' host counts advanced after it. Otherwise (an optimizer a user writes with
+// ops, or one that reads values on the host) only the pass is recorded and the rest runs op
 // by op after it. A prediction records the model call alone.
 //
 // A step is recorded the second time in a row that the batch's shapes are seen (the first runs
@@ -87,7 +87,7 @@ class CapturedStep {
   std::vector<std::uint64_t> seeds_;
   std::vector<CaptureRecording::Draw> draws_;
   std::vector<CaptureRecording::Check> checks_;
-  std::vector<std::function<float()>> scalars_;
+  std::vector<CaptureRecording::Scalars> scalars_;
   std::vector<unsigned char> upload_;  // tables_' contents for the next replay
   std::vector<std::function<void()>> hooks_;
   bool whole_ = false;          // the recording holds the whole step

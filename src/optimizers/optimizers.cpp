@@ -282,10 +282,13 @@ class NadamOptimizer final : public BuiltinOptimizer {
     if (!recording) return Optimizer::update_steps(grads, vars, lr, gate);
     Backend& backend = vars.front()->value().backend();  // records_update: all on one backend
     // m_scale, g_scale, v_divisor and lr as nadam_update_at reads them, then the product of the u's.
-    const Tensor scalars = recording->per_step_scalars(backend, 5, [this] {
+    const Tensor scalars = recording->per_step_scalars(backend, 5, [this](float* out) {
       const StepScalars now = step_scalars();
-      return std::vector<float>{now.m_scale, now.g_scale, now.v_divisor, static_cast<float>(learning_rate()),
-                                now.u_product};
+      out[0] = now.m_scale;
+      out[1] = now.g_scale;
+      out[2] = now.v_divisor;
+      out[3] = static_cast<float>(learning_rate());
+      out[4] = now.u_product;
     });
     Tensor& product = slot(2 * count_);
     product.assign(gated(gate, scalars[4], product));

@@ -40,8 +40,8 @@ class CaptureRecording {
   // The next element of the scalar table, as a float32 scalar that receives compute() before
   // each replay (the first included: nothing has run yet).
   Tensor per_step_scalar(Backend& backend, std::function<float()> compute);
-  // `count` consecutive elements, as a float32 vector, that receive compute()'s values.
-  Tensor per_step_scalars(Backend& backend, std::size_t count, std::function<std::vector<float>()> compute);
+  // The next `count` elements, as a float32 vector, that compute(out) writes before each replay.
+  Tensor per_step_scalars(Backend& backend, std::size_t count, std::function<void(float* out)> compute);
   // Host work of the step (a step counter, a sample count), done after each replay instead of
   // now (the first included), so that a recording that fails changes nothing on the host. The
   // step's later code must not read what it changes.
@@ -55,11 +55,15 @@ class CaptureRecording {
     Tensor count;
     std::function<std::string()> describe;
   };
+  struct Scalars {
+    std::size_t count;  // consecutive elements of the scalar table
+    std::function<void(float* out)> compute;
+  };
   // For the captured step once recording ends: the draws in order and the deferred checks.
   std::vector<Draw> take_draws() { return std::move(draws_); }
   std::vector<Check> take_checks() { return std::move(checks_); }
-  // The scalar table's computations, element by element from the first.
-  std::vector<std::function<float()>> take_scalars() { return std::move(scalars_); }
+  // The scalar table's computations, in the order of their elements from the first.
+  std::vector<Scalars> take_scalars() { return std::move(scalars_); }
   std::vector<std::function<void()>> take_hooks() { return std::move(hooks_); }
 
  private:
@@ -69,7 +73,8 @@ class CaptureRecording {
   std::vector<Draw> draws_;
   std::vector<Check> checks_;
   Tensor scalar_table_;
-  std::vector<std::function<float()>> scalars_;
+  std::vector<Scalars> scalars_;
+  std::int64_t scalars_used_ = 0;  // elements of the scalar table taken
   std::vector<std::function<void()>> hooks_;
   CaptureRecording* previous_;
 };
